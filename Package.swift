@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+// tunegen: learn folk tunes in ABC notation with a character LSTM, generate new ones, hear them.
+// Module map and boundaries: see README.md ("How it fits together").
+import PackageDescription
+
+let package = Package(
+    name: "tunegen",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tunegen", targets: ["tunegen"]),
+        .library(name: "ABCNotation", targets: ["ABCNotation"]),
+        .library(name: "CharModel", targets: ["CharModel"]),
+        .library(name: "Synth", targets: ["Synth"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries: a modulemap and a one-line header each; exactly one Swift file imports each.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSndFile",
+            pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"])]
+        ),
+
+        // Pure Swift: ABC text <-> structure, diagnostics, validity tiers, timed events.
+        .target(name: "ABCNotation"),
+        // Matrices over flat [Float]; the only file importing COpenBLAS lives here.
+        .target(name: "Linalg", dependencies: ["COpenBLAS"]),
+        // Vocabulary, LSTM with BPTT, Adam, checkpoints, sampler. Knows nothing of music.
+        .target(name: "CharModel", dependencies: ["Linalg"]),
+        // Timed events -> audio (libsndfile) and Standard MIDI Files.
+        .target(name: "Synth", dependencies: ["ABCNotation", "CSndFile"]),
+
+        .executableTarget(
+            name: "tunegen",
+            dependencies: [
+                "ABCNotation", "CharModel", "Synth", "Linalg",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "ABCNotationTests", dependencies: ["ABCNotation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "CharModelTests", dependencies: ["CharModel", "Linalg"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "ABCNotation"]),
+        .testTarget(name: "TunegenCLITests", dependencies: ["ABCNotation"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

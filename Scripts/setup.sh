@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tunegen builds against, only when they are missing.
+set -euo pipefail
+need=()
+for pkg in libopenblas-dev libsndfile1-dev pkg-config; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${need[@]}"
+fi

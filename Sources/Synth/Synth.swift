@@ -1,0 +1,2 @@
+// Synth: timed note events (ABCNotation.Score) -> audio samples, written through libsndfile;
+// and the Standard MIDI File writer.
