@@ -10,6 +10,12 @@ public struct ChordName: Sendable, Equatable {
     /// Pitch class of the bass note after `/`, if written.
     public var bass: Int?
 
+    public init(root: Int, intervals: [Int], bass: Int? = nil) {
+        self.root = root
+        self.intervals = intervals
+        self.bass = bass
+    }
+
     /// Parses `name`; nil when it is not a chord this reader understands.
     /// Accepts root A–G (either case for the letter), `#`/`b` accidentals, and the qualities
     /// m, min, -, maj, M, dim, °, aug, +, sus2, sus4, sus, 5, 6, m6, 7, maj7, M7, m7, dim7, 9, m9,

@@ -103,7 +103,7 @@ struct NoteRenderer {
         let scale = level / peak
         for i in 0..<n { delayLine[i] *= scale }
         // Loss per round trip: longer decay for low strings, in seconds to -60 dB.
-        let t60 = max(0.6, min(4.0, 3.0 * 220 / f + 0.6))
+        let t60 = max(1.0, min(6.0, 6.0 * 220 / f + 1.0))
         let rho = Float(pow(0.001, period / (t60 * Double(sampleRate))))
         let half = 0.5 * rho
         delayLine.withUnsafeMutableBufferPointer { line in
