@@ -23,10 +23,10 @@ enum Analysis {
         return sqrt(max(0, power)) / Double(n)
     }
 
-    /// Frequency of the strongest component between `low` and `high` Hz: a 0.25 Hz grid search,
+    /// Frequency of the strongest component between `low` and `high` Hz: a 0.5 Hz grid search,
     /// refined by a parabola through the best point and its neighbours.
     static func peakFrequency(_ x: [Float], range: Range<Int>, sampleRate: Int, low: Double, high: Double) -> Double {
-        let step = 0.25
+        let step = 0.5
         var best = low, bestMag = -1.0
         var f = low
         while f <= high {
