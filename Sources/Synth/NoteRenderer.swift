@@ -63,7 +63,7 @@ struct NoteRenderer {
         switch sound {
         case .instrument(.plucked):
             pluck(frequency: f, count: total, level: level, rng: &rng)
-            envelope(count: total, noteFrames: noteFrames, attack: 0.002, decay: 0, sustain: 1, level: 1)
+            envelope(count: total, noteFrames: noteFrames, attack: 0.004, decay: 0, sustain: 1, level: 1)
         case .instrument(.bowed):
             wavetable(key: 1000 + pitch, frequency: f, count: total, level: level,
                       vibratoDepth: 0.0035, vibratoDelay: 0.25, breath: 0, rng: &rng, harmonics: Self.bowedHarmonic)
@@ -89,13 +89,16 @@ struct NoteRenderer {
         let d = period - 0.5 - Double(n)                  // in [0.1, 1.1)
         let c = Float((1 - d) / (1 + d))
         if delayLine.count < n { delayLine = [Float](repeating: 0, count: n) }
-        // Noise burst, low-passed a little (softer, rounder pick) and made DC-free.
-        var lp: Float = 0
+        // Noise burst, low-passed twice (a rounder pick than white noise: the string's first
+        // milliseconds are bright but without sample-to-sample jumps) and made DC-free.
+        var lp1: Float = 0
+        var lp2: Float = 0
         var mean: Float = 0
         for i in 0..<n {
-            lp += 0.55 * (rng.nextSigned() - lp)
-            delayLine[i] = lp
-            mean += lp
+            lp1 += 0.45 * (rng.nextSigned() - lp1)
+            lp2 += 0.45 * (lp1 - lp2)
+            delayLine[i] = lp2
+            mean += lp2
         }
         mean /= Float(n)
         var peak: Float = 1e-9

@@ -18,6 +18,9 @@ public struct RenderLimits: Sendable, Equatable, Codable {
     public var maxSimultaneousNotes: Int = 128
     /// Most tempo changes. Default 10,000.
     public var maxTempoChanges: Int = 10_000
+    /// Most output samples (frames × channels): 2^28, 1 GiB of Float — 30 minutes of 44.1 or 48 kHz
+    /// stereo fit, 30 minutes of 96 kHz stereo do not.
+    public var maxSamples: Int = 1 << 28
 
     public init() {}
 }
@@ -69,6 +72,7 @@ public enum RenderError: Error, Equatable, CustomStringConvertible {
     case tooManyNotes(count: Int, limit: Int)
     case tooManyTempoChanges(count: Int, limit: Int)
     case tooManySimultaneousNotes(count: Int, atSeconds: Double, limit: Int)
+    case tooManySamples(count: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -85,6 +89,8 @@ public enum RenderError: Error, Equatable, CustomStringConvertible {
         case .tooManyTempoChanges(let n, let limit): "\(n) tempo changes, more than the limit of \(limit)"
         case .tooManySimultaneousNotes(let n, let t, let limit):
             "\(n) notes sound at once at \(Self.clock(t)), more than the limit of \(limit)"
+        case .tooManySamples(let n, let limit):
+            "the audio would need \(n) samples, more than the limit of \(limit); use a lower sample rate or mono"
         }
     }
 
@@ -148,6 +154,9 @@ public struct Synthesizer: Sendable {
         let rate = Double(o.sampleRate)
         let frames = Int((endSeconds * rate).rounded()) + Int((RenderOptions.tailSeconds * rate).rounded())
         let channels = o.channels
+        guard frames * channels <= o.limits.maxSamples else {
+            throw RenderError.tooManySamples(count: frames * channels, limit: o.limits.maxSamples)
+        }
         var out = [Float](repeating: 0, count: frames * channels)
 
         // Pan: voices spread over ±0.35 (equal-power), the pad in the middle.

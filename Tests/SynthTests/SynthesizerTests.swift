@@ -174,6 +174,38 @@ final class SynthesizerTests: XCTestCase {
         }
     }
 
+    func testSampleBudgetIsEnforced() {
+        // 25 minutes is within maxSeconds, but at 192 kHz stereo it needs 576M samples.
+        let score = Analysis.score([(69, 1_499, 1)])
+        XCTAssertThrowsError(try Synthesizer(options: RenderOptions(sampleRate: 192_000)).render(score)) { error in
+            guard case RenderError.tooManySamples = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testNotesStartAndStopWithoutClicks() throws {
+        // The largest step between neighbouring samples at a note's start and after its end is no
+        // larger than the steps inside the sounding note.
+        for instrument in Instrument.allCases {
+            let x = try Analysis.render(Analysis.score([(69, 0, 1), (64, 2, 0.5)]), instrument, rate: rate).buffer.samples
+            func maxStep(_ r: Range<Int>) -> Float { r.dropFirst().map { abs(x[$0] - x[$0 - 1]) }.max()! }
+            let steady = maxStep(rate / 5..<rate * 4 / 5)
+            // A pluck's first milliseconds are bright by nature (the noise burst) and it decays, so its
+            // ramp is compared with the burst just after the ramp, not with the later ringing.
+            let attackBound = instrument == .plucked ? maxStep(rate / 250..<rate / 30) * 1.01 : steady * 1.01
+            XCTAssertLessThanOrEqual(maxStep(0..<rate / 500), attackBound, "\(instrument) attack")
+            XCTAssertLessThanOrEqual(maxStep(rate..<rate * 3 / 2), steady * 1.01, "\(instrument) release")
+            XCTAssertEqual(x[2 * rate - 1], 0)
+            XCTAssertLessThan(abs(x[2 * rate + 1]), 0.05, "\(instrument) second note starts from zero")
+        }
+    }
+
+    func testBenchmarkRuns() throws {
+        let r = try SynthBenchmark.run(score: SynthBenchmark.tune(bars: 1), sampleRate: 8_000, repeats: 1)
+        XCTAssertEqual(r.audioSeconds, 2.5)
+        XCTAssertGreaterThan(r.speed, 0)
+        XCTAssertEqual(SynthBenchmark.tune().totalSeconds, 66)
+    }
+
     func testTooManySimultaneousNotesAreRefused() {
         var options = RenderOptions(sampleRate: 8_000)
         options.limits.maxSimultaneousNotes = 4
