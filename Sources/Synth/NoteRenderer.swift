@@ -1,6 +1,6 @@
 // NoteRenderer: the sample loops. One sounding segment (pitch, length, level) in, mono samples
-// out into a reusable scratch buffer; wavetables are built once per pitch and cached, the
-// Karplus–Strong delay line is reused, so the hot loops allocate nothing.
+// out in fixed-size chunks, so memory stays small however long a note is; wavetables are built
+// once per pitch and cached, the Karplus–Strong delay line is reused: the hot loops allocate nothing.
 
 import Foundation
 
@@ -28,15 +28,66 @@ enum SegmentSound: Sendable, Equatable {
     case pad
 }
 
-/// Renders segments to mono Float samples. Not thread-safe; one per render.
+/// Attack / decay / sustain / release shape of one segment, in frames.
+struct Envelope {
+    var attack: Int
+    var decay: Int
+    var sustain: Float
+    var noteFrames: Int
+    var releaseFrames: Int
+    /// Level at note-off, where the release starts.
+    var releaseStart: Float
+
+    /// Attack and decay shrink to a third of the note each for short notes.
+    init(attack: Double, decay: Double, sustain: Float, noteFrames: Int, releaseFrames: Int, rate: Int) {
+        let third = max(1, noteFrames / 3)
+        self.attack = max(1, min(Int(attack * Double(rate)), third))
+        self.decay = decay > 0 ? max(1, min(Int(decay * Double(rate)), third)) : 0
+        self.sustain = decay > 0 ? sustain : 1
+        self.noteFrames = noteFrames
+        self.releaseFrames = releaseFrames
+        releaseStart = 0
+        releaseStart = gain(at: noteFrames - 1)
+    }
+
+    /// Gain at frame `i` before the release: ramp up, ramp down to sustain, hold.
+    func gain(at i: Int) -> Float {
+        if i < attack { return Float(i) / Float(attack) }
+        if i < attack + decay { return 1 - Float(i - attack) * (1 - sustain) / Float(decay) }
+        return sustain
+    }
+
+    /// Multiplies `x[0..<count]`, which holds frames `from..<from+count`, by the envelope.
+    /// The release falls linearly to exactly zero at its last frame.
+    func apply(_ x: UnsafeMutableBufferPointer<Float>, from: Int, count: Int) {
+        var i = 0
+        while i < count {
+            let f = from + i
+            if f < attack + decay {
+                x[i] *= gain(at: f)
+                i += 1
+            } else if f < noteFrames {
+                let end = min(count, noteFrames - from)
+                while i < end { x[i] *= sustain; i += 1 }
+            } else {
+                let step = releaseStart / Float(max(1, releaseFrames))
+                var g = releaseStart - Float(f - noteFrames + 1) * step
+                while i < count { x[i] *= max(0, g); g -= step; i += 1 }
+            }
+        }
+    }
+}
+
+/// Renders segments to mono Float samples, chunk by chunk. Not thread-safe; one per render.
 struct NoteRenderer {
     static let tableSize = 2048
     static let tableMask = tableSize - 1
+    /// Frames per chunk handed to the mixer.
+    static let chunk = 4096
 
     let sampleRate: Int
     let seed: UInt64
-    /// Output of the last `render` call; valid for `count` samples.
-    var scratch: [Float] = []
+    private var scratch: [Float]
     private var delayLine: [Float] = []
     private var tables: [Int: [Float]] = [:]   // key: sound kind * 1000 + pitch
     private let sine: [Float]
@@ -44,6 +95,7 @@ struct NoteRenderer {
     init(sampleRate: Int, seed: UInt64) {
         self.sampleRate = sampleRate
         self.seed = seed
+        scratch = [Float](repeating: 0, count: NoteRenderer.chunk)
         sine = (0...NoteRenderer.tableSize).map {
             Float(sin(2 * Double.pi * Double($0) / Double(NoteRenderer.tableSize)))
         }
@@ -52,42 +104,101 @@ struct NoteRenderer {
     /// Frequency of a MIDI pitch in Hz (A4 = 69 = 440 Hz, equal temperament).
     static func frequency(_ pitch: Int) -> Double { 440 * pow(2, Double(pitch - 69) / 12) }
 
-    /// Renders `noteFrames` of sound plus the release of `releaseFrames` into `scratch[0..<n]`,
-    /// returns n. `level` is the linear amplitude; `noiseKey` seeds the noise.
+    /// Renders `noteFrames` of sound plus a release of `releaseFrames`, calling `emit(samples, offset)`
+    /// for each chunk (offset in frames from the segment's start). `level` is the linear amplitude;
+    /// `noiseKey` seeds the noise, so the same key gives the same samples.
     mutating func render(sound: SegmentSound, pitch: Int, noteFrames: Int, releaseFrames: Int,
-                         level: Float, noiseKey: UInt64) -> Int {
+                         level: Float, noiseKey: UInt64,
+                         emit: (UnsafeBufferPointer<Float>, Int) -> Void) {
         let total = noteFrames + releaseFrames
-        if scratch.count < total { scratch = [Float](repeating: 0, count: max(total, scratch.count * 2)) }
         let f = NoteRenderer.frequency(pitch)
         var rng = SplitMix64(seed: seed ^ (noiseKey &* 0x2545_F491_4F6C_DD1D))
+        let rate = sampleRate
+        let sine = self.sine
+        func env(_ a: Double, _ d: Double, _ s: Float) -> Envelope {
+            Envelope(attack: a, decay: d, sustain: s, noteFrames: noteFrames, releaseFrames: releaseFrames, rate: rate)
+        }
         switch sound {
         case .instrument(.plucked):
-            pluck(frequency: f, count: total, level: level, rng: &rng)
-            envelope(count: total, noteFrames: noteFrames, attack: 0.004, decay: 0, sustain: 1, level: 1)
+            var string = startPluck(frequency: f, level: level, rng: &rng)
+            run(total: total, envelope: env(0.004, 0, 1), emit: emit) { out, count, line in
+                string.run(out, count: count, line: line)
+            }
         case .instrument(.bowed):
-            wavetable(key: 1000 + pitch, frequency: f, count: total, level: level,
-                      vibratoDepth: 0.0035, vibratoDelay: 0.25, breath: 0, rng: &rng, harmonics: Self.bowedHarmonic)
-            envelope(count: total, noteFrames: noteFrames, attack: 0.05, decay: 0.12, sustain: 0.75, level: 1)
+            var osc = Oscillator(table: table(key: 1000 + pitch, frequency: f, harmonics: Self.bowedHarmonic),
+                                 frequency: f, rate: rate, level: level, vibratoDepth: 0.0035, vibratoDelay: 0.25,
+                                 breath: 0, rng: rng)
+            run(total: total, envelope: env(0.05, 0.12, 0.75), emit: emit) { out, count, _ in
+                osc.run(out, count: count, sine: sine)
+            }
         case .instrument(.flute):
-            wavetable(key: 2000 + pitch, frequency: f, count: total, level: level,
-                      vibratoDepth: 0.003, vibratoDelay: 0.2, breath: 0.05, rng: &rng, harmonics: Self.fluteHarmonic)
-            envelope(count: total, noteFrames: noteFrames, attack: 0.03, decay: 0.08, sustain: 0.85, level: 1)
+            var osc = Oscillator(table: table(key: 2000 + pitch, frequency: f, harmonics: Self.fluteHarmonic),
+                                 frequency: f, rate: rate, level: level, vibratoDepth: 0.003, vibratoDelay: 0.2,
+                                 breath: 0.05, rng: rng)
+            run(total: total, envelope: env(0.03, 0.08, 0.85), emit: emit) { out, count, _ in
+                osc.run(out, count: count, sine: sine)
+            }
         case .pad:
-            wavetable(key: 3000 + pitch, frequency: f, count: total, level: level,
-                      vibratoDepth: 0, vibratoDelay: 0, breath: 0, rng: &rng, harmonics: Self.padHarmonic)
-            envelope(count: total, noteFrames: noteFrames, attack: 0.12, decay: 0.3, sustain: 0.7, level: 1)
+            var osc = Oscillator(table: table(key: 3000 + pitch, frequency: f, harmonics: Self.padHarmonic),
+                                 frequency: f, rate: rate, level: level, vibratoDepth: 0, vibratoDelay: 0,
+                                 breath: 0, rng: rng)
+            run(total: total, envelope: env(0.12, 0.3, 0.7), emit: emit) { out, count, _ in
+                osc.run(out, count: count, sine: sine)
+            }
         }
-        return total
+    }
+
+    /// Chunk loop: generate, shape, emit.
+    private mutating func run(total: Int, envelope: Envelope, emit: (UnsafeBufferPointer<Float>, Int) -> Void,
+                              generate: (UnsafeMutableBufferPointer<Float>, Int, UnsafeMutableBufferPointer<Float>) -> Void) {
+        var done = 0
+        delayLine.withUnsafeMutableBufferPointer { line in
+            scratch.withUnsafeMutableBufferPointer { out in
+                while done < total {
+                    let count = min(NoteRenderer.chunk, total - done)
+                    generate(out, count, line)
+                    envelope.apply(out, from: done, count: count)
+                    emit(UnsafeBufferPointer(rebasing: out[0..<count]), done)
+                    done += count
+                }
+            }
+        }
     }
 
     // MARK: Karplus–Strong
 
-    /// Loop delay = N (line) + 0.5 (two-point average) + d (first-order all-pass) = sampleRate / f.
-    private mutating func pluck(frequency f: Double, count: Int, level: Float, rng: inout SplitMix64) {
+    /// State of one plucked string between chunks; the delay line itself is `delayLine`.
+    struct PluckedString {
+        var n: Int
+        var c: Float
+        var half: Float
+        var idx = 0
+        var prev: Float = 0
+        var apIn: Float = 0
+        var apOut: Float = 0
+
+        /// Loop delay = N (line) + 0.5 (two-point average) + d (first-order all-pass) = rate / f.
+        mutating func run(_ out: UnsafeMutableBufferPointer<Float>, count: Int, line: UnsafeMutableBufferPointer<Float>) {
+            for i in 0..<count {
+                let x = line[idx]
+                out[i] = x
+                let avg = half * (x + prev)
+                let ap = c * avg + apIn - c * apOut
+                apIn = avg
+                apOut = ap
+                line[idx] = ap
+                prev = x
+                idx += 1
+                if idx == n { idx = 0 }
+            }
+        }
+    }
+
+    /// Fills the delay line with a seeded noise burst and returns the tuned string.
+    private mutating func startPluck(frequency f: Double, level: Float, rng: inout SplitMix64) -> PluckedString {
         let period = Double(sampleRate) / f
         let n = max(2, Int((period - 0.6).rounded(.down)))
         let d = period - 0.5 - Double(n)                  // in [0.1, 1.1)
-        let c = Float((1 - d) / (1 + d))
         if delayLine.count < n { delayLine = [Float](repeating: 0, count: n) }
         // Noise burst, low-passed twice (a rounder pick than white noise: the string's first
         // milliseconds are bright but without sample-to-sample jumps) and made DC-free.
@@ -105,30 +216,10 @@ struct NoteRenderer {
         for i in 0..<n { delayLine[i] -= mean; peak = max(peak, abs(delayLine[i])) }
         let scale = level / peak
         for i in 0..<n { delayLine[i] *= scale }
-        // Loss per round trip: longer decay for low strings, in seconds to -60 dB.
+        // Loss per round trip from a decay time (to -60 dB): longer for low strings.
         let t60 = max(1.0, min(6.0, 6.0 * 220 / f + 1.0))
         let rho = Float(pow(0.001, period / (t60 * Double(sampleRate))))
-        let half = 0.5 * rho
-        delayLine.withUnsafeMutableBufferPointer { line in
-            scratch.withUnsafeMutableBufferPointer { out in
-                var idx = 0
-                var prev: Float = 0
-                var apIn: Float = 0
-                var apOut: Float = 0
-                for i in 0..<count {
-                    let x = line[idx]
-                    out[i] = x
-                    let avg = half * (x + prev)
-                    let ap = c * avg + apIn - c * apOut
-                    apIn = avg
-                    apOut = ap
-                    line[idx] = ap
-                    prev = x
-                    idx += 1
-                    if idx == n { idx = 0 }
-                }
-            }
-        }
+        return PluckedString(n: n, c: Float((1 - d) / (1 + d)), half: 0.5 * rho)
     }
 
     // MARK: Wavetables
@@ -140,7 +231,7 @@ struct NoteRenderer {
     }
 
     static func fluteHarmonic(_ k: Int) -> Double {
-        [1.0, 0.32, 0.12, 0.05, 0.02][min(k, 5) - 1] * (k > 5 ? 0 : 1)
+        k > 5 ? 0 : [1.0, 0.32, 0.12, 0.05, 0.02][k - 1]
     }
 
     static func padHarmonic(_ k: Int) -> Double {
@@ -169,23 +260,43 @@ struct NoteRenderer {
         return t
     }
 
-    private mutating func wavetable(key: Int, frequency f: Double, count: Int, level: Float,
-                                    vibratoDepth: Float, vibratoDelay: Double, breath: Float,
-                                    rng: inout SplitMix64, harmonics: (Int) -> Double) {
-        let t = table(key: key, frequency: f, harmonics: harmonics)
-        let size = Float(NoteRenderer.tableSize)
-        let inc = Float(f / Double(sampleRate)) * size
-        let vibInc = Float(5.5 / Double(sampleRate)) * size
-        let vibStart = Int(vibratoDelay * Double(sampleRate))
-        let vibRamp = Float(1) / Float(max(1, sampleRate / 4))   // depth fades in over 0.25 s
-        let mask = NoteRenderer.tableMask
-        t.withUnsafeBufferPointer { tab in
-            sine.withUnsafeBufferPointer { sin in
-                scratch.withUnsafeMutableBufferPointer { out in
-                    var phase: Float = 0
-                    var vphase: Float = 0
-                    var depth: Float = 0
-                    var lp: Float = 0
+    /// Wavetable oscillator with delayed vibrato (5.5 Hz, depth fading in over 0.25 s) and optional
+    /// low-passed breath noise; state carries across chunks.
+    struct Oscillator {
+        let table: [Float]
+        let inc: Float
+        let vibInc: Float
+        let vibStart: Int
+        let vibratoDepth: Float
+        let vibStep: Float
+        let breath: Float
+        let level: Float
+        var rng: SplitMix64
+        var phase: Float = 0
+        var vphase: Float = 0
+        var depth: Float = 0
+        var lp: Float = 0
+        var frame = 0
+
+        init(table: [Float], frequency f: Double, rate: Int, level: Float, vibratoDepth: Float,
+             vibratoDelay: Double, breath: Float, rng: SplitMix64) {
+            let size = Float(NoteRenderer.tableSize)
+            self.table = table
+            inc = Float(f / Double(rate)) * size
+            vibInc = Float(5.5 / Double(rate)) * size
+            vibStart = Int(vibratoDelay * Double(rate))
+            self.vibratoDepth = vibratoDepth
+            vibStep = vibratoDepth / Float(max(1, rate / 4))
+            self.breath = breath
+            self.level = level
+            self.rng = rng
+        }
+
+        mutating func run(_ out: UnsafeMutableBufferPointer<Float>, count: Int, sine: [Float]) {
+            let size = Float(NoteRenderer.tableSize)
+            let mask = NoteRenderer.tableMask
+            table.withUnsafeBufferPointer { tab in
+                sine.withUnsafeBufferPointer { sin in
                     for i in 0..<count {
                         let ip = Int(phase)
                         let frac = phase - Float(ip)
@@ -197,52 +308,18 @@ struct NoteRenderer {
                         }
                         out[i] = s * level
                         var step = inc
-                        if vibratoDepth > 0 && i >= vibStart {
-                            depth = min(vibratoDepth, depth + vibratoDepth * vibRamp)
-                            let vi = Int(vphase)
-                            step *= 1 + depth * sin[vi & mask]
+                        if vibratoDepth > 0 && frame >= vibStart {
+                            depth = min(vibratoDepth, depth + vibStep)
+                            step *= 1 + depth * sin[Int(vphase) & mask]
                             vphase += vibInc
                             if vphase >= size { vphase -= size }
                         }
                         phase += step
                         if phase >= size { phase -= size }
+                        frame += 1
                     }
                 }
             }
-        }
-    }
-
-    // MARK: Envelope
-
-    /// Attack ramp, decay to sustain, hold to `noteFrames`, then a linear release to exactly zero
-    /// over the rest of the `count` frames. Attack and decay shrink for short notes.
-    private mutating func envelope(count: Int, noteFrames: Int, attack: Double, decay: Double,
-                                   sustain: Float, level: Float) {
-        let rate = Double(sampleRate)
-        let a = max(1, min(Int(attack * rate), max(1, noteFrames / 3)))
-        let d = decay > 0 ? max(1, min(Int(decay * rate), max(1, noteFrames / 3))) : 0
-        let r = count - noteFrames
-        scratch.withUnsafeMutableBufferPointer { out in
-            var i = 0
-            let aStep = 1 / Float(a)
-            while i < min(a, count) { out[i] *= Float(i) * aStep; i += 1 }
-            let dEnd = min(a + d, count)
-            var g: Float = 1
-            if d > 0 {
-                let dStep = (1 - sustain) / Float(d)
-                while i < dEnd { g = 1 - Float(i - a) * dStep; out[i] *= g; i += 1 }
-                g = sustain
-            }
-            while i < min(noteFrames, count) { out[i] *= g; i += 1 }
-            // Level at note-off (the attack or decay may not have finished for short notes).
-            let startLevel: Float = noteFrames < a ? Float(noteFrames) / Float(a) :
-                (d > 0 && noteFrames < a + d ? 1 - Float(noteFrames - a) * (1 - sustain) / Float(d) : g)
-            if r > 0 {
-                let rStep = startLevel / Float(r)
-                var j = 0
-                while i < count { out[i] *= startLevel - Float(j + 1) * rStep; i += 1; j += 1 }
-            }
-            _ = level
         }
     }
 }

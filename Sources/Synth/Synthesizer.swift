@@ -180,15 +180,16 @@ public struct Synthesizer: Sendable {
                 case .pad: 0.3
                 }
                 let releaseFrames = Int((release * rate).rounded())
-                let n = renderer.render(sound: seg.sound, pitch: seg.pitch, noteFrames: noteFrames,
-                                        releaseFrames: releaseFrames, level: seg.level, noiseKey: seg.key)
-                let count = min(n, frames - startFrame)
                 let (gl, gr) = gains(seg.voice)
-                renderer.scratch.withUnsafeBufferPointer { src in
+                renderer.render(sound: seg.sound, pitch: seg.pitch, noteFrames: noteFrames,
+                                releaseFrames: releaseFrames, level: seg.level, noiseKey: seg.key) { src, offset in
+                    let first = startFrame + offset
+                    let count = min(src.count, frames - first)
+                    guard count > 0 else { return }
                     if channels == 1 {
-                        for i in 0..<count { dst[startFrame + i] += src[i] }
+                        for i in 0..<count { dst[first + i] += src[i] }
                     } else {
-                        var j = startFrame * 2
+                        var j = first * 2
                         for i in 0..<count {
                             let s = src[i]
                             dst[j] += gl * s
