@@ -308,14 +308,15 @@ public struct Synthesizer: Sendable {
                                duration: dur, level: level, key: key))
         }
         let sound = SegmentSound.instrument(options.instrument)
+        let tempo = TempoMap(score)
         var zeroLength = 0
         var clamped = 0
         for (v, voice) in score.voices.enumerated() {
             for n in voice.notes {
                 if !(1...127).contains(n.velocity) { clamped += 1 }
                 let level = level(velocity: n.velocity)
-                var start = score.seconds(atBeat: n.onset)
-                var dur = score.seconds(atBeat: n.onset + n.duration) - start
+                var start = tempo.seconds(atBeat: n.onset)
+                var dur = tempo.seconds(atBeat: n.onset + n.duration) - start
                 guard dur > 0 else { zeroLength += 1; continue }
                 if n.marks.contains("staccato") { dur *= 0.5 }
                 guard options.ornaments else { add(v, sound, n.pitch, start, dur, level); continue }
@@ -346,8 +347,8 @@ public struct Synthesizer: Sendable {
                 var unreadable: Set<String> = []
                 for c in voice.chordSymbols {
                     guard let chord = ChordName(c.name) else { unreadable.insert(c.name); continue }
-                    let start = score.seconds(atBeat: c.onset)
-                    let dur = score.seconds(atBeat: c.onset + c.duration) - start
+                    let start = tempo.seconds(atBeat: c.onset)
+                    let dur = tempo.seconds(atBeat: c.onset + c.duration) - start
                     for p in chord.padPitches { add(-1, .pad, p, start, dur, 0.12) }
                 }
                 if !unreadable.isEmpty {

@@ -280,3 +280,25 @@ final class SynthesizerTests: XCTestCase {
         XCTAssertEqual(ChordName("Em/B")?.padPitches, [47, 52, 55, 59])
     }
 }
+
+final class TempoMapTests: XCTestCase {
+    func testEqualsScoreSecondsBitForBit() {
+        var rng = SplitMix64(seed: 42)
+        func uniform(_ range: ClosedRange<Double>) -> Double {
+            range.lowerBound + Double(rng.next() >> 11) / Double(1 << 53) * (range.upperBound - range.lowerBound)
+        }
+        for trial in 0..<40 {
+            let count = trial % 7
+            var tempos = (0..<count).map { _ in
+                TempoChange(onset: (uniform(0...20) * 4).rounded() / 4, quarterNotesPerMinute: uniform(30...240))
+            }
+            if trial % 3 == 0, !tempos.isEmpty { tempos[0].onset = 0 }
+            var score = Score(voices: [], tempos: tempos)
+            if trial % 5 == 4 { score.tempos = tempos }   // unsorted, as a caller may set them
+            let map = TempoMap(score)
+            for beat in [0, 0.25, 1, 2, 3.5, 7, 19.75, 20, 25] + (0..<20).map({ _ in uniform(0...30) }) {
+                XCTAssertEqual(map.seconds(atBeat: beat), score.seconds(atBeat: beat), "trial \(trial) beat \(beat)")
+            }
+        }
+    }
+}
