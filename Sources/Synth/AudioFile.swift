@@ -94,27 +94,28 @@ public enum AudioFile {
             throw AudioFileError.invalidBuffer("sample \(bad) is \(buffer.samples[bad]), not a finite number")
         }
         do {
-            try AtomicFile.replace(url) { temp in try writeSndfile(buffer, path: temp, format: format) }
+            try AtomicFile.replace(url) { temp in try writeSndfile(buffer, path: temp, shownAs: url.path, format: format) }
         } catch let e as OutputFileError {
             throw AudioFileError.output(e)
         }
     }
 
-    private static func writeSndfile(_ buffer: AudioBuffer, path: String, format: AudioFormat) throws {
+    /// Writes through libsndfile to `path`; errors name `shownAs` (the user's target, not the temporary file).
+    private static func writeSndfile(_ buffer: AudioBuffer, path: String, shownAs: String, format: AudioFormat) throws {
         var info = SF_INFO()
         info.samplerate = Int32(buffer.sampleRate)
         info.channels = Int32(buffer.channels)
         info.format = format.sfFormat
         guard sf_format_check(&info) == SF_TRUE else {
-            throw AudioFileError.libsndfile(path: path, operation: "format check", message: "libsndfile cannot write \(format.rawValue) at \(buffer.sampleRate) Hz, \(buffer.channels) channels")
+            throw AudioFileError.libsndfile(path: shownAs, operation: "format check", message: "libsndfile cannot write \(format.rawValue) at \(buffer.sampleRate) Hz, \(buffer.channels) channels")
         }
         guard let file = sf_open(path, Int32(SFM_WRITE), &info) else {
-            throw AudioFileError.libsndfile(path: path, operation: "open for writing", message: String(cString: sf_strerror(nil)))
+            throw AudioFileError.libsndfile(path: shownAs, operation: "open for writing", message: String(cString: sf_strerror(nil)))
         }
         var open = true
         defer { if open { sf_close(file) } }
         func failure(_ op: String) -> AudioFileError {
-            .libsndfile(path: path, operation: op, message: String(cString: sf_strerror(file)))
+            .libsndfile(path: shownAs, operation: op, message: String(cString: sf_strerror(file)))
         }
         if format.isInteger {
             // Returns the new clipping state.
@@ -138,7 +139,7 @@ public enum AudioFile {
         open = false
         let rc = sf_close(file)
         guard rc == 0 else {
-            throw AudioFileError.libsndfile(path: path, operation: "close", message: String(cString: sf_error_number(rc)))
+            throw AudioFileError.libsndfile(path: shownAs, operation: "close", message: String(cString: sf_error_number(rc)))
         }
     }
 

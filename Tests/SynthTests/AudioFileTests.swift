@@ -136,6 +136,7 @@ final class AudioFileTests: XCTestCase {
         }
         let error = try XCTUnwrap(failure, "the write past the limit must fail")
         XCTAssertTrue("\(error)".contains("write") || "\(error)".contains("close"), "\(error)")
+        XCTAssertTrue("\(error)".hasPrefix(url.path + ":"), "the message names the target: \(error)")
         XCTAssertEqual(try Data(contentsOf: url), before, "the old file must be left intact")
         XCTAssertEqual(try contents(), ["tune.wav"], "no temporary file may remain")
         // And FLAC / Ogg the same way, with no earlier file.
@@ -170,4 +171,29 @@ func withFileSizeLimit(_ bytes: Int, _ body: () -> Void) {
     body()
     setrlimit(Int32(RLIMIT_FSIZE.rawValue), &old)
     signal(SIGXFSZ, oldHandler)
+}
+
+final class FullDiskTests: XCTestCase {
+    /// Opt-in: set SYNTH_FULL_DISK_DIR to a directory on a tiny file system (for example
+    /// `mount -t tmpfs -o size=64k tmpfs /mnt/tiny`) to see a real ENOSPC fail cleanly.
+    func testRealFullDisk() throws {
+        guard let path = ProcessInfo.processInfo.environment["SYNTH_FULL_DISK_DIR"] else {
+            throw XCTSkip("set SYNTH_FULL_DISK_DIR to a directory on a tiny file system")
+        }
+        let dir = URL(fileURLWithPath: path)
+        let url = dir.appendingPathComponent("tune.wav")
+        let small = AudioBuffer(sampleRate: 8_000, channels: 1, samples: [Float](repeating: 0.1, count: 400))
+        try AudioFile.write(small, to: url)
+        let before = try Data(contentsOf: url)
+        // Noise, so that FLAC and Vorbis cannot squeeze it under the limit.
+        var rng = SplitMix64(seed: 1)
+        let big = AudioBuffer(sampleRate: 44_100, channels: 2, samples: (0..<44_100 * 2 * 8).map { _ in 0.5 * rng.nextSigned() })
+        for ext in ["wav", "flac", "ogg"] {
+            let target = dir.appendingPathComponent("tune.\(ext)")
+            XCTAssertThrowsError(try AudioFile.write(big, to: target), ext) { print("full disk, .\(ext): \($0)") }
+        }
+        XCTAssertEqual(try Data(contentsOf: url), before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path), ["tune.wav"])
+        try FileManager.default.removeItem(at: url)
+    }
 }
