@@ -119,7 +119,24 @@ public struct Rendering: Sendable {
     public var rawPeak: Float
 }
 
-/// Renders scores to audio. Cost: O(total sounding frames) plus one wavetable per pitch used.
+/// Renders scores to audio. Cost: O(total sounding frames) plus one wavetable per pitch used;
+/// memory: the output buffer plus a 4096-frame scratch chunk, however long a note is.
+///
+/// What the events become:
+/// - timing: beats → seconds through the score's tempo map (same result as `Score.seconds(atBeat:)`);
+///   a note sounds from its onset for its duration, then releases for the instrument's
+///   `releaseSeconds` (≤ 0.5 s), overlapping whatever follows; rests are exact silence;
+/// - length: the later of `totalBeats` and the last note end, in seconds, + `RenderOptions.tailSeconds`
+///   (0.5 s), rounded to whole frames;
+/// - chords and voices are summed; in stereo, voices are spread evenly over ±0.35 (equal-power pan,
+///   voice 1 left of centre), the chord pad in the centre; mono sums everything;
+/// - velocity → amplitude (v/127)^1.5; "staccato" halves the sounding length;
+/// - grace notes, "trill" and "roll" are realised (see `segments(for:options:warnings:)`) unless
+///   `options.ornaments` is false; other marks are ignored;
+/// - chord symbols (`options.chords`): a soft pad of bass (octave 2) + chord tones (octave 3) for the
+///   symbol's span; names `ChordName` cannot read are skipped with a warning;
+/// - level: the mix is peak-normalised to −1 dBFS (0.891) and clamped there; a non-finite sample is
+///   replaced by 0 and reported in `Rendering.warnings`.
 public struct Synthesizer: Sendable {
     public var options: RenderOptions
 
