@@ -318,10 +318,16 @@ public struct Synthesizer: Sendable {
     static func segments(for score: Score, options: RenderOptions, warnings: inout [String]) -> [Segment] {
         var out: [Segment] = []
         var key: UInt64 = 0
+        var tooHigh = 0
+        // Above rate / 2.6 a Karplus–Strong loop cannot be tuned (its delay line would be shorter
+        // than its filters) and a wavetable would alias: such pitches are skipped.
+        let maxFrequency = Double(options.sampleRate) / 2.6
         func add(_ voice: Int, _ sound: SegmentSound, _ pitch: Int, _ start: Double, _ dur: Double, _ level: Float) {
             guard dur > 0 else { return }
+            let pitch = min(127, max(0, pitch))
+            guard NoteRenderer.frequency(pitch) <= maxFrequency else { tooHigh += 1; return }
             key &+= 1
-            out.append(Segment(voice: voice, sound: sound, pitch: min(127, max(0, pitch)), start: start,
+            out.append(Segment(voice: voice, sound: sound, pitch: pitch, start: start,
                                duration: dur, level: level, key: key))
         }
         let sound = SegmentSound.instrument(options.instrument)
@@ -374,6 +380,9 @@ public struct Synthesizer: Sendable {
             }
         }
         if zeroLength > 0 { warnings.append("\(zeroLength) notes of zero length skipped") }
+        if tooHigh > 0 {
+            warnings.append("\(tooHigh) notes above \(Int(maxFrequency)) Hz skipped: too high for \(options.sampleRate) Hz (raise the sample rate)")
+        }
         if clamped > 0 { warnings.append("\(clamped) velocities outside 1…127 clamped") }
         return out
     }

@@ -133,6 +133,17 @@ final class SynthesizerTests: XCTestCase {
         XCTAssertEqual(x, [0.22275, 0, -0.891, 0, 0.4455].map { Float($0) })
     }
 
+    func testExtremePitchesStayFiniteAndTooHighOnesAreReported() throws {
+        for instrument in Instrument.allCases {
+            let r = try Analysis.render(Analysis.score([(0, 0, 0.5), (127, 0.5, 0.5), (105, 1, 0.5)]), instrument, rate: 8_000)
+            XCTAssertTrue(r.buffer.samples.allSatisfy(\.isFinite))
+            XCTAssertEqual(r.buffer.peak, RenderOptions.targetPeak, accuracy: 1e-4, "\(instrument)")
+            XCTAssertTrue(r.warnings.contains { $0.contains("2 notes above 3076 Hz") }, "\(r.warnings)")
+            let wide = try Analysis.render(Analysis.score([(0, 0, 0.5), (127, 0.5, 0.5)]), instrument, rate: 44_100)
+            XCTAssertEqual(wide.warnings, [])
+        }
+    }
+
     func testEmptyScoreIsTheTailOfSilence() throws {
         let r = try Analysis.render(Score(voices: []), rate: rate)
         XCTAssertEqual(r.buffer.frames, rate / 2)
