@@ -70,8 +70,9 @@ public enum MIDIFile {
     /// then one track per voice with a track name (the voice's name, else "Voice <id>"), a program
     /// change to `program` (0-based General MIDI, default the plucked instrument's 25) and note
     /// on/off pairs. Every note lasts at least one tick. Ornaments and grace notes are not written.
-    /// Throws for unplayable notes (same rules as `Synthesizer`), a ppq outside 24…32767 or a
-    /// program outside 0…127.
+    /// Throws for unplayable notes (same rules and default `RenderLimits` as `Synthesizer`, so at
+    /// most 30 minutes), a ppq outside 24…32767, a program outside 0…127, or a score longer than
+    /// 2^28 − 1 ticks.
     public static func data(for score: Score, program: Int = Instrument.plucked.midiProgram, ppq: Int = 480) throws -> Data {
         guard (24...32767).contains(ppq) else { throw MIDIFileError.invalidArgument("ppq \(ppq) is outside 24…32767") }
         guard (0...127).contains(program) else { throw MIDIFileError.invalidArgument("program \(program) is outside 0…127") }
@@ -82,6 +83,11 @@ public enum MIDIFile {
             throw MIDIFileError.invalidScore(e.description)
         }
         guard score.voices.count <= 65_534 else { throw MIDIFileError.invalidScore("too many voices") }
+        let lastBeat = score.voices.flatMap(\.notes).map(\.end).max() ?? 0
+        let lastTick = ticks(max(lastBeat, score.tempos.map(\.onset).max() ?? 0), ppq: ppq)
+        guard lastTick <= 0x0FFF_FFFF else {
+            throw MIDIFileError.invalidScore("the score is \(lastTick) ticks long, more than a MIDI delta time can hold; use a smaller ppq")
+        }
 
         var file = Data("MThd".utf8)
         appendUInt32(&file, 6)
@@ -157,7 +163,7 @@ public enum MIDIFile {
         }
         var last = 0
         for (_, e) in sorted {
-            body += vlq(min(e.tick - last, 0x0FFF_FFFF))
+            body += vlq(e.tick - last)
             body += e.bytes
             last = e.tick
         }

@@ -12,7 +12,7 @@ public struct RenderLimits: Sendable, Equatable, Codable {
     public var maxSeconds: Double = 30 * 60
     /// Most voices (parts) in one score. Default 128.
     public var maxVoices: Int = 128
-    /// Most notes (events) over all voices. Default 200,000.
+    /// Most events over all voices: notes, grace notes and chord symbols. Default 200,000.
     public var maxNotes: Int = 200_000
     /// Most segments sounding at one instant (notes, ornament sub-notes, pad tones). Default 128.
     public var maxSimultaneousNotes: Int = 128
@@ -247,7 +247,10 @@ public struct Synthesizer: Sendable {
         guard score.voices.count <= limits.maxVoices else {
             throw RenderError.tooManyVoices(count: score.voices.count, limit: limits.maxVoices)
         }
-        let noteCount = score.voices.reduce(0) { $0 + $1.notes.count }
+        // Grace notes and chord symbols become segments too, so they count against the same budget.
+        let noteCount = score.voices.reduce(0) {
+            $0 + $1.notes.count + $1.chordSymbols.count + $1.notes.reduce(0) { $0 + $1.gracePitches.count }
+        }
         guard noteCount <= limits.maxNotes else { throw RenderError.tooManyNotes(count: noteCount, limit: limits.maxNotes) }
         guard score.tempos.count <= limits.maxTempoChanges else {
             throw RenderError.tooManyTempoChanges(count: score.tempos.count, limit: limits.maxTempoChanges)
@@ -348,7 +351,8 @@ public struct Synthesizer: Sendable {
                     for gp in n.gracePitches { add(v, sound, gp, start, g, level * 0.8); start += g; dur -= g }
                 }
                 if n.marks.contains("trill") && dur > 0.1 {
-                    let count = max(3, Int(dur * 14) | 1)       // odd: starts and ends on the main note
+                    // Odd, so it starts and ends on the main note; at most 127 alternations.
+                    let count = min(127, max(3, Int(dur * 14) | 1))
                     let step = dur / Double(count)
                     for k in 0..<count {
                         add(v, sound, n.pitch + (k % 2 == 1 ? 2 : 0), start + Double(k) * step, step, level * (k == 0 ? 1 : 0.8))

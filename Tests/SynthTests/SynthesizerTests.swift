@@ -217,6 +217,19 @@ final class SynthesizerTests: XCTestCase {
         XCTAssertEqual(SynthBenchmark.tune().totalSeconds, 66)
     }
 
+    func testGraceNotesAndChordSymbolsCountAgainstTheEventBudget() {
+        var options = RenderOptions(sampleRate: 8_000)
+        options.limits.maxNotes = 100
+        var score = Analysis.score([(69, 0, 1)])
+        score.voices[0].notes[0].gracePitches = [Int](repeating: 71, count: 100)
+        XCTAssertThrowsError(try Synthesizer(options: options).render(score)) { error in
+            guard case RenderError.tooManyNotes(count: 101, limit: 100) = error else { return XCTFail("\(error)") }
+        }
+        score.voices[0].notes[0].gracePitches = []
+        score.voices[0].chordSymbols = (0..<100).map { ChordSymbolEvent(name: "G", onset: Double($0) / 100, duration: 0.01) }
+        XCTAssertThrowsError(try Synthesizer(options: options).render(score))
+    }
+
     func testTooManySimultaneousNotesAreRefused() {
         var options = RenderOptions(sampleRate: 8_000)
         options.limits.maxSimultaneousNotes = 4
