@@ -151,8 +151,8 @@ public enum AudioFile {
     /// Reads the whole file at `url` as Float samples (±1 full scale), any format libsndfile reads.
     public static func read(_ url: URL) throws -> AudioBuffer {
         try withOpenFile(url) { file, info in
-            let total = info.frames * info.channels
-            guard info.frames >= 0, info.channels > 0, total <= maxReadSamples else {
+            let (total, overflow) = info.frames.multipliedReportingOverflow(by: info.channels)
+            guard info.frames >= 0, info.channels > 0, !overflow, total <= maxReadSamples else {
                 throw AudioFileError.tooLarge(path: url.path, frames: info.frames)
             }
             var samples = [Float](repeating: 0, count: total)
