@@ -75,6 +75,15 @@ public enum AudioFile {
     /// Most samples `read` will allocate (about 4 hours of 44.1 kHz stereo).
     public static let maxReadSamples = 1 << 30
 
+    /// Checks, before any rendering, that `url` can take an audio file: a known extension (unless
+    /// `format` is given), an existing directory, not itself a directory. Returns the format to use.
+    @discardableResult
+    public static func checkDestination(_ url: URL, format: AudioFormat? = nil) throws -> AudioFormat {
+        let format = try format ?? AudioFormat(url: url)
+        do { try AtomicFile.checkTarget(url) } catch let e as OutputFileError { throw AudioFileError.output(e) }
+        return format
+    }
+
     /// Writes `buffer` to `url` in `format` (default: from the extension): WAV and FLAC as 16-bit PCM
     /// with clipping on, Ogg as Vorbis. The file appears complete or not at all: it is written to a
     /// temporary file beside `url`, fsynced and renamed into place; on failure the temporary file is

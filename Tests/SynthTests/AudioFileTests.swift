@@ -107,6 +107,15 @@ final class AudioFileTests: XCTestCase {
         XCTAssertEqual(try contents(), [])
     }
 
+    func testDestinationCanBeCheckedBeforeRendering() throws {
+        XCTAssertEqual(try AudioFile.checkDestination(dir.appendingPathComponent("a.flac")), .flac)
+        XCTAssertEqual(try AudioFile.checkDestination(dir.appendingPathComponent("a.raw"), format: .wav), .wav)
+        XCTAssertThrowsError(try AudioFile.checkDestination(dir.appendingPathComponent("a.mp3")))
+        XCTAssertThrowsError(try AudioFile.checkDestination(dir.appendingPathComponent("no/a.wav")))
+        XCTAssertThrowsError(try AudioFile.checkDestination(dir))
+        XCTAssertEqual(try contents(), [])
+    }
+
     func testMissingDirectoryAndDirectoryTargetAreClearErrors() throws {
         let buffer = try tune(rate: 8_000)
         XCTAssertThrowsError(try AudioFile.write(buffer, to: dir.appendingPathComponent("nope/tune.wav"))) { error in
