@@ -117,6 +117,27 @@ final class MIDIFileTests: XCTestCase {
         XCTAssertThrowsError(try MIDIFile.parse(Data("RIFF....WAVEfmt ".utf8)))
     }
 
+    func testReaderSurvivesMutatedFiles() throws {
+        // Random byte flips, insertions and cuts: the reader throws or returns, never traps.
+        let good = [UInt8](try MIDIFile.data(for: score()))
+        var rng = SplitMix64(seed: 3)
+        var parsed = 0
+        for _ in 0..<3_000 {
+            var b = good
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                let i = Int(rng.next() % UInt64(b.count))
+                switch rng.next() % 3 {
+                case 0: b[i] = UInt8(truncatingIfNeeded: rng.next())
+                case 1: b.insert(UInt8(truncatingIfNeeded: rng.next()), at: i)
+                default: b.removeSubrange(i..<min(b.count, i + Int(rng.next() % 8) + 1))
+                }
+                if b.isEmpty { b = [0] }
+            }
+            if (try? MIDIFile.parse(Data(b))) != nil { parsed += 1 }
+        }
+        XCTAssertGreaterThan(parsed, 0)
+    }
+
     func testInvalidScoresAndArgumentsAreRefused() {
         let nan = Score(voices: [VoiceEvents(id: "1", notes: [NoteEvent(pitch: 60, onset: .nan, duration: 1)])], totalBeats: 1)
         XCTAssertThrowsError(try MIDIFile.data(for: nan))
