@@ -122,7 +122,8 @@ public enum AudioFile {
             throw AudioFileError.libsndfile(path: shownAs, operation: "open for writing", message: String(cString: sf_strerror(nil)))
         }
         var open = true
-        defer { if open { sf_close(file) } }
+        // On the error paths the file is being abandoned (and deleted); its close status adds nothing.
+        defer { if open { _ = sf_close(file) } }
         func failure(_ op: String) -> AudioFileError {
             .libsndfile(path: shownAs, operation: op, message: String(cString: sf_strerror(file)))
         }
@@ -183,7 +184,8 @@ public enum AudioFile {
         guard let file = sf_open(url.path, Int32(SFM_READ), &sfinfo) else {
             throw AudioFileError.libsndfile(path: url.path, operation: "open for reading", message: String(cString: sf_strerror(nil)))
         }
-        defer { sf_close(file) }
+        // Closing a file opened for reading cannot lose data; its status is not needed.
+        defer { _ = sf_close(file) }
         let major = Int(sfinfo.format) & Int(SF_FORMAT_TYPEMASK)
         let format: AudioFormat? = switch major {
         case Int(SF_FORMAT_WAV): .wav
