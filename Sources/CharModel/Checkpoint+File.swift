@@ -21,13 +21,19 @@ extension Checkpoint {
                                   hint: "check the path and its permissions")
         }
         do {
-            let file = try SafeTensorsFile(parsing: [UInt8](data))
-            return try Checkpoint(validating: file)
-        } catch let e as SafeTensorsError {
-            throw CheckpointError(file: url.path, e.message, hint: e.hint)
+            return try Checkpoint(parsing: [UInt8](data))
         } catch var e as CheckpointError {
             e.file = url.path
             throw e
+        }
+    }
+
+    /// Parses and validates a checkpoint's bytes; every problem is a `CheckpointError`.
+    public init(parsing bytes: [UInt8]) throws {
+        do {
+            self = try Checkpoint(validating: SafeTensorsFile(parsing: bytes))
+        } catch let e as SafeTensorsError {
+            throw CheckpointError(e.message, hint: e.hint)
         }
     }
 
