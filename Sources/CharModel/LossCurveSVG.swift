@@ -13,8 +13,11 @@ public enum LossCurveSVG {
     /// omitted from the plot but listed in the legend; NaN and infinities are skipped.
     public static func render(training: [(step: Int, value: Double)], validation: [(step: Int, value: Double)],
                               title: String, yLabel: String) -> String {
-        let train = downsample(training.filter { $0.value.isFinite })
-        let valid = downsample(validation.filter { $0.value.isFinite })
+        // Clamping keeps every range difference below in Double's finite range.
+        func clean(_ s: [(step: Int, value: Double)]) -> [(step: Int, value: Double)] {
+            downsample(s.filter { $0.value.isFinite }.map { (step: $0.step, value: min(max($0.value, -1e300), 1e300)) })
+        }
+        let train = clean(training), valid = clean(validation)
         let all = train + valid
 
         let (width, height) = (800.0, 480.0)
@@ -139,7 +142,10 @@ public enum LossCurveSVG {
         return String(format: "%.\(decimals)f", abs(v) < step * 1e-9 ? 0 : v)
     }
 
-    private static func f(_ x: Double) -> String { String(format: "%.2f", x) }
+    /// A coordinate; never NaN or infinite, whatever the data.
+    private static func f(_ x: Double) -> String {
+        String(format: "%.2f", x.isFinite ? min(max(x, -1e6), 1e6) : 0)
+    }
 
     private static func escape(_ s: String) -> String {
         var out = ""
