@@ -21,7 +21,9 @@ extension Checkpoint {
                                   hint: "check the path and its permissions")
         }
         do {
-            return try Checkpoint(parsing: [UInt8](data))
+            return try Checkpoint(validating: SafeTensorsFile(parsing: data))
+        } catch let e as SafeTensorsError {
+            throw CheckpointError(file: url.path, e.message, hint: e.hint)
         } catch var e as CheckpointError {
             e.file = url.path
             throw e

@@ -155,11 +155,22 @@ public struct SafeTensorsFile: Sendable, Equatable {
     /// Parses and validates untrusted bytes. Throws `SafeTensorsError` naming the first problem.
     /// Cost: one pass over the header plus one copy of the data.
     public init(parsing bytes: [UInt8]) throws {
+        self = try bytes.withUnsafeBytes { try SafeTensorsFile(parsing: $0) }
+    }
+
+    /// Parses and validates a file's contents, for example a memory-mapped `Data`, copying
+    /// only the tensors out of it.
+    public init(parsing data: Data) throws {
+        self = try data.withUnsafeBytes { try SafeTensorsFile(parsing: $0) }
+    }
+
+    /// Parses and validates untrusted bytes in place.
+    public init(parsing bytes: UnsafeRawBufferPointer) throws {
         guard bytes.count >= 8 else {
             throw SafeTensorsError("file is \(bytes.count) bytes long, shorter than the 8-byte header length",
                                    hint: "the file is truncated or empty")
         }
-        let n64 = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        let n64 = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
         guard n64 <= UInt64(Self.maxHeaderLength) else {
             throw SafeTensorsError("header length \(n64) exceeds the limit of \(Self.maxHeaderLength) bytes",
                                    hint: "this is not a safetensors file, or its first 8 bytes are damaged")

@@ -66,6 +66,25 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(bytes, g.serialized(), "serialization is deterministic")
     }
 
+    /// Bytes written by the Python `safetensors` library (`save_file` of `b` I64 [3] = 0,1,2,
+    /// `a` F32 [1,2] = 1.5,-2, `s` F32 [] = 3, metadata k=v): it orders by dtype alignment, not
+    /// by name, and pads with spaces. (Checked the other way too: it loads our files.)
+    func testReadsAFileWrittenByThePythonLibrary() throws {
+        let header = #"{"__metadata__":{"k":"v"},"b":{"dtype":"I64","shape":[3],"data_offsets":[0,24]},"#
+            + #""a":{"dtype":"F32","shape":[1,2],"data_offsets":[24,32]},"s":{"dtype":"F32","shape":[],"data_offsets":[32,36]}}"#
+        let data: [UInt8] = SafeTensor.littleEndianBytes([Int64(0), 1, 2])
+            + SafeTensor.littleEndianBytes([Float(1.5), -2, 3].map(\.bitPattern))
+        let bytes = Self.file(header: header, data: data)
+        XCTAssertEqual(bytes.prefix(8), [192, 0, 0, 0, 0, 0, 0, 0])
+        let f = try SafeTensorsFile(parsing: Data(bytes))
+        XCTAssertEqual(f.metadata, ["k": "v"])
+        XCTAssertEqual(f.tensors["b"]?.int64s, [0, 1, 2])
+        XCTAssertEqual(f.tensors["a"]?.floats, [1.5, -2])
+        XCTAssertEqual(f.tensors["a"]?.shape, [1, 2])
+        XCTAssertEqual(f.tensors["s"]?.floats, [3])
+        XCTAssertEqual(f.tensors["s"]?.shape, [])
+    }
+
     func testEmptyFileWithoutMetadata() throws {
         let bytes = SafeTensorsFile().serialized()
         XCTAssertEqual(bytes, Self.file(header: "{}"))
