@@ -79,10 +79,16 @@ public struct Checkpoint: Sendable, Equatable {
     public init(shape: ModelShape, vocabulary: [String], parameters: [Float], hyperparameters: String = "{}",
                 extraMetadata: [String: String] = [:], trainingState: TrainingState? = nil) {
         precondition(vocabulary.count == shape.vocabularySize, "vocabulary size differs from V")
+        precondition(vocabulary.allSatisfy { $0.count == 1 } && Set(vocabulary).count == vocabulary.count,
+                     "vocabulary entries must be unique single characters")
+        precondition((try? StrictJSON.parse(hyperparameters)) != nil, "hyperparameters must be JSON text")
         precondition(parameters.count == ParameterLayout(shape).count, "parameter count differs from layout")
         precondition(extraMetadata.keys.allSatisfy { !Self.reservedMetadataKeys.contains($0) }, "reserved metadata key")
         if let t = trainingState {
             precondition(t.adamM.count == parameters.count && t.adamV.count == parameters.count, "Adam moments differ from layout")
+            precondition(t.step >= 0, "negative step")
+            precondition(t.extraU64.keys.allSatisfy { !$0.isEmpty && t.extraI64[$0] == nil } && t.extraI64.keys.allSatisfy { !$0.isEmpty },
+                         "extra training-state keys must be non-empty and distinct")
         }
         self.shape = shape
         self.vocabulary = vocabulary
@@ -93,6 +99,9 @@ public struct Checkpoint: Sendable, Equatable {
     }
 
     public var layout: ParameterLayout { ParameterLayout(shape) }
+
+    /// The vocabulary as Characters (each entry is exactly one, checked on construction).
+    public var characters: [Character] { vocabulary.map { Character($0) } }
 
     // MARK: To and from a SafeTensorsFile
 
@@ -118,10 +127,7 @@ public struct Checkpoint: Sendable, Equatable {
             tensors["train.rng_state"] = SafeTensor(uint64s: t.rngState, shape: [t.rngState.count])
             tensors["train.data_state"] = SafeTensor(int64s: t.dataState, shape: [t.dataState.count])
             for (k, v) in t.extraU64 { tensors["train.extra.\(k)"] = SafeTensor(uint64s: v, shape: [v.count]) }
-            for (k, v) in t.extraI64 {
-                precondition(t.extraU64[k] == nil, "extra training-state key '\(k)' used twice")
-                tensors["train.extra.\(k)"] = SafeTensor(int64s: v, shape: [v.count])
-            }
+            for (k, v) in t.extraI64 { tensors["train.extra.\(k)"] = SafeTensor(int64s: v, shape: [v.count]) }
         }
         return SafeTensorsFile(metadata: metadata, tensors: tensors)
     }
