@@ -241,7 +241,12 @@ final class CheckpointTests: XCTestCase {
             XCTAssertTrue(e.description.contains("\nhint: "))
         }
         XCTAssertThrowsError(try Checkpoint.read(from: url.appendingPathExtension("missing"))) { error in
-            XCTAssertTrue((error as! CheckpointError).message.contains("cannot read the file"))
+            XCTAssertTrue((error as! CheckpointError).message.contains("cannot read the file: open failed: No such file"), "\(error)")
+        }
+        for special in [url.deletingLastPathComponent(), URL(fileURLWithPath: "/dev/zero")] {
+            XCTAssertThrowsError(try Checkpoint.read(from: special)) { error in
+                XCTAssertTrue((error as! CheckpointError).message.contains("not a regular file"), "\(error)")
+            }
         }
     }
 
