@@ -121,12 +121,12 @@ public enum LossCurveSVG {
         return out
     }
 
-    /// Round tick values (1, 2 or 5 × 10^k apart) covering [lo, hi], about five of them.
+    /// Round tick values (1, 2 or 5 × 10^k apart) covering [lo, hi], about five to eight of them.
     static func ticks(_ lo: Double, _ hi: Double) -> (values: [Double], step: Double) {
-        let raw = (hi - lo) / 5
+        let raw = (hi - lo) / 7
         guard raw > 0, raw.isFinite else { return ([lo], 1) }
         let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.min { abs(log($0 / raw)) < abs(log($1 / raw)) }!
         var values: [Double] = []
         var t = ceil(lo / step) * step
         while t <= hi + step * 1e-9, values.count < 50 {

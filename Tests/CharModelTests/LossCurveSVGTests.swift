@@ -102,7 +102,11 @@ final class LossCurveSVGTests: XCTestCase {
 
     func testTicksAreRound() {
         XCTAssertEqual(LossCurveSVG.ticks(0, 10).values, [0, 2, 4, 6, 8, 10])
-        XCTAssertEqual(LossCurveSVG.ticks(1.13, 1.61).step, 0.1, accuracy: 1e-12)
+        XCTAssertEqual(LossCurveSVG.ticks(1.13, 1.61).step, 0.05, accuracy: 1e-12)
+        XCTAssertEqual(LossCurveSVG.ticks(0, 15000).step, 2000)
+        for (lo, hi) in [(0.0, 1.0), (1.13, 1.61), (-3, 1e5), (2, 2.001)] {
+            XCTAssertTrue((4 ... 11).contains(LossCurveSVG.ticks(lo, hi).values.count), "\(lo)...\(hi)")
+        }
         XCTAssertEqual(LossCurveSVG.ticks(0, 1e9).values.count, 6)
     }
 
