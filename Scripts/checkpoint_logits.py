@@ -183,7 +183,9 @@ def main():
     loss = cross_entropy(logits, ids)
 
     if a.json:
-        print(json.dumps({"tokens": ids, "logits": logits.tolist(), "loss_nats": loss, "bits_per_char": loss / np.log(2)}))
+        finite = loss == loss  # NaN (fewer than two characters) becomes null: JSON has no NaN
+        print(json.dumps({"tokens": ids, "logits": logits.tolist(), "loss_nats": loss if finite else None,
+                          "bits_per_char": loss / np.log(2) if finite else None}))
     else:
         print(f"shape: V={shape['vocabulary_size']} E={shape['embedding_size']} H={shape['hidden_size']} L={shape['layers']}; "
               f"{len(ids)} characters")
