@@ -1,0 +1,111 @@
+// Checkpoint+File: reading a checkpoint from disk and writing it atomically, so a crash or a
+// full disk mid-write leaves the previous checkpoint intact: temp file in the same directory,
+// fsync, rename over the target, fsync the directory; the temp file is removed on any failure.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Checkpoint {
+    /// Reads and validates a checkpoint. Throws `CheckpointError` naming the file and the problem.
+    /// Cost: reads the whole file once, then one copy per tensor.
+    public static func read(from url: URL) throws -> Checkpoint {
+        let bytes = try readRegularFile(url)
+        do {
+            return try Checkpoint(parsing: bytes)
+        } catch var e as CheckpointError {
+            e.file = url.path
+            throw e
+        }
+    }
+
+    /// The whole file, refusing anything but a regular file (a FIFO or /dev/zero would never
+    /// end). Read with read(2), not mapped: a mapped file truncated by someone else mid-read
+    /// would crash us with SIGBUS.
+    static func readRegularFile(_ url: URL) throws -> [UInt8] {
+        func failure(_ what: String, _ code: Int32) -> CheckpointError {
+            CheckpointError(file: url.path, "cannot read the file: \(what)\(code == 0 ? "" : ": " + String(cString: strerror(code)))",
+                            hint: "check the path and its permissions")
+        }
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("open failed", errno) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw failure("fstat failed", errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw failure("not a regular file", 0) }
+        let size = Int(st.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        let code: Int32? = bytes.withUnsafeMutableBytes { raw -> Int32? in
+            while done < size {
+                let n = Glibc.read(fd, raw.baseAddress! + done, size - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                if n == 0 { break } // shrank while we read: parse what we have
+                done += n
+            }
+            return nil
+        }
+        if let code { throw failure("read failed", code) }
+        return Array(bytes[..<done])
+    }
+
+    /// Parses and validates a checkpoint's bytes; every problem is a `CheckpointError`.
+    public init(parsing bytes: [UInt8]) throws {
+        do {
+            self = try Checkpoint(validating: SafeTensorsFile(parsing: bytes))
+        } catch let e as SafeTensorsError {
+            throw CheckpointError(e.message, hint: e.hint)
+        }
+    }
+
+    /// Writes the checkpoint to `url` atomically (see the file comment). On failure, any file
+    /// previously at `url` is untouched and no temporary file is left behind.
+    public func write(to url: URL) throws {
+        try Self.writeAtomically(serialized(), to: url)
+    }
+
+    static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
+        let path = url.path
+        let directory = url.deletingLastPathComponent().path
+        func failure(_ what: String, _ code: Int32) -> CheckpointError {
+            CheckpointError(file: path, "\(what): \(String(cString: strerror(code)))",
+                            hint: "check that the directory exists, is writable and has free space")
+        }
+        let temp = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure("cannot create temporary file '\(temp)'", errno) }
+        var ok = false
+        defer {
+            if !ok { unlink(temp) }
+        }
+        var written = 0
+        let writeError: Int32? = bytes.withUnsafeBytes { raw -> Int32? in
+            while written < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                written += n
+            }
+            return nil
+        }
+        if let code = writeError { close(fd); throw failure("cannot write temporary file", code) }
+        if fsync(fd) != 0 { let code = errno; close(fd); throw failure("cannot fsync temporary file", code) }
+        if close(fd) != 0 { throw failure("cannot close temporary file", errno) }
+        if rename(temp, path) != 0 { throw failure("cannot rename the temporary file over the target", errno) }
+        ok = true
+        // The rename is only durable once the directory entry is on disk.
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            close(dfd)
+        }
+    }
+}

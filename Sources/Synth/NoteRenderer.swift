@@ -1,0 +1,325 @@
+// NoteRenderer: the sample loops. One sounding segment (pitch, length, level) in, mono samples
+// out in fixed-size chunks, so memory stays small however long a note is; wavetables are built
+// once per pitch and cached, the Karplus–Strong delay line is reused: the hot loops allocate nothing.
+
+import Foundation
+
+/// Deterministic generator (SplitMix64) for noise bursts and breath noise.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [-1, 1).
+    mutating func nextSigned() -> Float {
+        Float(next() >> 40) * (2 / Float(1 << 24)) - 1
+    }
+}
+
+/// What one segment sounds like.
+enum SegmentSound: Sendable, Equatable {
+    case instrument(Instrument)
+    /// Soft sustained accompaniment chord tone.
+    case pad
+}
+
+/// Attack / decay / sustain / release shape of one segment, in frames.
+struct Envelope {
+    var attack: Int
+    var decay: Int
+    var sustain: Float
+    var noteFrames: Int
+    var releaseFrames: Int
+    /// Level at note-off, where the release starts.
+    var releaseStart: Float
+
+    /// Attack and decay shrink to a third of the note each for short notes.
+    init(attack: Double, decay: Double, sustain: Float, noteFrames: Int, releaseFrames: Int, rate: Int) {
+        let third = max(1, noteFrames / 3)
+        self.attack = max(1, min(Int(attack * Double(rate)), third))
+        self.decay = decay > 0 ? max(1, min(Int(decay * Double(rate)), third)) : 0
+        self.sustain = decay > 0 ? sustain : 1
+        self.noteFrames = noteFrames
+        self.releaseFrames = releaseFrames
+        releaseStart = 0
+        releaseStart = gain(at: noteFrames - 1)
+    }
+
+    /// Gain at frame `i` before the release: ramp up, ramp down to sustain, hold.
+    func gain(at i: Int) -> Float {
+        if i < attack { return Float(i) / Float(attack) }
+        if i < attack + decay { return 1 - Float(i - attack) * (1 - sustain) / Float(decay) }
+        return sustain
+    }
+
+    /// Multiplies `x[0..<count]`, which holds frames `from..<from+count`, by the envelope.
+    /// The release falls linearly to exactly zero at its last frame.
+    func apply(_ x: UnsafeMutableBufferPointer<Float>, from: Int, count: Int) {
+        var i = 0
+        while i < count {
+            let f = from + i
+            if f < attack + decay {
+                x[i] *= gain(at: f)
+                i += 1
+            } else if f < noteFrames {
+                let end = min(count, noteFrames - from)
+                while i < end { x[i] *= sustain; i += 1 }
+            } else {
+                let step = releaseStart / Float(max(1, releaseFrames))
+                var g = releaseStart - Float(f - noteFrames + 1) * step
+                while i < count { x[i] *= max(0, g); g -= step; i += 1 }
+            }
+        }
+    }
+}
+
+/// Renders segments to mono Float samples, chunk by chunk. Not thread-safe; one per render.
+struct NoteRenderer {
+    static let tableSize = 2048
+    static let tableMask = tableSize - 1
+    /// Frames per chunk handed to the mixer.
+    static let chunk = 4096
+
+    let sampleRate: Int
+    let seed: UInt64
+    private var scratch: [Float]
+    private var delayLine: [Float] = []
+    private var tables: [Int: [Float]] = [:]   // key: sound kind * 1000 + pitch
+    private let sine: [Float]
+
+    init(sampleRate: Int, seed: UInt64) {
+        self.sampleRate = sampleRate
+        self.seed = seed
+        scratch = [Float](repeating: 0, count: NoteRenderer.chunk)
+        sine = (0...NoteRenderer.tableSize).map {
+            Float(sin(2 * Double.pi * Double($0) / Double(NoteRenderer.tableSize)))
+        }
+    }
+
+    /// Frequency of a MIDI pitch in Hz (A4 = 69 = 440 Hz, equal temperament).
+    static func frequency(_ pitch: Int) -> Double { 440 * pow(2, Double(pitch - 69) / 12) }
+
+    /// Renders `noteFrames` of sound plus a release of `releaseFrames`, calling `emit(samples, offset)`
+    /// for each chunk (offset in frames from the segment's start). `level` is the linear amplitude;
+    /// `noiseKey` seeds the noise, so the same key gives the same samples.
+    mutating func render(sound: SegmentSound, pitch: Int, noteFrames: Int, releaseFrames: Int,
+                         level: Float, noiseKey: UInt64,
+                         emit: (UnsafeBufferPointer<Float>, Int) -> Void) {
+        let total = noteFrames + releaseFrames
+        let f = NoteRenderer.frequency(pitch)
+        var rng = SplitMix64(seed: seed ^ (noiseKey &* 0x2545_F491_4F6C_DD1D))
+        let rate = sampleRate
+        let sine = self.sine
+        func env(_ a: Double, _ d: Double, _ s: Float) -> Envelope {
+            Envelope(attack: a, decay: d, sustain: s, noteFrames: noteFrames, releaseFrames: releaseFrames, rate: rate)
+        }
+        switch sound {
+        case .instrument(.plucked):
+            var string = startPluck(frequency: f, level: level, rng: &rng)
+            run(total: total, envelope: env(0.004, 0, 1), emit: emit) { out, count, line in
+                string.run(out, count: count, line: line)
+            }
+        case .instrument(.bowed):
+            var osc = Oscillator(table: table(key: 1000 + pitch, frequency: f, harmonics: Self.bowedHarmonic),
+                                 frequency: f, rate: rate, level: level, vibratoDepth: 0.0035, vibratoDelay: 0.25,
+                                 breath: 0, rng: rng)
+            run(total: total, envelope: env(0.05, 0.12, 0.75), emit: emit) { out, count, _ in
+                osc.run(out, count: count, sine: sine)
+            }
+        case .instrument(.flute):
+            var osc = Oscillator(table: table(key: 2000 + pitch, frequency: f, harmonics: Self.fluteHarmonic),
+                                 frequency: f, rate: rate, level: level, vibratoDepth: 0.003, vibratoDelay: 0.2,
+                                 breath: 0.05, rng: rng)
+            run(total: total, envelope: env(0.03, 0.08, 0.85), emit: emit) { out, count, _ in
+                osc.run(out, count: count, sine: sine)
+            }
+        case .pad:
+            var osc = Oscillator(table: table(key: 3000 + pitch, frequency: f, harmonics: Self.padHarmonic),
+                                 frequency: f, rate: rate, level: level, vibratoDepth: 0, vibratoDelay: 0,
+                                 breath: 0, rng: rng)
+            run(total: total, envelope: env(0.12, 0.3, 0.7), emit: emit) { out, count, _ in
+                osc.run(out, count: count, sine: sine)
+            }
+        }
+    }
+
+    /// Chunk loop: generate, shape, emit.
+    private mutating func run(total: Int, envelope: Envelope, emit: (UnsafeBufferPointer<Float>, Int) -> Void,
+                              generate: (UnsafeMutableBufferPointer<Float>, Int, UnsafeMutableBufferPointer<Float>) -> Void) {
+        var done = 0
+        delayLine.withUnsafeMutableBufferPointer { line in
+            scratch.withUnsafeMutableBufferPointer { out in
+                while done < total {
+                    let count = min(NoteRenderer.chunk, total - done)
+                    generate(out, count, line)
+                    envelope.apply(out, from: done, count: count)
+                    emit(UnsafeBufferPointer(rebasing: out[0..<count]), done)
+                    done += count
+                }
+            }
+        }
+    }
+
+    // MARK: Karplus–Strong
+
+    /// State of one plucked string between chunks; the delay line itself is `delayLine`.
+    struct PluckedString {
+        var n: Int
+        var c: Float
+        var half: Float
+        var idx = 0
+        var prev: Float = 0
+        var apIn: Float = 0
+        var apOut: Float = 0
+
+        /// Loop delay = N (line) + 0.5 (two-point average) + d (first-order all-pass) = rate / f.
+        mutating func run(_ out: UnsafeMutableBufferPointer<Float>, count: Int, line: UnsafeMutableBufferPointer<Float>) {
+            for i in 0..<count {
+                let x = line[idx]
+                out[i] = x
+                let avg = half * (x + prev)
+                let ap = c * avg + apIn - c * apOut
+                apIn = avg
+                apOut = ap
+                line[idx] = ap
+                prev = x
+                idx += 1
+                if idx == n { idx = 0 }
+            }
+        }
+    }
+
+    /// Fills the delay line with a seeded noise burst and returns the tuned string.
+    private mutating func startPluck(frequency f: Double, level: Float, rng: inout SplitMix64) -> PluckedString {
+        let period = Double(sampleRate) / f
+        let n = max(2, Int((period - 0.6).rounded(.down)))
+        let d = period - 0.5 - Double(n)                  // in [0.1, 1.1)
+        if delayLine.count < n { delayLine = [Float](repeating: 0, count: n) }
+        // Noise burst, low-passed twice (a rounder pick than white noise: the string's first
+        // milliseconds are bright but without sample-to-sample jumps) and made DC-free.
+        var lp1: Float = 0
+        var lp2: Float = 0
+        var mean: Float = 0
+        for i in 0..<n {
+            lp1 += 0.45 * (rng.nextSigned() - lp1)
+            lp2 += 0.45 * (lp1 - lp2)
+            delayLine[i] = lp2
+            mean += lp2
+        }
+        mean /= Float(n)
+        var peak: Float = 1e-9
+        for i in 0..<n { delayLine[i] -= mean; peak = max(peak, abs(delayLine[i])) }
+        let scale = level / peak
+        for i in 0..<n { delayLine[i] *= scale }
+        // Loss per round trip from a decay time (to -60 dB): longer for low strings.
+        let t60 = max(1.0, min(6.0, 6.0 * 220 / f + 1.0))
+        let rho = Float(pow(0.001, period / (t60 * Double(sampleRate))))
+        return PluckedString(n: n, c: Float((1 - d) / (1 + d)), half: 0.5 * rho)
+    }
+
+    // MARK: Wavetables
+
+    static func bowedHarmonic(_ k: Int) -> Double {
+        // Sawtooth-like 1/k with a body resonance bump near the 3rd–5th harmonic and softer evens.
+        let body = 1 + 0.6 * exp(-pow(Double(k) - 4, 2) / 4)
+        return body / Double(k) * (k % 2 == 0 ? 0.8 : 1)
+    }
+
+    static func fluteHarmonic(_ k: Int) -> Double {
+        k > 5 ? 0 : [1.0, 0.32, 0.12, 0.05, 0.02][k - 1]
+    }
+
+    static func padHarmonic(_ k: Int) -> Double {
+        k > 6 ? 0 : 1 / Double(k * k)
+    }
+
+    /// One period of the band-limited wave for `frequency`, harmonics below 0.45·rate (and 9 kHz),
+    /// peak 1, with one guard sample for interpolation. Cached by `key`.
+    private mutating func table(key: Int, frequency f: Double, harmonics: (Int) -> Double) -> [Float] {
+        if let t = tables[key] { return t }
+        let limit = min(0.45 * Double(sampleRate), 9000)
+        let kmax = max(1, Int(limit / f))
+        let size = NoteRenderer.tableSize
+        var acc = [Double](repeating: 0, count: size)
+        for k in 1...kmax {
+            let a = harmonics(k)
+            if a == 0 { continue }
+            for i in 0..<size {
+                acc[i] += a * sin(2 * Double.pi * Double(k * i % size) / Double(size))
+            }
+        }
+        let peak = max(acc.map(abs).max() ?? 1, 1e-12)
+        var t = acc.map { Float($0 / peak) }
+        t.append(t[0])
+        tables[key] = t
+        return t
+    }
+
+    /// Wavetable oscillator with delayed vibrato (5.5 Hz, depth fading in over 0.25 s) and optional
+    /// low-passed breath noise; state carries across chunks.
+    struct Oscillator {
+        let table: [Float]
+        let inc: Float
+        let vibInc: Float
+        let vibStart: Int
+        let vibratoDepth: Float
+        let vibStep: Float
+        let breath: Float
+        let level: Float
+        var rng: SplitMix64
+        var phase: Float = 0
+        var vphase: Float = 0
+        var depth: Float = 0
+        var lp: Float = 0
+        var frame = 0
+
+        init(table: [Float], frequency f: Double, rate: Int, level: Float, vibratoDepth: Float,
+             vibratoDelay: Double, breath: Float, rng: SplitMix64) {
+            let size = Float(NoteRenderer.tableSize)
+            self.table = table
+            inc = Float(f / Double(rate)) * size
+            vibInc = Float(5.5 / Double(rate)) * size
+            vibStart = Int(vibratoDelay * Double(rate))
+            self.vibratoDepth = vibratoDepth
+            vibStep = vibratoDepth / Float(max(1, rate / 4))
+            self.breath = breath
+            self.level = level
+            self.rng = rng
+        }
+
+        mutating func run(_ out: UnsafeMutableBufferPointer<Float>, count: Int, sine: [Float]) {
+            let size = Float(NoteRenderer.tableSize)
+            let mask = NoteRenderer.tableMask
+            table.withUnsafeBufferPointer { tab in
+                sine.withUnsafeBufferPointer { sin in
+                    for i in 0..<count {
+                        let ip = Int(phase)
+                        let frac = phase - Float(ip)
+                        let a = tab[ip & mask], b = tab[(ip & mask) + 1]
+                        var s = a + frac * (b - a)
+                        if breath > 0 {
+                            lp += 0.3 * (rng.nextSigned() - lp)
+                            s += breath * lp
+                        }
+                        out[i] = s * level
+                        var step = inc
+                        if vibratoDepth > 0 && frame >= vibStart {
+                            depth = min(vibratoDepth, depth + vibStep)
+                            step *= 1 + depth * sin[Int(vphase) & mask]
+                            vphase += vibInc
+                            if vphase >= size { vphase -= size }
+                        }
+                        phase += step
+                        if phase >= size { phase -= size }
+                        frame += 1
+                    }
+                }
+            }
+        }
+    }
+}
