@@ -1,0 +1,68 @@
+// Elementwise: the nonlinearities of the LSTM and the output softmax, in place over raw
+// float runs. Softmax and log-softmax subtract the row maximum first (stable for any logits).
+import Foundation
+
+public enum Elementwise {
+    /// x ← 1 / (1 + e^(−x)), n floats. Written so large |x| neither overflows nor NaNs.
+    @inlinable
+    public static func sigmoid(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        for i in 0 ..< n { x[i] = sigmoid(x[i]) }
+    }
+
+    @inlinable
+    public static func sigmoid(_ v: Float) -> Float {
+        if v >= 0 { return 1 / (1 + expf(-v)) }
+        let e = expf(v)
+        return e / (1 + e)
+    }
+
+    /// x ← tanh(x), n floats.
+    @inlinable
+    public static func tanh(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        for i in 0 ..< n { x[i] = tanhf(x[i]) }
+    }
+
+    /// Row-wise softmax in place over `rows × cols` floats (row stride `cols`).
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        for r in 0 ..< rows {
+            let row = x + r * cols
+            var mx = -Float.infinity
+            for j in 0 ..< cols { mx = max(mx, row[j]) }
+            var sum: Float = 0
+            for j in 0 ..< cols {
+                let e = expf(row[j] - mx)
+                row[j] = e
+                sum += e
+            }
+            let inv = 1 / sum
+            for j in 0 ..< cols { row[j] *= inv }
+        }
+    }
+
+    /// Row-wise log-softmax in place: x − max − log Σ e^(x − max).
+    public static func logSoftmax(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        for r in 0 ..< rows {
+            let row = x + r * cols
+            var mx = -Float.infinity
+            for j in 0 ..< cols { mx = max(mx, row[j]) }
+            var sum: Float = 0
+            for j in 0 ..< cols { sum += expf(row[j] - mx) }
+            let logSum = logf(sum)
+            // (x − max) first: subtracting max + logSum as one number loses digits when max is large.
+            for j in 0 ..< cols { row[j] = (row[j] - mx) - logSum }
+        }
+    }
+
+    /// Array conveniences (allocate; for tests and one-off use, not inner loops).
+    public static func softmax(_ x: [Float]) -> [Float] {
+        var y = x
+        y.withUnsafeMutableBufferPointer { softmax($0.baseAddress!, rows: 1, cols: $0.count) }
+        return y
+    }
+
+    public static func logSoftmax(_ x: [Float]) -> [Float] {
+        var y = x
+        y.withUnsafeMutableBufferPointer { logSoftmax($0.baseAddress!, rows: 1, cols: $0.count) }
+        return y
+    }
+}
