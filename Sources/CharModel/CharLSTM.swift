@@ -113,11 +113,11 @@ func cellForward(gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>
         for j in 0 ..< hd {
             let i = Elementwise.sigmoid(g4[j])
             let f = Elementwise.sigmoid(g4[hd + j])
-            let g = tanhf(g4[2 * hd + j])
+            let g = Elementwise.tanh(g4[2 * hd + j])
             let o = Elementwise.sigmoid(g4[3 * hd + j])
             g4[j] = i; g4[hd + j] = f; g4[2 * hd + j] = g; g4[3 * hd + j] = o
             let cNew = f * cPrev[row + j] + i * g
-            let tc = tanhf(cNew)
+            let tc = Elementwise.tanh(cNew)
             c[row + j] = cNew
             tanhC[row + j] = tc
             h[row + j] = o * tc

@@ -127,3 +127,19 @@ final class ElementwiseTests: XCTestCase {
         XCTAssertEqual(two, [0.5, 0.5, 0.5, 0.5])
     }
 }
+
+final class FastTanhTests: XCTestCase {
+    func testFastTanhAgreesWithLibmEverywhere() {
+        var worst: Float = 0
+        var x: Float = -12
+        while x <= 12 {
+            worst = max(worst, abs(Elementwise.tanh(x) - tanhf(x)))
+            x += 0.001
+        }
+        XCTAssertLessThan(worst, 2e-7)
+        XCTAssertEqual(Elementwise.tanh(0), 0)
+        XCTAssertEqual(Elementwise.tanh(-0.01), tanhf(-0.01), accuracy: 1e-9)
+        XCTAssertEqual(Elementwise.tanh(100), 1)
+        XCTAssertEqual(Elementwise.tanh(-100), -1)
+    }
+}
