@@ -18,6 +18,8 @@ public struct BenchmarkConfig: Sendable, Hashable, Codable {
     public var batchedLength: Int = 300
     /// OpenBLAS threads for the run (nil: leave as is).
     public var threads: Int? = nil
+    /// OpenBLAS threads for the per-step products (see `CharLSTM.recurrentThreads`).
+    public var recurrentThreads: Int? = 1
 
     public init(name: String, embedding: Int, hidden: Int, layers: Int, batch: Int, steps: Int) {
         (self.name, self.embedding, self.hidden, self.layers, self.batch, self.steps) = (name, embedding, hidden, layers, batch, steps)
@@ -65,7 +67,8 @@ public struct BenchmarkFigures: Sendable, Codable {
         let c = config
         return """
         config \(c.name): E=\(c.embedding) H=\(c.hidden) layers=\(c.layers) B=\(c.batch) T=\(c.steps) V=\(vocabularySize) \
-        (OpenBLAS \(blasCore), \(blasThreads) thread\(blasThreads == 1 ? "" : "s"))
+        (OpenBLAS \(blasCore), \(blasThreads) thread\(blasThreads == 1 ? "" : "s"), \
+        per-step \(config.recurrentThreads.map(String.init) ?? "same"))
         train: median \(fmt(msPerIteration)) ms/iter (min \(fmt(msPerIterationMin)), max \(fmt(msPerIterationMax))), \
         \(Int(trainCharactersPerSecond)) chars/s, \(fmt(trainGigaflopsPerSecond)) GFLOP/s
         loss: first \(fmt(Double(lossFirst))), last \(fmt(Double(lossLast)))
@@ -85,7 +88,8 @@ public enum ModelBenchmark {
         if let t = config.threads { BLAS.setThreads(t) }
         let shape = ModelShape(vocabularySize: vocabularySize, embeddingSize: config.embedding, hiddenSize: config.hidden, layers: config.layers)
         var rng = SeededGenerator(seed: seed)
-        let model = CharLSTM(shape: shape, rng: &rng)
+        var model = CharLSTM(shape: shape, rng: &rng)
+        model.recurrentThreads = config.recurrentThreads
         let trainer = Trainer(model: model, tokens: tokens,
                               config: TrainerConfig(batch: config.batch, steps: config.steps, clipNorm: nil, seed: seed))
         var losses: [Float] = []
@@ -103,6 +107,9 @@ public enum ModelBenchmark {
         // Sampling: one character at a time, drawing from the softmax (as the reference).
         let trained = trainer.model
         func sample(streams: Int, length: Int) -> Double {
+            BLAS.withThreads(trained.recurrentThreads) { sampleLocked(streams: streams, length: length) }
+        }
+        func sampleLocked(streams: Int, length: Int) -> Double {
             let s = Sampler(model: trained, streams: streams)
             var draw = SeededGenerator(seed: seed)
             var next = [Int32](repeating: tokens.first ?? 0, count: streams)

@@ -225,6 +225,16 @@ public final class Sampler {
             guard let ids = vocabulary.encode(p), !ids.isEmpty else { preconditionFailure("prime \(p.debugDescription) is empty or has unknown characters") }
             return ids
         }
+        return BLAS.withThreads(model.recurrentThreads) {
+            generateLocked(encoded: encoded, vocabulary: vocabulary, options: options, rng: &rng, adjust: adjust, shouldStop: shouldStop)
+        }
+    }
+
+    private func generateLocked(
+        encoded: [[Int32]], vocabulary: Vocabulary, options: SamplingOptions, rng: inout SeededGenerator,
+        adjust: ((_ stream: Int, _ text: String, _ probabilities: inout [Float]) -> Void)?,
+        shouldStop: ((_ stream: Int, _ text: String) -> Bool)?
+    ) -> [String] {
         reset()
         if Set(encoded).count == 1 {
             prime(encoded[0])

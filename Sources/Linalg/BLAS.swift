@@ -66,6 +66,16 @@ public enum BLAS {
         openblas_set_num_threads(Int32(n))
     }
 
+    /// Runs `body` with OpenBLAS using `n` threads, then restores the previous count. Small
+    /// products (a few rows, as in one LSTM time step) often run faster on one thread.
+    public static func withThreads<R>(_ n: Int?, _ body: () throws -> R) rethrows -> R {
+        guard let n, n != threads else { return try body() }
+        let old = threads
+        setThreads(n)
+        defer { setThreads(old) }
+        return try body()
+    }
+
     private static func cblas(_ t: Transpose) -> CBLAS_TRANSPOSE {
         t == .none ? CblasNoTrans : CblasTrans
     }

@@ -143,3 +143,22 @@ final class FastTanhTests: XCTestCase {
         XCTAssertEqual(Elementwise.tanh(-100), -1)
     }
 }
+
+final class FastExpSigmoidTests: XCTestCase {
+    func testExpAndSigmoidAgreeWithLibm() {
+        var worstRel: Float = 0, worstSig: Float = 0
+        var x: Float = -80
+        while x <= 80 {
+            worstRel = max(worstRel, abs(Elementwise.exp(x) - expf(x)) / expf(x))
+            worstSig = max(worstSig, abs(Elementwise.sigmoid(x) - 1 / (1 + expf(-x))))
+            x += 0.0037
+        }
+        XCTAssertLessThan(worstRel, 4e-7)
+        XCTAssertLessThan(worstSig, 1.5e-7)
+        XCTAssertTrue(Elementwise.exp(1000).isFinite)
+        XCTAssertEqual(Elementwise.exp(-1000), expf(-87), accuracy: 1e-40)
+        XCTAssertEqual(Elementwise.sigmoid(-1000), 0, accuracy: 1e-37)
+        XCTAssertEqual(Elementwise.sigmoid(1000), 1)
+        XCTAssertEqual(Elementwise.exp(0), 1)
+    }
+}
