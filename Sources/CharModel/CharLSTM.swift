@@ -108,24 +108,42 @@ func recurrentStepBackward(dGates: UnsafePointer<Float>, whh: UnsafePointer<Floa
 // MARK: - The cell (elementwise), forward and backward
 
 /// One LSTM cell step for B rows, in place. On entry `gates` [B,4H] holds pre-activations; on
-/// exit the activations (i, f, g, o). Reads cPrev [B,H]; writes c, tanhC, h [B,H].
+/// exit the activations (i, f, g, o). Reads cPrev [B,H]; writes c, tanhC, h [B,H]. `c` may be
+/// `cPrev` and `h` may alias nothing else (the sampler updates c in place). Eight lanes at a
+/// time, then a scalar tail with identical arithmetic.
 @inline(__always)
 func cellForward(gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                  tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, batch b: Int, hidden hd: Int) {
+    typealias E = Elementwise
     for r in 0 ..< b {
         let g4 = gates + r * 4 * hd
         let row = r * hd
-        for j in 0 ..< hd {
-            let i = Elementwise.sigmoid(g4[j])
-            let f = Elementwise.sigmoid(g4[hd + j])
-            let g = Elementwise.tanh(g4[2 * hd + j])
-            let o = Elementwise.sigmoid(g4[3 * hd + j])
+        var j = 0
+        while j + 8 <= hd {
+            let i = E.sigmoid(E.load8(g4 + j))
+            let f = E.sigmoid(E.load8(g4 + hd + j))
+            let g = E.tanh(E.load8(g4 + 2 * hd + j))
+            let o = E.sigmoid(E.load8(g4 + 3 * hd + j))
+            E.store8(i, g4 + j); E.store8(f, g4 + hd + j); E.store8(g, g4 + 2 * hd + j); E.store8(o, g4 + 3 * hd + j)
+            let cNew = f * E.load8(cPrev + row + j) + i * g
+            let tc = E.tanh(cNew)
+            E.store8(cNew, c + row + j)
+            E.store8(tc, tanhC + row + j)
+            E.store8(o * tc, h + row + j)
+            j += 8
+        }
+        while j < hd {
+            let i = E.sigmoid(g4[j])
+            let f = E.sigmoid(g4[hd + j])
+            let g = E.tanh(g4[2 * hd + j])
+            let o = E.sigmoid(g4[3 * hd + j])
             g4[j] = i; g4[hd + j] = f; g4[2 * hd + j] = g; g4[3 * hd + j] = o
             let cNew = f * cPrev[row + j] + i * g
-            let tc = Elementwise.tanh(cNew)
+            let tc = E.tanh(cNew)
             c[row + j] = cNew
             tanhC[row + j] = tc
             h[row + j] = o * tc
+            j += 1
         }
     }
 }
@@ -137,11 +155,25 @@ func cellForward(gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>
 func cellBackward(gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
                   dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>, dGates: UnsafeMutablePointer<Float>,
                   batch b: Int, hidden hd: Int) {
+    typealias E = Elementwise
     for r in 0 ..< b {
         let g4 = gates + r * 4 * hd
         let d4 = dGates + r * 4 * hd
         let row = r * hd
-        for j in 0 ..< hd {
+        var j = 0
+        while j + 8 <= hd {
+            let i = E.load8(g4 + j), f = E.load8(g4 + hd + j), g = E.load8(g4 + 2 * hd + j), o = E.load8(g4 + 3 * hd + j)
+            let tc = E.load8(tanhC + row + j)
+            let dhj = E.load8(dh + row + j)
+            let dcj = E.load8(dc + row + j) + dhj * o * (1 - tc * tc)
+            E.store8(dcj * g * i * (1 - i), d4 + j)
+            E.store8(dcj * E.load8(cPrev + row + j) * f * (1 - f), d4 + hd + j)
+            E.store8(dcj * i * (1 - g * g), d4 + 2 * hd + j)
+            E.store8(dhj * tc * o * (1 - o), d4 + 3 * hd + j)
+            E.store8(dcj * f, dc + row + j)
+            j += 8
+        }
+        while j < hd {
             let i = g4[j], f = g4[hd + j], g = g4[2 * hd + j], o = g4[3 * hd + j]
             let tc = tanhC[row + j]
             let dhj = dh[row + j]
@@ -151,6 +183,7 @@ func cellBackward(gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, tanh
             d4[2 * hd + j] = dcj * i * (1 - g * g)
             d4[3 * hd + j] = dhj * tc * o * (1 - o)
             dc[row + j] = dcj * f
+            j += 1
         }
     }
 }

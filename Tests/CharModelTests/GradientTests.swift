@@ -17,14 +17,14 @@ final class GradientTests: XCTestCase {
     }
 
     /// Tiny model with weights large enough (U(±0.6)) that every gate is away from its linear regime.
-    func problem(layers: Int, seed: UInt64, batch: Int = 2, steps: Int = 3) -> Problem {
-        let shape = ModelShape(vocabularySize: 5, embeddingSize: 3, hiddenSize: 4, layers: layers)
+    func problem(layers: Int, seed: UInt64, batch: Int = 2, steps: Int = 3, hidden: Int = 4) -> Problem {
+        let shape = ModelShape(vocabularySize: 5, embeddingSize: 3, hiddenSize: hidden, layers: layers)
         var rng = SeededGenerator(seed: seed)
         let n = ParameterLayout(shape).count
         let params = (0 ..< n).map { _ in rng.uniform(-0.6, 0.6) }
         let inputs = (0 ..< batch * steps).map { _ in Int32(rng.next() % 5) }
         let targets = (0 ..< batch * steps).map { _ in Int32(rng.next() % 5) }
-        let sn = layers * batch * 4
+        let sn = layers * batch * hidden
         let h0 = (0 ..< sn).map { _ in rng.uniform(-0.5, 0.5) }
         let c0 = (0 ..< sn).map { _ in rng.uniform(-0.5, 0.5) }
         return Problem(shape: shape, params: params, inputs: inputs, targets: targets, h0: h0, c0: c0, batch: batch, steps: steps)
@@ -33,7 +33,7 @@ final class GradientTests: XCTestCase {
     func analytic(_ pr: Problem) -> (loss: Float, grads: [Float], dInitial: LSTMState) {
         let model = CharLSTM(shape: pr.shape, parameters: pr.params)
         let cache = ForwardCache(shape: pr.shape, batch: pr.batch, steps: pr.steps)
-        let s0 = LSTMState(layers: pr.shape.layers, batch: pr.batch, hidden: 4, h: pr.h0, c: pr.c0)
+        let s0 = LSTMState(layers: pr.shape.layers, batch: pr.batch, hidden: pr.shape.hiddenSize, h: pr.h0, c: pr.c0)
         let (loss, _) = model.forward(inputs: pr.inputs, targets: pr.targets, initial: s0, cache: cache)
         var g = [Float](repeating: 0, count: pr.params.count)
         let d0 = model.backward(cache: cache, gradients: &g)
@@ -82,6 +82,8 @@ final class GradientTests: XCTestCase {
     func testFiniteDifferencesOneLayer() { check(problem(layers: 1, seed: 1)) }
     func testFiniteDifferencesTwoLayers() { check(problem(layers: 2, seed: 2)) }
     func testFiniteDifferencesSingleStreamUsesGemvPath() { check(problem(layers: 2, seed: 3, batch: 1, steps: 4)) }
+    /// H = 9: the cell's eight-lane path and its scalar tail both run.
+    func testFiniteDifferencesEightLaneCellPath() { check(problem(layers: 2, seed: 5, hidden: 9)) }
 
     /// Running T=1 windows one after another, carrying (h, c) forward and the state gradient
     /// backward, gives the unrolled pass's logits, final state and (summed) gradients.

@@ -11,7 +11,7 @@ final class SamplerTests: XCTestCase {
         let vocab = Vocabulary(text: text)
         var rng = SeededGenerator(seed: seed)
         // Larger weights than the init so the distribution is far from uniform.
-        let shape = ModelShape(vocabularySize: vocab.count, embeddingSize: 4, hiddenSize: 6, layers: layers)
+        let shape = ModelShape(vocabularySize: vocab.count, embeddingSize: 4, hiddenSize: 10, layers: layers)
         let p = (0 ..< ParameterLayout(shape).count).map { _ in rng.uniform(-1.5, 1.5) }
         return (CharLSTM(shape: shape, parameters: p), vocab)
     }

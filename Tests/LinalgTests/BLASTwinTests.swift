@@ -162,3 +162,19 @@ final class FastExpSigmoidTests: XCTestCase {
         XCTAssertEqual(Elementwise.exp(0), 1)
     }
 }
+
+final class SIMDKernelTests: XCTestCase {
+    func testEightLaneKernelsEqualScalarBitForBit() {
+        var x: Float = -30
+        while x < 30 {
+            let v = SIMD8<Float>((0 ..< 8).map { x + Float($0) * 0.0071 - 0.02 })
+            let e = Elementwise.exp(v), s = Elementwise.sigmoid(v), t = Elementwise.tanh(v)
+            for k in 0 ..< 8 {
+                XCTAssertEqual(e[k].bitPattern, Elementwise.exp(v[k]).bitPattern)
+                XCTAssertEqual(s[k].bitPattern, Elementwise.sigmoid(v[k]).bitPattern)
+                XCTAssertEqual(t[k].bitPattern, Elementwise.tanh(v[k]).bitPattern)
+            }
+            x += 0.37
+        }
+    }
+}
