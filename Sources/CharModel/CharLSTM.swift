@@ -200,6 +200,11 @@ public final class ForwardCache {
     var tokens: [Int32]
     var targets: [Int32]
     var hasTargets = false
+    /// Dropout rate of the last forward pass (0: none) and, per layer boundary l → l+1
+    /// (L−1 of them), the mask [T·B, H] (0 or 1/(1−rate)) and the dropped outputs [T·B, H].
+    var dropoutRate: Float = 0
+    let dropMask: [FloatBuffer]
+    let dropped: [FloatBuffer]
     /// Embedded inputs of layer 0, [T·B, E].
     let embedded: FloatBuffer
     /// Per layer: gate activations (i,f,g,o) [T·B, 4H]; h and c [(T+1)·B, H] with the initial
@@ -241,7 +246,12 @@ public final class ForwardCache {
         dh = FloatBuffer(batch * hd)
         dc = FloatBuffer(batch * hd)
         bias = FloatBuffer(4 * hd)
+        dropMask = (0 ..< max(0, l - 1)).map { _ in FloatBuffer(n * hd) }
+        dropped = (0 ..< max(0, l - 1)).map { _ in FloatBuffer(n * hd) }
     }
+
+    /// The dropout mask between layer l and l+1 of the last forward pass, time-major [T·B, H].
+    public func dropoutMask(after layer: Int) -> [Float] { dropMask[layer].array }
 
     /// Logits of the last forward pass, batch-major [B, T, V].
     public var logitsBatchMajor: [Float] { batchMajor(logits, width: shape.vocabularySize) }
@@ -266,8 +276,13 @@ extension CharLSTM {
     /// token ids, stream-major. `initial` is the carried (h, c) of every layer (nil: zeros).
     /// Fills `cache` and returns the mean softmax cross-entropy over the B·T targets in nats
     /// (0 without targets) and the final state. Cost ≈ B·T·2·(Σ 4H(in+H) + H·V) flops.
+    /// `dropout` > 0 (training only) zeroes each output of layers 0..<L−1 with that probability
+    /// before the next layer reads it (as PyTorch's LSTM dropout), scaling the kept ones by
+    /// 1/(1−dropout); the masks are drawn from `SeededGenerator(seed: dropoutSeed)`.
     @discardableResult
-    public func forward(inputs: [Int32], targets: [Int32]?, initial: LSTMState?, cache: ForwardCache) -> (loss: Float, final: LSTMState) {
+    public func forward(inputs: [Int32], targets: [Int32]?, initial: LSTMState?, cache: ForwardCache,
+                        dropout: Float = 0, dropoutSeed: UInt64 = 0) -> (loss: Float, final: LSTMState) {
+        precondition(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)")
         let (bsz, tsz) = (cache.batch, cache.steps)
         let (v, e, hd, nl) = (shape.vocabularySize, shape.embeddingSize, shape.hiddenSize, shape.layers)
         let n = bsz * tsz
@@ -288,6 +303,8 @@ extension CharLSTM {
             }
         }
         cache.hasTargets = targets != nil
+        cache.dropoutRate = dropout
+        var dropRNG = SeededGenerator(seed: dropoutSeed)
         var final = LSTMState.zeros(layers: nl, batch: bsz, hidden: hd)
         var loss = 0.0
         parameters.withUnsafeBufferPointer { pbuf in
@@ -298,7 +315,16 @@ extension CharLSTM {
             }
             for l in 0 ..< nl {
                 let o = offsets.layers[l]
-                let input = l == 0 ? UnsafePointer(cache.embedded.p) : UnsafePointer(cache.h[l - 1].p + bsz * hd)
+                let input = layerInput(l, cache)
+                if l > 0 && dropout > 0 {
+                    // Dropout on layer l−1's outputs: dropped = h ⊙ mask.
+                    let mask = cache.dropMask[l - 1].p, src = cache.h[l - 1].p + bsz * hd, dst = cache.dropped[l - 1].p
+                    let keep = 1 / (1 - dropout)
+                    for k in 0 ..< n * hd {
+                        mask[k] = dropRNG.nextUnitFloat() < dropout ? 0 : keep
+                        dst[k] = src[k] * mask[k]
+                    }
+                }
                 let gates = cache.gates[l].p, h = cache.h[l].p, c = cache.c[l].p, tanhC = cache.tanhC[l].p
                 // Input projection for all T·B positions at once: gates = x·W_ihᵀ + (b_ih + b_hh).
                 BLAS.sgemm(.none, .transpose, m: n, n: 4 * hd, k: o.input, alpha: 1, a: input, lda: o.input,
@@ -351,6 +377,14 @@ extension CharLSTM {
             }
         }
         return (targets == nil ? 0 : Float(loss / Double(n)), final)
+    }
+
+    /// What layer l reads, [T·B, in]: the embedded tokens, or layer l−1's outputs (rows 1…T of
+    /// its h), or those outputs after dropout.
+    private func layerInput(_ l: Int, _ cache: ForwardCache) -> UnsafePointer<Float> {
+        if l == 0 { return UnsafePointer(cache.embedded.p) }
+        if cache.dropoutRate > 0 { return UnsafePointer(cache.dropped[l - 1].p) }
+        return UnsafePointer(cache.h[l - 1].p + cache.batch * shape.hiddenSize)
     }
 
     /// Backward pass of the last `forward` (which must have had targets). ADDS the gradient of
@@ -414,7 +448,7 @@ extension CharLSTM {
                     // Weight gradients for all steps at once:
                     // dW_hh[4H,H] += dGatesᵀ·h_{t−1} (rows 0..<T of h), dW_ih[4H,in] += dGatesᵀ·x,
                     // db_ih = db_hh += Σ_rows dGates.
-                    let input = l == 0 ? UnsafePointer(cache.embedded.p) : UnsafePointer(cache.h[l - 1].p + bsz * hd)
+                    let input = layerInput(l, cache)
                     BLAS.sgemm(.transpose, .none, m: 4 * hd, n: hd, k: n, alpha: 1, a: dGates, lda: 4 * hd, b: h, ldb: hd,
                                beta: 1, c: d + o.whh, ldc: hd)
                     BLAS.sgemm(.transpose, .none, m: 4 * hd, n: o.input, k: n, alpha: 1, a: dGates, lda: 4 * hd, b: input, ldb: o.input,
@@ -430,6 +464,11 @@ extension CharLSTM {
                     let dx = l == 0 ? cache.dInput.p : cache.dAbove.p
                     BLAS.sgemm(.none, .none, m: n, n: o.input, k: 4 * hd, alpha: 1, a: dGates, lda: 4 * hd, b: p + o.wih, ldb: o.input,
                                beta: 0, c: dx, ldc: o.input)
+                    if l > 0 && cache.dropoutRate > 0 {
+                        // Backward of dropped = h ⊙ mask.
+                        let mask = cache.dropMask[l - 1].p
+                        for k in 0 ..< n * hd { dx[k] *= mask[k] }
+                    }
                 }
                 // Embedding: scatter-add each position's input gradient into its token's row.
                 for r in 0 ..< n {

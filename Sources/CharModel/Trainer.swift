@@ -17,13 +17,15 @@ public struct TrainerConfig: Sendable, Hashable, Codable {
     public var clipNorm: Float? = 5
     /// Random windows (the reference) or sequential windows with carried state.
     public var batchMode: Batcher.Mode = .random
-    /// Seed of the batch generator.
+    /// Seed of the batch and dropout generators.
     public var seed: UInt64 = 0
+    /// Dropout between stacked LSTM layers (0: off, the default; no effect with one layer).
+    public var dropout: Float = 0
 
     public init(batch: Int = 8, steps: Int = 100, optimizer: AdamConfig = AdamConfig(), clipNorm: Float? = 5,
-                batchMode: Batcher.Mode = .random, seed: UInt64 = 0) {
-        (self.batch, self.steps, self.optimizer, self.clipNorm, self.batchMode, self.seed) =
-            (batch, steps, optimizer, clipNorm, batchMode, seed)
+                batchMode: Batcher.Mode = .random, seed: UInt64 = 0, dropout: Float = 0) {
+        (self.batch, self.steps, self.optimizer, self.clipNorm, self.batchMode, self.seed, self.dropout) =
+            (batch, steps, optimizer, clipNorm, batchMode, seed, dropout)
     }
 }
 
@@ -50,9 +52,11 @@ public struct TrainerState: Sendable, Equatable, Codable {
     public var batcher: BatcherState
     /// Carried (h, c) in sequential mode; nil in random mode or at a sequence start.
     public var carried: LSTMState?
+    /// The dropout generator's four state words.
+    public var dropoutRNG: [UInt64]
 
-    public init(parameters: [Float], adam: AdamState, batcher: BatcherState, carried: LSTMState?) {
-        (self.parameters, self.adam, self.batcher, self.carried) = (parameters, adam, batcher, carried)
+    public init(parameters: [Float], adam: AdamState, batcher: BatcherState, carried: LSTMState?, dropoutRNG: [UInt64]) {
+        (self.parameters, self.adam, self.batcher, self.carried, self.dropoutRNG) = (parameters, adam, batcher, carried, dropoutRNG)
     }
 }
 
@@ -64,6 +68,7 @@ public final class Trainer {
     /// Gradients in the parameter layout; reused every step.
     public private(set) var gradients: [Float]
     private var carried: LSTMState?
+    private var dropoutRNG: SeededGenerator
     private let cache: ForwardCache
 
     /// A trainer for `model` on the encoded training text `tokens`.
@@ -74,6 +79,7 @@ public final class Trainer {
         batcher = Batcher(tokens: tokens, batch: config.batch, steps: config.steps, mode: config.batchMode, seed: config.seed)
         gradients = [Float](repeating: 0, count: model.parameters.count)
         cache = ForwardCache(shape: model.shape, batch: config.batch, steps: config.steps)
+        dropoutRNG = SeededGenerator(seed: config.seed ^ 0xD209_0D20_90D2_090D)
     }
 
     /// One training step.
@@ -83,7 +89,9 @@ public final class Trainer {
         let initial = batch.startsSequences ? nil : carried
         let learningRate = adam.currentLearningRate
         // 2. Forward.
-        let (loss, final) = model.forward(inputs: batch.inputs, targets: batch.targets, initial: initial, cache: cache)
+        let dropoutSeed = config.dropout > 0 ? dropoutRNG.next() : 0
+        let (loss, final) = model.forward(inputs: batch.inputs, targets: batch.targets, initial: initial, cache: cache,
+                                          dropout: config.dropout, dropoutSeed: dropoutSeed)
         var stats = StepStats(step: adam.state.step, loss: loss, gradientNorm: .nan, characters: batch.batch * batch.steps,
                               applied: false, learningRate: learningRate)
         guard loss.isFinite else { carried = nil; return stats }
@@ -139,7 +147,7 @@ public final class Trainer {
 
     /// The complete training state, for a checkpoint.
     public var state: TrainerState {
-        TrainerState(parameters: model.parameters, adam: adam.state, batcher: batcher.state, carried: carried)
+        TrainerState(parameters: model.parameters, adam: adam.state, batcher: batcher.state, carried: carried, dropoutRNG: dropoutRNG.state)
     }
 
     /// Restores a state taken from `state` (same model shape and config).
@@ -150,5 +158,6 @@ public final class Trainer {
         adam.state = s.adam
         batcher.state = s.batcher
         carried = s.carried
+        dropoutRNG.state = s.dropoutRNG
     }
 }

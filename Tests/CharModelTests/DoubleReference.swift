@@ -14,7 +14,9 @@ struct DoubleReference {
     }
 
     /// Mean cross-entropy (nats) of `targets` given `inputs` ([B,T]) from state (h0, c0) ([L,B,H]).
-    func loss(_ p: [Double], inputs: [Int32], targets: [Int32], batch: Int, steps: Int, h0: [Double], c0: [Double]) -> Double {
+    /// `masks[l]` (optional) multiplies layer l's outputs before layer l+1 reads them, time-major [T·B, H].
+    func loss(_ p: [Double], inputs: [Int32], targets: [Int32], batch: Int, steps: Int, h0: [Double], c0: [Double],
+              masks: [[Float]] = []) -> Double {
         let (v, e, hd, nl) = (shape.vocabularySize, shape.embeddingSize, shape.hiddenSize, shape.layers)
         func t(_ name: String) -> Int { layout[name]!.offset }
         func sig(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
@@ -42,6 +44,9 @@ struct DoubleReference {
                         h[l][j] = o * Foundation.tanh(c[l][j])
                     }
                     x = h[l]
+                    if l < masks.count && l < nl - 1 {
+                        for j in 0 ..< hd { x[j] *= Double(masks[l][(s * batch + b) * hd + j]) }
+                    }
                 }
                 var logits = [Double](repeating: 0, count: v)
                 for r in 0 ..< v {

@@ -139,3 +139,37 @@ final class GradientTests: XCTestCase {
         }
     }
 }
+
+extension GradientTests {
+    /// With dropout between layers, the gradients of the masked loss (masks taken from the cache)
+    /// still match central finite differences of the Double reference.
+    func testDropoutGradientsMatchFiniteDifferences() {
+        let pr = problem(layers: 3, seed: 11, hidden: 4)
+        let model = CharLSTM(shape: pr.shape, parameters: pr.params)
+        let cache = ForwardCache(shape: pr.shape, batch: pr.batch, steps: pr.steps)
+        let s0 = LSTMState(layers: 3, batch: pr.batch, hidden: 4, h: pr.h0, c: pr.c0)
+        let (loss, _) = model.forward(inputs: pr.inputs, targets: pr.targets, initial: s0, cache: cache, dropout: 0.4, dropoutSeed: 9)
+        let masks = [cache.dropoutMask(after: 0), cache.dropoutMask(after: 1)]
+        XCTAssertTrue(masks[0].contains(0) && masks[0].contains(1 / 0.6), "mask has dropped and kept units")
+        var grads = [Float](repeating: 0, count: pr.params.count)
+        model.backward(cache: cache, gradients: &grads)
+        let ref = DoubleReference(pr.shape)
+        let p = pr.params.map(Double.init), h0 = pr.h0.map(Double.init), c0 = pr.c0.map(Double.init)
+        func L(_ p: [Double]) -> Double {
+            ref.loss(p, inputs: pr.inputs, targets: pr.targets, batch: pr.batch, steps: pr.steps, h0: h0, c0: c0, masks: masks)
+        }
+        XCTAssertEqual(Double(loss), L(p), accuracy: 1e-5)
+        let eps = 1e-5
+        for i in stride(from: 0, to: p.count, by: 3) {
+            var up = p, dn = p
+            up[i] += eps; dn[i] -= eps
+            let fd = (L(up) - L(dn)) / (2 * eps)
+            XCTAssertEqual(Double(grads[i]), fd, accuracy: 1e-5 + 1e-3 * abs(fd), "param \(i)")
+        }
+        // Rate 0 is exactly the plain pass.
+        let plain = ForwardCache(shape: pr.shape, batch: pr.batch, steps: pr.steps)
+        let a = model.forward(inputs: pr.inputs, targets: pr.targets, initial: s0, cache: plain).loss
+        let b = model.forward(inputs: pr.inputs, targets: pr.targets, initial: s0, cache: plain, dropout: 0, dropoutSeed: 5).loss
+        XCTAssertEqual(a, b)
+    }
+}

@@ -6,25 +6,25 @@ import XCTest
 final class TrainerTests: XCTestCase {
     let text = String(repeating: "X:1\nT:Tune\nK:D\n|:ABcd efge|dcBA GFED:|\n\n", count: 6)
 
-    func makeTrainer(mode: Batcher.Mode, seed: UInt64 = 7) -> (Trainer, Vocabulary) {
+    func makeTrainer(mode: Batcher.Mode, seed: UInt64 = 7, dropout: Float = 0) -> (Trainer, Vocabulary) {
         let vocab = Vocabulary(text: text)
         let shape = ModelShape(vocabularySize: vocab.count, embeddingSize: 4, hiddenSize: 8, layers: 2)
         var rng = SeededGenerator(seed: seed)
         let model = CharLSTM(shape: shape, rng: &rng)
-        let config = TrainerConfig(batch: 3, steps: 6, optimizer: AdamConfig(learningRate: 0.02), clipNorm: 1, batchMode: mode, seed: seed)
+        let config = TrainerConfig(batch: 3, steps: 6, optimizer: AdamConfig(learningRate: 0.02), clipNorm: 1, batchMode: mode, seed: seed, dropout: dropout)
         return (Trainer(model: model, tokens: vocab.encode(text)!, config: config), vocab)
     }
 
     func testResumingFromSnapshotGivesBitIdenticalLosses() {
-        for mode in [Batcher.Mode.random, .sequential] {
-            let (a, _) = makeTrainer(mode: mode)
+        for (mode, dropout) in [(Batcher.Mode.random, Float(0)), (.sequential, 0), (.random, 0.3)] {
+            let (a, _) = makeTrainer(mode: mode, dropout: dropout)
             let straight = (0 ..< 8).map { _ in a.step().loss }
-            let (b, _) = makeTrainer(mode: mode)
+            let (b, _) = makeTrainer(mode: mode, dropout: dropout)
             var resumed = (0 ..< 3).map { _ in b.step().loss }
             // Snapshot through JSON (as a checkpoint would) into a brand-new trainer.
             let data = try! JSONEncoder().encode(b.state)
             let snapshot = try! JSONDecoder().decode(TrainerState.self, from: data)
-            let (c, _) = makeTrainer(mode: mode, seed: 7)
+            let (c, _) = makeTrainer(mode: mode, seed: 7, dropout: dropout)
             c.restore(snapshot)
             resumed += (0 ..< 5).map { _ in c.step().loss }
             XCTAssertEqual(straight, resumed, "\(mode)")
