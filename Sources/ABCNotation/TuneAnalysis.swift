@@ -96,6 +96,8 @@ enum BarChecker {
         var boundaryAfter: Bool
         var location: SourceLocation
         var overflow: Bool
+        /// Lowest number of an ending that starts with this bar, if one does.
+        var endingStart: Int?
     }
 
     static func check(_ voice: VoiceTimeline, meter initial: Meter, fileName: String) -> (diagnostics: [Diagnostic], barCount: Int) {
@@ -107,10 +109,12 @@ enum BarChecker {
         var hasContent = false
         var start = SourceLocation(line: 0, column: 0)
         var before = true
+        var endingStart: Int?
         func close(boundaryAfter: Bool) {
             if hasContent {
                 segments.append(Segment(length: length, multiBars: multi, barLength: meter.barLength, boundaryBefore: before,
-                                        boundaryAfter: boundaryAfter, location: start, overflow: overflow))
+                                        boundaryAfter: boundaryAfter, location: start, overflow: overflow, endingStart: endingStart))
+                endingStart = nil
                 before = boundaryAfter
             } else {
                 before = before || boundaryAfter
@@ -132,8 +136,9 @@ enum BarChecker {
                 }
             case let .bar(bar, _):
                 close(boundaryAfter: bar.isRepeatEnd || bar.isRepeatStart || bar.isSectionEnd || bar.ending != nil)
-            case .ending:
+            case let .ending(numbers, _):
                 close(boundaryAfter: true)
+                endingStart = numbers.min()
             case let .meter(m):
                 meter = m
             case .tempo, .chordSymbol:
@@ -145,8 +150,11 @@ enum BarChecker {
         var diagnostics: [Diagnostic] = []
         var pickup: Rational?
         var barCount = 0
+        // The bar before a group of endings: every ending may start by completing it.
+        var beforeEndings: Int?
         for (k, seg) in segments.enumerated() {
             barCount += max(seg.multiBars, 1)
+            if seg.endingStart == 1 { beforeEndings = k > 0 ? k - 1 : nil }
             guard let bar = seg.barLength, seg.multiBars == 0 else { continue }
             func report(_ message: String) {
                 guard diagnostics.count < TuneParser.maxDiagnostics else { return }
@@ -160,15 +168,24 @@ enum BarChecker {
                 report("bar is too long: \(seg.length) of a whole note, the meter wants \(bar)")
                 continue
             }
+            // A short bar at the end of a section first tries to complete the section's pickup
+            // (or the short bar after the boundary); failing that, a short bar after a boundary is
+            // itself a pickup.
             var ok = false
-            if seg.boundaryBefore {
-                ok = true
-                pickup = seg.length
-            }
-            if seg.boundaryAfter && !ok {
+            if seg.boundaryAfter {
                 if let p = pickup, p.adding(seg.length) == bar { ok = true }
                 if k + 1 < segments.count, segments[k + 1].boundaryBefore, segments[k + 1].multiBars == 0,
                    segments[k + 1].length.adding(seg.length) == bar { ok = true }
+            }
+            if !ok && seg.boundaryBefore {
+                ok = true
+                // A short bar that completes the one before it (`A2|[1 fg|`) is not a new pickup.
+                var completes = k > 0 && segments[k - 1].boundaryAfter && segments[k - 1].length.adding(seg.length) == bar
+                if let e = seg.endingStart, e > 1, let b = beforeEndings, segments[b].length.adding(seg.length) == bar {
+                    completes = true
+                }
+                // At a section start it is also the new section's pickup; at an ending it only splits a bar.
+                if !completes || seg.endingStart == nil { pickup = seg.length }
             }
             if !ok { report("bar is too short: \(seg.length) of a whole note, the meter wants \(bar)") }
         }
