@@ -53,8 +53,10 @@ public enum ABCParser {
                 }
             }
         }
-        for warning in blocks.warnings {
-            _ = warning
+        for line in blocks.strayMusic {
+            fileDiagnostics.append(Diagnostic(severity: .warning, category: .syntax, fileName: fileName, line: line + 1, column: 1,
+                                              message: "music outside any tune is ignored",
+                                              hint: "a blank line ends a tune; remove it, or start a new tune with X:"))
         }
         var tunes: [Tune] = []
         tunes.reserveCapacity(blocks.tunes.count)
@@ -86,7 +88,9 @@ public enum ABCParser {
         var tunes: [Range<Int>] = []
         /// First lines of tunes that followed another tune with no blank line.
         var unseparated: Set<Int> = []
-        var warnings: [String] = []
+        /// First lines of blocks outside tunes (not the file header) that hold bar lines: probably
+        /// music cut off from its tune by a blank line.
+        var strayMusic: [Int] = []
     }
 
     /// File header (first block, if it holds no X:), and tune line ranges.
@@ -114,6 +118,14 @@ public enum ABCParser {
                 }
             } else if source.startsWithX(l) {
                 start = l
+            } else if !source.isBlank(l), l == 0 || source.isBlank(l - 1) || blocks.tunes.last?.upperBound == l {
+                // First line of a free-text block: warn if the block looks like music.
+                var k = l
+                while k < count, !source.isBlank(k), !source.startsWithX(k) {
+                    let line = source.scalars[source.lines[k]]
+                    if line.first != "%", line.contains("|") { blocks.strayMusic.append(k); break }
+                    k += 1
+                }
             }
             l += 1
         }

@@ -40,9 +40,27 @@ enum ScoreBuilder {
         var pass = 1
         var taken = Set<Int>()
         var inLastEnding = false
+        var inEnding = false
         var openTies: [Int: Int] = [:]
         var steps = 0
         let maxSteps = 8 * n + 100_000
+        // Whether an ending after the bar at `index` (up to the end of the section) is for a later pass.
+        func laterEndingWants(after index: Int) -> Bool {
+            var j = index + 1
+            while j < n {
+                steps += 1
+                switch items[j] {
+                case let .ending(numbers, _):
+                    if numbers.contains(where: { $0 > pass }) { return true }
+                case let .bar(b, _):
+                    if b.isSectionEnd || (b.isRepeatStart && !b.isRepeatEnd) { return false }
+                default:
+                    break
+                }
+                j += 1
+            }
+            return false
+        }
         func capped(_ what: String) {
             diagnostics.append(Diagnostic(severity: .error, category: .score, fileName: tune.fileName, line: tune.startLine, column: 1,
                                           message: "voice \(timeline.id) is too long when played (\(what)); events cut short",
@@ -69,17 +87,29 @@ enum ScoreBuilder {
                 if notes.count > maxNotes { capped("more than \(maxNotes) notes"); break loop }
                 if time > maxBeats { capped("more than \(Int(maxBeats)) beats"); break loop }
             case let .bar(bar, _):
+                // Inside an ending, `:|` goes back again while a later ending of the group wants a
+                // higher pass (`[1,3 ... :|[2 ... :|[4`); elsewhere each `:|` is taken once.
+                if bar.isRepeatEnd && inEnding && laterEndingWants(after: i) {
+                    pass += 1
+                    i = start
+                    openTies = [:]
+                    inEnding = false
+                    inLastEnding = false
+                    continue loop
+                }
                 if bar.isRepeatEnd && !taken.contains(i) {
                     taken.insert(i)
                     pass += 1
                     i = start
                     openTies = [:]
+                    inEnding = false
                     inLastEnding = false
                     continue loop
                 }
                 if bar.isRepeatEnd || bar.isRepeatStart || bar.isSectionEnd {
                     start = i + 1
                     pass = 1
+                    inEnding = false
                 } else if inLastEnding {
                     // The last ending is taken to last one bar unless a section end comes first, so a
                     // following `:|` repeats the next part only.
@@ -89,6 +119,7 @@ enum ScoreBuilder {
                 inLastEnding = false
             case let .ending(numbers, _):
                 if numbers.contains(pass) {
+                    inEnding = true
                     inLastEnding = pass > 1
                 } else {
                     // Skip to the ending for this pass, or to where the endings stop.
@@ -105,7 +136,7 @@ enum ScoreBuilder {
                         j += 1
                     }
                     i = j
-                    if j < n, case .ending = items[j] { inLastEnding = pass > 1; i = j + 1 }
+                    if j < n, case .ending = items[j] { inEnding = true; inLastEnding = pass > 1; i = j + 1 }
                     continue loop
                 }
             case let .tempo(qpm):

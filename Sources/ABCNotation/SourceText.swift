@@ -41,13 +41,13 @@ struct SourceText {
             case 0xF0...0xF4: count = 4; value = UInt32(b & 0x07)
             default: bad(); i += 1; continue
             }
-            var ok = i + count <= n
-            if ok {
-                for k in 1..<count {
-                    let c = bytes[i + k]
-                    if c & 0xC0 != 0x80 { ok = false; break }
-                    value = value << 6 | UInt32(c & 0x3F)
-                }
+            // `valid` counts the bytes of the longest valid start, so one broken sequence is one U+FFFD.
+            var ok = true
+            var valid = 1
+            for k in 1..<count {
+                guard i + k < n, bytes[i + k] & 0xC0 == 0x80 else { ok = false; break }
+                value = value << 6 | UInt32(bytes[i + k] & 0x3F)
+                valid += 1
             }
             // Overlong three/four-byte forms, surrogates and values past U+10FFFF are invalid.
             if ok, (count == 3 && value < 0x800) || (count == 4 && (value < 0x10000 || value > 0x10FFFF)) { ok = false }
@@ -56,7 +56,7 @@ struct SourceText {
                 i += count
             } else {
                 bad()
-                i += 1
+                i += ok ? count : valid
             }
         }
         if lineStart < scalars.count || lines.isEmpty { lines.append(lineStart..<scalars.count) }

@@ -75,6 +75,13 @@ enum TuneAnalysis {
             repeatsOK = repeatsOK && repeats.isEmpty
             diagnostics += repeats
         }
+        if barCount == 0 {
+            // Judged under tier 3: a tune with no bars has nothing whose length could agree with the meter.
+            diagnostics.append(Diagnostic(severity: .warning, category: .barLength, fileName: fileName,
+                                          line: parser.lines.upperBound, column: 1, message: "tune has no music",
+                                          hint: "a blank line ends a tune; remove blank lines between the header and the music"))
+            barsOK = false
+        }
         if parser.suppressed > 0 {
             diag(.error, .syntax, startLine, "\(parser.suppressed) more problems in this tune not shown")
         }
