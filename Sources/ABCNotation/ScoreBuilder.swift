@@ -1,0 +1,158 @@
+// ScoreBuilder: plays a tune's voice timelines the way a musician reads them — repeats taken
+// (`|: :|`, `::`, and `:|` with no opening `|:` going back to the start or the last `:|`/`||`),
+// endings chosen by pass, ties merged into one note — into a Score in beats. Expansion is
+// capped (notes, beats and steps) so a hostile file cannot make the event list explode.
+
+enum ScoreBuilder {
+    /// At most this many notes per voice; more is a diagnostic and the voice is cut.
+    static let maxNotes = 500_000
+    /// At most this many beats per voice.
+    static let maxBeats = 1_000_000.0
+
+    static func build(_ tune: Tune) -> ScoreResult {
+        let (timelines, timelineDiagnostics) = TimelineBuilder.build(tune)
+        var diagnostics = timelineDiagnostics
+        var voices: [VoiceEvents] = []
+        var tempos: [Double: Double] = [:]
+        var totalBeats = 0.0
+        for timeline in timelines {
+            let played = play(timeline, tune: tune, tempos: &tempos, diagnostics: &diagnostics)
+            voices.append(played.events)
+            totalBeats = max(totalBeats, played.end)
+        }
+        var tempoList = tempos.map { TempoChange(onset: $0.key, quarterNotesPerMinute: $0.value) }.sorted { $0.onset < $1.onset }
+        if tempoList.first?.onset != 0 {
+            tempoList.insert(TempoChange(onset: 0, quarterNotesPerMinute: Score.defaultQuarterNotesPerMinute), at: 0)
+        }
+        let score = Score(voices: voices, tempos: tempoList, totalBeats: max(totalBeats, voices.flatMap(\.notes).map(\.end).max() ?? 0))
+        return ScoreResult(score: score, diagnostics: diagnostics)
+    }
+
+    static func play(_ timeline: VoiceTimeline, tune: Tune, tempos: inout [Double: Double],
+                     diagnostics: inout [Diagnostic]) -> (events: VoiceEvents, end: Double) {
+        let items = timeline.items
+        let n = items.count
+        var notes: [NoteEvent] = []
+        var symbols: [ChordSymbolEvent] = []
+        var time = 0.0
+        var i = 0
+        var start = 0
+        var pass = 1
+        var taken = Set<Int>()
+        var inLastEnding = false
+        var inEnding = false
+        var openTies: [Int: Int] = [:]
+        var steps = 0
+        let maxSteps = 8 * n + 100_000
+        // Whether an ending after the bar at `index` (up to the end of the section) is for a later pass.
+        func laterEndingWants(after index: Int) -> Bool {
+            var j = index + 1
+            while j < n {
+                steps += 1
+                switch items[j] {
+                case let .ending(numbers, _):
+                    if numbers.contains(where: { $0 > pass }) { return true }
+                case let .bar(b, _):
+                    if b.isSectionEnd || (b.isRepeatStart && !b.isRepeatEnd) { return false }
+                default:
+                    break
+                }
+                j += 1
+            }
+            return false
+        }
+        func capped(_ what: String) {
+            diagnostics.append(Diagnostic(severity: .error, category: .score, fileName: tune.fileName, line: tune.startLine, column: 1,
+                                          message: "voice \(timeline.id) is too long when played (\(what)); events cut short",
+                                          hint: "check the repeats"))
+        }
+        loop: while i < n {
+            steps += 1
+            if steps > maxSteps { capped("more than \(maxSteps) steps"); break }
+            switch items[i] {
+            case let .sound(sound):
+                let beats = sound.duration.doubleValue * 4
+                var stillOpen: [Int: Int] = [:]
+                for (k, p) in sound.pitches.enumerated() {
+                    if let e = openTies[p], abs(notes[e].end - time) < 1e-9 {
+                        notes[e].duration += beats
+                        if sound.ties[k] { stillOpen[p] = e }
+                    } else {
+                        notes.append(NoteEvent(pitch: p, onset: time, duration: beats, marks: sound.marks, gracePitches: sound.grace))
+                        if sound.ties[k] { stillOpen[p] = notes.count - 1 }
+                    }
+                }
+                openTies = stillOpen
+                time += beats
+                if notes.count > maxNotes { capped("more than \(maxNotes) notes"); break loop }
+                if time > maxBeats { capped("more than \(Int(maxBeats)) beats"); break loop }
+            case let .bar(bar, _):
+                // Inside an ending, `:|` goes back again while a later ending of the group wants a
+                // higher pass (`[1,3 ... :|[2 ... :|[4`); elsewhere each `:|` is taken once.
+                if bar.isRepeatEnd && inEnding && laterEndingWants(after: i) {
+                    pass += 1
+                    i = start
+                    openTies = [:]
+                    inEnding = false
+                    inLastEnding = false
+                    continue loop
+                }
+                if bar.isRepeatEnd && !taken.contains(i) {
+                    taken.insert(i)
+                    pass += 1
+                    i = start
+                    openTies = [:]
+                    inEnding = false
+                    inLastEnding = false
+                    continue loop
+                }
+                if bar.isRepeatEnd || bar.isRepeatStart || bar.isSectionEnd {
+                    start = i + 1
+                    pass = 1
+                    inEnding = false
+                } else if inLastEnding {
+                    // The last ending is taken to last one bar unless a section end comes first, so a
+                    // following `:|` repeats the next part only.
+                    start = i + 1
+                    pass = 1
+                }
+                inLastEnding = false
+            case let .ending(numbers, _):
+                if numbers.contains(pass) {
+                    inEnding = true
+                    inLastEnding = pass > 1
+                } else {
+                    // Skip to the ending for this pass, or to where the endings stop.
+                    var j = i + 1
+                    while j < n {
+                        if case let .ending(other, _) = items[j], other.contains(pass) { break }
+                        if case let .bar(b, _) = items[j] {
+                            if b.isRepeatEnd {
+                                if j + 1 < n, case .ending = items[j + 1] { j += 1; continue }
+                                break
+                            }
+                            if b.isSectionEnd || b.isRepeatStart { break }
+                        }
+                        j += 1
+                    }
+                    i = j
+                    if j < n, case .ending = items[j] { inEnding = true; inLastEnding = pass > 1; i = j + 1 }
+                    continue loop
+                }
+            case let .tempo(qpm):
+                tempos[time] = qpm
+            case let .chordSymbol(name):
+                symbols.append(ChordSymbolEvent(name: name, onset: time, duration: 0))
+            case .meter:
+                break
+            }
+            i += 1
+        }
+        for k in symbols.indices {
+            let next = k + 1 < symbols.count ? symbols[k + 1].onset : time
+            symbols[k].duration = max(0, next - symbols[k].onset)
+        }
+        // Notes are already in onset order: time only moves forward, even across repeats.
+        return (VoiceEvents(id: timeline.id, name: timeline.name, notes: notes, chordSymbols: symbols), time)
+    }
+}
