@@ -12,7 +12,7 @@ struct ModelFile {
 
     /// The model tunegen ships, trained on corpus/irish.abc (see README, "The shipped model").
     static var shippedModelURL: URL? {
-        Bundle.module.url(forResource: "irish", withExtension: "safetensors")
+        Bundle.module.url(forResource: "irish", withExtension: "safetensors", subdirectory: "Resources")
     }
 
     /// Reads and validates `url`; a bad file is a CommandFailure naming it and saying why.

@@ -92,7 +92,7 @@ final class TrainingRun {
         if let resumed {
             trainer.restore(try Self.trainerState(from: resumed.checkpoint))
             record = resumed.record
-            trainer.setLearningRate(settings.trainer.optimizer.learningRate / Float(1 << min(record.learningRateCuts, 30)))
+            trainer.adam.config.learningRate = settings.trainer.optimizer.learningRate / Float(1 << min(record.learningRateCuts, 30))
         }
     }
 
@@ -149,7 +149,7 @@ final class TrainingRun {
                     }
                     trainer.restore(lastGood)
                     let lr = s.trainer.optimizer.learningRate / Float(1 << record.learningRateCuts)
-                    trainer.setLearningRate(lr)
+                    trainer.adam.config.learningRate = lr
                     consecutiveFailures = 0
                     progress.note("restored the last good state and lowered the learning rate to \(lr)")
                 }

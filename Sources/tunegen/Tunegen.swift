@@ -9,6 +9,10 @@ struct Tunegen: ParsableCommand {
         commandName: "tunegen",
         abstract: "Learn folk tunes in ABC notation with a character LSTM; generate and hear new ones.",
         subcommands: [
+            Generate.self,
+            Train.self,
+            Eval.self,
+            Render.self,
             Check.self,
             Events.self,
         ]
