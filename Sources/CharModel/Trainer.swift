@@ -126,9 +126,10 @@ public final class Trainer {
         var counted = 0
         var state: LSTMState? = nil
         var start = 0
+        var cache = ForwardCache(shape: model.shape, batch: b, steps: min(steps, segment))
         while start < segment {
             let t = min(steps, segment - start)
-            let cache = ForwardCache(shape: model.shape, batch: b, steps: t)
+            if cache.steps != t { cache = ForwardCache(shape: model.shape, batch: b, steps: t) } // the last, shorter window
             var x = [Int32](repeating: 0, count: b * t), y = x
             for s in 0 ..< b {
                 for k in 0 ..< t {
