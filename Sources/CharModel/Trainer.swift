@@ -43,6 +43,8 @@ public struct StepStats: Sendable {
     public var applied: Bool
     /// Learning rate used (before bias correction).
     public var learningRate: Float
+    /// The loss in bits per character (nats / ln 2).
+    public var bitsPerCharacter: Float { loss / Float(M_LN2) }
 }
 
 /// Everything a checkpoint must hold to resume training bit for bit.
