@@ -1,0 +1,127 @@
+// Adam with bias correction and global-norm gradient clipping, over the one flat buffer:
+// parameters, gradients and both moments share the parameter layout, so each is one loop.
+//
+// Epsilon placement is Keras's (the reference's, "epsilon hat" of the Adam paper): at step t,
+//   m ← β1·m + (1−β1)·g,  v ← β2·v + (1−β2)·g²
+//   θ ← θ − lr_t · m / (√v + ε),   lr_t = lr(t) · √(1−β2^t) / (1−β1^t)
+// PyTorch instead divides by (√v̂ + ε) after correcting v; the two differ only while √v ~ ε.
+import Foundation
+
+/// How the learning rate changes with the step number t (1-based).
+public enum LearningRateSchedule: Sendable, Hashable, Codable {
+    /// lr(t) = lr.
+    case constant
+    /// lr(t) = lr · rate^((t−1) / steps)  (smooth exponential decay).
+    case exponentialDecay(rate: Float, steps: Int)
+    /// Linear warm-up over `warmup` steps, then cosine from lr to lr·floor at `total`.
+    case cosine(warmup: Int, total: Int, floor: Float)
+
+    /// The learning rate at 1-based step `t` for base rate `lr`.
+    public func rate(_ lr: Float, step t: Int) -> Float {
+        switch self {
+        case .constant:
+            return lr
+        case let .exponentialDecay(rate, steps):
+            return lr * Float(pow(Double(rate), Double(t - 1) / Double(max(1, steps))))
+        case let .cosine(warmup, total, floor):
+            if t <= warmup { return lr * Float(t) / Float(max(1, warmup)) }
+            let progress = min(1, Double(t - warmup) / Double(max(1, total - warmup)))
+            let cosine = 0.5 * (1 + cos(Double.pi * progress))
+            return lr * Float(Double(floor) + (1 - Double(floor)) * cosine)
+        }
+    }
+}
+
+/// Adam's hyperparameters. Defaults are the reference's (Keras): lr 5e-3, β1 0.9, β2 0.999, ε 1e-7.
+public struct AdamConfig: Sendable, Hashable, Codable {
+    public var learningRate: Float = 5e-3
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float = 1e-7
+    public var schedule: LearningRateSchedule = .constant
+
+    public init(learningRate: Float = 5e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
+                schedule: LearningRateSchedule = .constant) {
+        (self.learningRate, self.beta1, self.beta2, self.epsilon, self.schedule) = (learningRate, beta1, beta2, epsilon, schedule)
+    }
+}
+
+/// Adam's moving moments (same layout as the parameters) and the number of updates applied.
+public struct AdamState: Sendable, Equatable, Codable {
+    /// First moment, one float per parameter.
+    public var m: [Float]
+    /// Second moment, one float per parameter.
+    public var v: [Float]
+    /// Updates applied so far (the next update is step + 1).
+    public var step: Int
+
+    public init(parameterCount n: Int) {
+        m = [Float](repeating: 0, count: n)
+        v = m
+        step = 0
+    }
+
+    public init(m: [Float], v: [Float], step: Int) {
+        precondition(m.count == v.count && step >= 0)
+        (self.m, self.v, self.step) = (m, v, step)
+    }
+}
+
+/// The optimizer: configuration plus state.
+public struct Adam: Sendable {
+    public var config: AdamConfig
+    public var state: AdamState
+
+    public init(config: AdamConfig = AdamConfig(), parameterCount: Int) {
+        self.config = config
+        state = AdamState(parameterCount: parameterCount)
+    }
+
+    /// The learning rate the next update will use (before bias correction).
+    public var currentLearningRate: Float { config.schedule.rate(config.learningRate, step: state.step + 1) }
+
+    /// One Adam update of `parameters` with `gradients` (both in the parameter layout).
+    public mutating func update(parameters: inout [Float], gradients: [Float]) {
+        precondition(parameters.count == state.m.count && gradients.count == parameters.count, "Adam: layout mismatch")
+        state.step += 1
+        let t = Double(state.step)
+        let (b1, b2, eps) = (config.beta1, config.beta2, config.epsilon)
+        let lrT = Float(Double(config.schedule.rate(config.learningRate, step: state.step))
+            * (1 - pow(Double(b2), t)).squareRoot() / (1 - pow(Double(b1), t)))
+        parameters.withUnsafeMutableBufferPointer { p in
+            state.m.withUnsafeMutableBufferPointer { m in
+                state.v.withUnsafeMutableBufferPointer { v in
+                    gradients.withUnsafeBufferPointer { g in
+                        for i in 0 ..< p.count {
+                            let gi = g[i]
+                            m[i] = b1 * m[i] + (1 - b1) * gi
+                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                            p[i] -= lrT * m[i] / (v[i].squareRoot() + eps)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Gradient clipping by global norm.
+public enum GradientClipping {
+    /// The L2 norm of all of `gradients` (accumulated in Double). NaN/∞ if any entry is.
+    public static func globalNorm(_ gradients: [Float]) -> Float {
+        var sum = 0.0
+        for g in gradients { sum += Double(g) * Double(g) }
+        return Float(sum.squareRoot())
+    }
+
+    /// Scales `gradients` so their global norm is at most `maxNorm`; returns the norm before.
+    @discardableResult
+    public static func clip(_ gradients: inout [Float], maxNorm: Float) -> Float {
+        let norm = globalNorm(gradients)
+        if norm.isFinite && norm > maxNorm {
+            let scale = maxNorm / norm
+            for i in gradients.indices { gradients[i] *= scale }
+        }
+        return norm
+    }
+}

@@ -1,0 +1,143 @@
+// ModelBenchmark: times training steps and sampling for the configurations of bench/common.py
+// (ref, a, b, c), with the same FLOP formula, so `tunegen bench` can print figures that compare
+// directly with the PyTorch / TensorFlow / JAX scripts.
+//   forward FLOPs per character f = 2·(Σ_l 4H(in_l + H) + H·V);  training iteration = 3·B·T·f.
+import Foundation
+import Linalg
+
+/// One benchmark configuration. Sizes follow bench/common.py.
+public struct BenchmarkConfig: Sendable, Hashable, Codable {
+    public var name: String
+    public var embedding: Int, hidden: Int, layers: Int, batch: Int, steps: Int
+    /// Timed training iterations (median reported) after `warmup` untimed ones.
+    public var iterations: Int = 20
+    public var warmup: Int = 3
+    /// Characters generated with one stream, and steps of the batched measurement.
+    public var sampleLength: Int = 1000
+    public var batchedStreams: Int = 32
+    public var batchedLength: Int = 300
+    /// OpenBLAS threads for the run (nil: leave as is).
+    public var threads: Int? = nil
+    /// OpenBLAS threads for the per-step products (see `CharLSTM.recurrentThreads`).
+    public var recurrentThreads: Int? = 1
+
+    public init(name: String, embedding: Int, hidden: Int, layers: Int, batch: Int, steps: Int) {
+        (self.name, self.embedding, self.hidden, self.layers, self.batch, self.steps) = (name, embedding, hidden, layers, batch, steps)
+    }
+
+    /// The configurations of bench/common.py: ref (the MIT lab), a, b, c.
+    public static let presets: [String: BenchmarkConfig] = [
+        "ref": BenchmarkConfig(name: "ref", embedding: 256, hidden: 1024, layers: 1, batch: 8, steps: 100),
+        "a": BenchmarkConfig(name: "a", embedding: 64, hidden: 256, layers: 1, batch: 32, steps: 100),
+        "b": BenchmarkConfig(name: "b", embedding: 128, hidden: 512, layers: 1, batch: 16, steps: 100),
+        "c": BenchmarkConfig(name: "c", embedding: 128, hidden: 512, layers: 2, batch: 16, steps: 100),
+    ]
+
+    /// Forward FLOPs per character for vocabulary size V.
+    public func forwardFlopsPerCharacter(vocabularySize v: Int) -> Double {
+        var f = 0.0
+        var input = embedding
+        for _ in 0 ..< layers {
+            f += Double(4 * hidden * (input + hidden))
+            input = hidden
+        }
+        return 2 * (f + Double(hidden * v))
+    }
+}
+
+/// What a benchmark run measured.
+public struct BenchmarkFigures: Sendable, Codable {
+    public var config: BenchmarkConfig
+    public var vocabularySize: Int
+    public var blasCore: String
+    public var blasThreads: Int
+    /// Median, min and max milliseconds per training iteration.
+    public var msPerIteration: Double
+    public var msPerIterationMin: Double
+    public var msPerIterationMax: Double
+    public var trainCharactersPerSecond: Double
+    public var trainGigaflopsPerSecond: Double
+    public var sample1CharactersPerSecond: Double
+    public var sampleBatchedCharactersPerSecond: Double
+    public var lossFirst: Float
+    public var lossLast: Float
+
+    /// One line per figure, like the reference scripts print.
+    public var summary: String {
+        let c = config
+        return """
+        config \(c.name): E=\(c.embedding) H=\(c.hidden) layers=\(c.layers) B=\(c.batch) T=\(c.steps) V=\(vocabularySize) \
+        (OpenBLAS \(blasCore), \(blasThreads) thread\(blasThreads == 1 ? "" : "s"), \
+        per-step \(config.recurrentThreads.map(String.init) ?? "same"))
+        train: median \(fmt(msPerIteration)) ms/iter (min \(fmt(msPerIterationMin)), max \(fmt(msPerIterationMax))), \
+        \(Int(trainCharactersPerSecond)) chars/s, \(fmt(trainGigaflopsPerSecond)) GFLOP/s
+        loss: first \(fmt(Double(lossFirst))), last \(fmt(Double(lossLast)))
+        sample batch 1: \(Int(sample1CharactersPerSecond)) chars/s; batch \(c.batchedStreams): \(Int(sampleBatchedCharactersPerSecond)) chars/s
+        """
+    }
+
+    private func fmt(_ x: Double) -> String { String(format: "%.2f", x) }
+}
+
+public enum ModelBenchmark {
+    /// Trains a fresh model of `config` on `tokens` (ids below `vocabularySize`; random windows,
+    /// Adam lr 5e-3 as the reference) and times it, then times sampling with 1 and
+    /// `batchedStreams` streams. `log` receives progress lines.
+    public static func run(_ config: BenchmarkConfig, tokens: [Int32], vocabularySize: Int,
+                           seed: UInt64 = 0, log: (String) -> Void = { print($0) }) -> BenchmarkFigures {
+        if let t = config.threads { BLAS.setThreads(t) }
+        let shape = ModelShape(vocabularySize: vocabularySize, embeddingSize: config.embedding, hiddenSize: config.hidden, layers: config.layers)
+        var rng = SeededGenerator(seed: seed)
+        var model = CharLSTM(shape: shape, rng: &rng)
+        model.recurrentThreads = config.recurrentThreads
+        let trainer = Trainer(model: model, tokens: tokens,
+                              config: TrainerConfig(batch: config.batch, steps: config.steps, clipNorm: nil, seed: seed))
+        var losses: [Float] = []
+        for _ in 0 ..< config.warmup { losses.append(trainer.step().loss) }
+        var times: [Double] = []
+        for _ in 0 ..< config.iterations {
+            let t0 = now()
+            losses.append(trainer.step().loss)
+            times.append(now() - t0)
+        }
+        times.sort()
+        let median = times.isEmpty ? .nan : times[times.count / 2]
+        let flops = 3 * Double(config.batch * config.steps) * config.forwardFlopsPerCharacter(vocabularySize: vocabularySize)
+
+        // Sampling: one character at a time, drawing from the softmax (as the reference).
+        let trained = trainer.model
+        func sample(streams: Int, length: Int) -> Double {
+            BLAS.withThreads(trained.recurrentThreads) { sampleLocked(streams: streams, length: length) }
+        }
+        func sampleLocked(streams: Int, length: Int) -> Double {
+            let s = Sampler(model: trained, streams: streams)
+            var draw = SeededGenerator(seed: seed)
+            var next = [Int32](repeating: tokens.first ?? 0, count: streams)
+            var probs: [Float] = []
+            let t0 = now()
+            for _ in 0 ..< length {
+                s.step(next)
+                for b in 0 ..< streams {
+                    s.probabilities(stream: b, into: &probs)
+                    next[b] = s.draw(from: probs, rng: &draw) ?? 0
+                }
+            }
+            return Double(streams * length) / (now() - t0)
+        }
+        _ = sample(streams: 1, length: 20)
+        let s1 = sample(streams: 1, length: config.sampleLength)
+        _ = sample(streams: config.batchedStreams, length: 10)
+        let sB = sample(streams: config.batchedStreams, length: config.batchedLength)
+        let figures = BenchmarkFigures(
+            config: config, vocabularySize: vocabularySize, blasCore: BLAS.coreName, blasThreads: BLAS.threads,
+            msPerIteration: median * 1000, msPerIterationMin: (times.first ?? .nan) * 1000, msPerIterationMax: (times.last ?? .nan) * 1000,
+            trainCharactersPerSecond: Double(config.batch * config.steps) / median, trainGigaflopsPerSecond: flops / median / 1e9,
+            sample1CharactersPerSecond: s1, sampleBatchedCharactersPerSecond: sB,
+            lossFirst: losses.first ?? .nan, lossLast: losses.last ?? .nan)
+        log(figures.summary)
+        return figures
+    }
+
+    /// Seconds on a monotonic clock.
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+}

@@ -1,0 +1,166 @@
+// Trainer: the training story, top to bottom. One step is
+//   batch → forward → zero grads → backward → clip → update → stats,
+// and `evaluate` scores held-out text in bits per character. A step whose loss or gradient is
+// not finite is not applied (parameters and Adam state untouched) and is reported as skipped.
+// Everything needed to resume exactly is `TrainerState`: plain arrays and numbers.
+import Foundation
+import Linalg
+
+/// Training hyperparameters (one Codable config, saved with the checkpoint).
+public struct TrainerConfig: Sendable, Hashable, Codable {
+    /// B streams per batch.
+    public var batch: Int = 8
+    /// T time steps per window (BPTT length).
+    public var steps: Int = 100
+    public var optimizer: AdamConfig = AdamConfig()
+    /// Global-norm clip threshold; nil disables clipping. Default 5.
+    public var clipNorm: Float? = 5
+    /// Random windows (the reference) or sequential windows with carried state.
+    public var batchMode: Batcher.Mode = .random
+    /// Seed of the batch and dropout generators.
+    public var seed: UInt64 = 0
+    /// Dropout between stacked LSTM layers (0: off, the default; no effect with one layer).
+    public var dropout: Float = 0
+
+    public init(batch: Int = 8, steps: Int = 100, optimizer: AdamConfig = AdamConfig(), clipNorm: Float? = 5,
+                batchMode: Batcher.Mode = .random, seed: UInt64 = 0, dropout: Float = 0) {
+        (self.batch, self.steps, self.optimizer, self.clipNorm, self.batchMode, self.seed, self.dropout) =
+            (batch, steps, optimizer, clipNorm, batchMode, seed, dropout)
+    }
+}
+
+/// What one step did.
+public struct StepStats: Sendable {
+    /// Adam steps applied so far (after this one).
+    public var step: Int
+    /// Mean cross-entropy of the batch in nats (before the update). Bits/char = loss / ln 2.
+    public var loss: Float
+    /// Global gradient norm before clipping.
+    public var gradientNorm: Float
+    /// Characters predicted (B·T).
+    public var characters: Int
+    /// False when the loss or gradient was not finite and the update was skipped.
+    public var applied: Bool
+    /// Learning rate used (before bias correction).
+    public var learningRate: Float
+    /// The loss in bits per character (nats / ln 2).
+    public var bitsPerCharacter: Float { loss / Float(M_LN2) }
+}
+
+/// Everything a checkpoint must hold to resume training bit for bit.
+public struct TrainerState: Sendable, Equatable, Codable {
+    public var parameters: [Float]
+    public var adam: AdamState
+    public var batcher: BatcherState
+    /// Carried (h, c) in sequential mode; nil in random mode or at a sequence start.
+    public var carried: LSTMState?
+    /// The dropout generator's four state words.
+    public var dropoutRNG: [UInt64]
+
+    public init(parameters: [Float], adam: AdamState, batcher: BatcherState, carried: LSTMState?, dropoutRNG: [UInt64]) {
+        (self.parameters, self.adam, self.batcher, self.carried, self.dropoutRNG) = (parameters, adam, batcher, carried, dropoutRNG)
+    }
+}
+
+public final class Trainer {
+    public private(set) var model: CharLSTM
+    public private(set) var adam: Adam
+    public private(set) var batcher: Batcher
+    public let config: TrainerConfig
+    /// Gradients in the parameter layout; reused every step.
+    public private(set) var gradients: [Float]
+    private var carried: LSTMState?
+    private var dropoutRNG: SeededGenerator
+    private let cache: ForwardCache
+
+    /// A trainer for `model` on the encoded training text `tokens`.
+    public init(model: CharLSTM, tokens: [Int32], config: TrainerConfig) {
+        self.model = model
+        self.config = config
+        adam = Adam(config: config.optimizer, parameterCount: model.parameters.count)
+        batcher = Batcher(tokens: tokens, batch: config.batch, steps: config.steps, mode: config.batchMode, seed: config.seed)
+        gradients = [Float](repeating: 0, count: model.parameters.count)
+        cache = ForwardCache(shape: model.shape, batch: config.batch, steps: config.steps)
+        dropoutRNG = SeededGenerator(seed: config.seed ^ 0xD209_0D20_90D2_090D)
+    }
+
+    /// One training step.
+    public func step() -> StepStats {
+        // 1. Batch (and, in sequential mode, the state carried from the previous window).
+        let batch = batcher.next()
+        let initial = batch.startsSequences ? nil : carried
+        let learningRate = adam.currentLearningRate
+        // 2. Forward.
+        let dropoutSeed = config.dropout > 0 ? dropoutRNG.next() : 0
+        let (loss, final) = model.forward(inputs: batch.inputs, targets: batch.targets, initial: initial, cache: cache,
+                                          dropout: config.dropout, dropoutSeed: dropoutSeed)
+        var stats = StepStats(step: adam.state.step, loss: loss, gradientNorm: .nan, characters: batch.batch * batch.steps,
+                              applied: false, learningRate: learningRate)
+        guard loss.isFinite else { carried = nil; return stats }
+        // 3. Zero grads. 4. Backward.
+        for i in gradients.indices { gradients[i] = 0 }
+        model.backward(cache: cache, gradients: &gradients)
+        // 5. Clip (the norm is measured either way; a non-finite norm means a bad gradient).
+        let norm = config.clipNorm.map { GradientClipping.clip(&gradients, maxNorm: $0) } ?? GradientClipping.globalNorm(gradients)
+        stats.gradientNorm = norm
+        guard norm.isFinite else { carried = nil; return stats }
+        // 6. Update.
+        adam.update(parameters: &model.parameters, gradients: gradients)
+        carried = config.batchMode == .sequential ? final : nil
+        stats.step = adam.state.step
+        stats.applied = true
+        return stats
+    }
+
+    /// Bits per character of the model on `tokens` (held-out text): the text is split into
+    /// `streams` contiguous segments run side by side in windows of `steps`, carrying state,
+    /// each character predicted from everything before it in its segment. Does not train.
+    public func evaluate(_ tokens: [Int32], streams: Int = 8, steps: Int = 100) -> Double {
+        Self.bitsPerCharacter(model: model, tokens: tokens, streams: streams, steps: steps)
+    }
+
+    /// See `evaluate`. Usable without a trainer.
+    public static func bitsPerCharacter(model: CharLSTM, tokens: [Int32], streams: Int = 8, steps: Int = 100) -> Double {
+        precondition(tokens.count >= 2, "need at least two characters to evaluate")
+        let b = max(1, min(streams, (tokens.count - 1) / max(1, steps)))
+        let segment = (tokens.count - 1) / b
+        var nats = 0.0
+        var counted = 0
+        var state: LSTMState? = nil
+        var start = 0
+        var cache = ForwardCache(shape: model.shape, batch: b, steps: min(steps, segment))
+        while start < segment {
+            let t = min(steps, segment - start)
+            if cache.steps != t { cache = ForwardCache(shape: model.shape, batch: b, steps: t) } // the last, shorter window
+            var x = [Int32](repeating: 0, count: b * t), y = x
+            for s in 0 ..< b {
+                for k in 0 ..< t {
+                    x[s * t + k] = tokens[s * segment + start + k]
+                    y[s * t + k] = tokens[s * segment + start + k + 1]
+                }
+            }
+            let (loss, final) = model.forward(inputs: x, targets: y, initial: state, cache: cache)
+            nats += Double(loss) * Double(b * t)
+            counted += b * t
+            state = final
+            start += t
+        }
+        return nats / Double(counted) / log(2.0)
+    }
+
+    /// The complete training state, for a checkpoint.
+    public var state: TrainerState {
+        TrainerState(parameters: model.parameters, adam: adam.state, batcher: batcher.state, carried: carried, dropoutRNG: dropoutRNG.state)
+    }
+
+    /// Restores a state taken from `state` (same model shape and config).
+    public func restore(_ s: TrainerState) {
+        precondition(s.parameters.count == model.parameters.count, "state is for another model")
+        precondition(s.adam.m.count == s.parameters.count && s.adam.v.count == s.parameters.count)
+        model.parameters = s.parameters
+        adam.state = s.adam
+        batcher.state = s.batcher
+        carried = s.carried
+        dropoutRNG.state = s.dropoutRNG
+    }
+}
