@@ -1,0 +1,337 @@
+// Small-M GEMM kernels for the LSTM's per-time-step products (8 x 1024 . 1024 x 4096 on ref),
+// where OpenBLAS manages ~40-50 GFLOP/s and these reach ~170-210 per core. B is packed once per
+// weight update into panels of 32 columns; each panel is swept with up to 8 rows of A held in
+// 16 AVX-512 accumulators. Runtime dispatch: AVX-512F, else AVX2+FMA, else portable C.
+#define _GNU_SOURCE
+#include "ckernels.h"
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+#include <sched.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
+#define P TG_PANEL
+
+#if defined(__x86_64__) || defined(__i386__)
+#define TG_X86 1
+static inline void tg_pause(void) { _mm_pause(); }
+#else
+#define TG_X86 0
+static inline void tg_pause(void) { }
+#endif
+
+size_t tg_packed_count(int ncols, int kred) {
+    size_t panels = ((size_t)ncols + P - 1) / P;
+    return panels * (size_t)kred * P;
+}
+
+void tg_pack_transposed(const float *w, int n, int k, float *dst) {
+    int panels = (n + P - 1) / P;
+    for (int q = 0; q < panels; q++) {
+        float *d = dst + (size_t)q * k * P;
+        for (int j = 0; j < P; j++) {
+            int row = q * P + j;
+            if (row < n) {
+                const float *src = w + (size_t)row * k;
+                for (int kk = 0; kk < k; kk++) d[(size_t)kk * P + j] = src[kk];
+            } else {
+                for (int kk = 0; kk < k; kk++) d[(size_t)kk * P + j] = 0.0f;
+            }
+        }
+    }
+}
+
+void tg_pack_plain(const float *w, int n, int k, float *dst) {
+    int panels = (k + P - 1) / P;
+    for (int q = 0; q < panels; q++) {
+        float *d = dst + (size_t)q * n * P;
+        int c0 = q * P, w0 = k - c0 < P ? k - c0 : P;
+        for (int kk = 0; kk < n; kk++) {
+            memcpy(d + (size_t)kk * P, w + (size_t)kk * k + c0, (size_t)w0 * sizeof(float));
+            for (int j = w0; j < P; j++) d[(size_t)kk * P + j] = 0.0f;
+        }
+    }
+}
+
+// ---------------------------------------------------------------- portable path
+// One panel, mr rows. Plain C; the compiler vectorises the j loops.
+static void panel_portable(int mr, int kred, const float *a, int lda, const float *b,
+                           float *c, int ldc, int accumulate, int width) {
+    float acc[8][P];
+    memset(acc, 0, sizeof acc);
+    for (int kk = 0; kk < kred; kk++) {
+        const float *bk = b + (size_t)kk * P;
+        for (int r = 0; r < mr; r++) {
+            float av = a[(size_t)r * lda + kk];
+            for (int j = 0; j < P; j++) acc[r][j] += av * bk[j];
+        }
+    }
+    for (int r = 0; r < mr; r++) {
+        float *cr = c + (size_t)r * ldc;
+        if (accumulate) for (int j = 0; j < width; j++) cr[j] += acc[r][j];
+        else for (int j = 0; j < width; j++) cr[j] = acc[r][j];
+    }
+}
+
+#if TG_X86
+// ---------------------------------------------------------------- AVX2 + FMA path
+// 4 rows x 32 columns = 16 ymm accumulators.
+__attribute__((target("avx2,fma")))
+static inline void panel_avx2_rows(int mr, int kred, const float *a, int lda, const float *b,
+                                   float *c, int ldc, int accumulate, int width) {
+    __m256 acc[4][4];
+    for (int r = 0; r < 4; r++) for (int v = 0; v < 4; v++) acc[r][v] = _mm256_setzero_ps();
+    for (int kk = 0; kk < kred; kk++) {
+        const float *bk = b + (size_t)kk * P;
+        __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
+        __m256 b2 = _mm256_loadu_ps(bk + 16), b3 = _mm256_loadu_ps(bk + 24);
+        for (int r = 0; r < mr; r++) {
+            __m256 av = _mm256_broadcast_ss(a + (size_t)r * lda + kk);
+            acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+            acc[r][2] = _mm256_fmadd_ps(av, b2, acc[r][2]);
+            acc[r][3] = _mm256_fmadd_ps(av, b3, acc[r][3]);
+        }
+    }
+    for (int r = 0; r < mr; r++) {
+        float tmp[P];
+        for (int v = 0; v < 4; v++) _mm256_storeu_ps(tmp + 8 * v, acc[r][v]);
+        float *cr = c + (size_t)r * ldc;
+        if (accumulate) for (int j = 0; j < width; j++) cr[j] += tmp[j];
+        else for (int j = 0; j < width; j++) cr[j] = tmp[j];
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void panel_avx2(int mr, int kred, const float *a, int lda, const float *b,
+                       float *c, int ldc, int accumulate, int width) {
+    for (int r0 = 0; r0 < mr; r0 += 4) {
+        int rr = mr - r0 < 4 ? mr - r0 : 4;
+        const float *ar = a + (size_t)r0 * lda;
+        float *cr = c + (size_t)r0 * ldc;
+        switch (rr) {
+        case 1: panel_avx2_rows(1, kred, ar, lda, b, cr, ldc, accumulate, width); break;
+        case 2: panel_avx2_rows(2, kred, ar, lda, b, cr, ldc, accumulate, width); break;
+        case 3: panel_avx2_rows(3, kred, ar, lda, b, cr, ldc, accumulate, width); break;
+        default: panel_avx2_rows(4, kred, ar, lda, b, cr, ldc, accumulate, width); break;
+        }
+    }
+}
+
+// ---------------------------------------------------------------- AVX-512 path
+// mr (<= 8) rows x 32 columns: up to 16 zmm accumulators. For mr <= 2 the k loop is split
+// into two interleaved chains so the FMA latency is hidden (GEMV case).
+__attribute__((target("avx512f,fma"))) __attribute__((always_inline))
+static inline void panel_512_rows(int mr, int kred, const float *a, int lda, const float *b,
+                                  float *c, int ldc, int accumulate, int width) {
+    __m512 c0[8], c1[8], d0[8], d1[8];
+    for (int r = 0; r < 8; r++) { c0[r] = c1[r] = d0[r] = d1[r] = _mm512_setzero_ps(); }
+    int kk = 0;
+    if (mr <= 2) {
+        for (; kk + 1 < kred; kk += 2) {
+            const float *bk = b + (size_t)kk * P;
+            __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+            __m512 e0 = _mm512_loadu_ps(bk + 32), e1 = _mm512_loadu_ps(bk + 48);
+            for (int r = 0; r < mr; r++) {
+                __m512 av = _mm512_set1_ps(a[(size_t)r * lda + kk]);
+                __m512 aw = _mm512_set1_ps(a[(size_t)r * lda + kk + 1]);
+                c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+                c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+                d0[r] = _mm512_fmadd_ps(aw, e0, d0[r]);
+                d1[r] = _mm512_fmadd_ps(aw, e1, d1[r]);
+            }
+        }
+    }
+    for (; kk < kred; kk++) {
+        const float *bk = b + (size_t)kk * P;
+        _mm_prefetch((const char *)(bk + 8 * P), _MM_HINT_T0);
+        _mm_prefetch((const char *)(bk + 8 * P + 16), _MM_HINT_T0);
+        __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+        for (int r = 0; r < mr; r++) {
+            __m512 av = _mm512_set1_ps(a[(size_t)r * lda + kk]);
+            c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+            c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+        }
+    }
+    __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
+    __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
+    for (int r = 0; r < mr; r++) {
+        float *cr = c + (size_t)r * ldc;
+        __m512 x0 = _mm512_add_ps(c0[r], d0[r]), x1 = _mm512_add_ps(c1[r], d1[r]);
+        if (accumulate) {
+            x0 = _mm512_add_ps(x0, _mm512_maskz_loadu_ps(m0, cr));
+            x1 = _mm512_add_ps(x1, _mm512_maskz_loadu_ps(m1, cr + 16));
+        }
+        _mm512_mask_storeu_ps(cr, m0, x0);
+        _mm512_mask_storeu_ps(cr + 16, m1, x1);
+    }
+}
+
+__attribute__((target("avx512f,fma")))
+static void panel_512(int mr, int kred, const float *a, int lda, const float *b,
+                      float *c, int ldc, int accumulate, int width) {
+    switch (mr) {
+    case 1: panel_512_rows(1, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 2: panel_512_rows(2, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 3: panel_512_rows(3, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 4: panel_512_rows(4, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 5: panel_512_rows(5, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 6: panel_512_rows(6, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 7: panel_512_rows(7, kred, a, lda, b, c, ldc, accumulate, width); break;
+    default: panel_512_rows(8, kred, a, lda, b, c, ldc, accumulate, width); break;
+    }
+}
+
+#endif // TG_X86
+
+// ---------------------------------------------------------------- dispatch
+typedef void (*panel_fn)(int, int, const float *, int, const float *, float *, int, int, int);
+static _Atomic int forced_level = -1;
+
+static int cpu_level(void) {
+#if !TG_X86
+    return 0;
+#else
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 1;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 2;
+    return 0;
+#endif
+}
+
+int tg_kernel_level(void) {
+    int cpu = cpu_level(), f = atomic_load(&forced_level);
+    if (f < 0) return cpu;
+    if (f == 1 && cpu != 1) return cpu;
+    if (f == 2 && cpu == 0) return 0;
+    return f;
+}
+
+void tg_force_level(int level) { atomic_store(&forced_level, level); }
+
+int tg_processor_count(void) { long n = sysconf(_SC_NPROCESSORS_ONLN); return n > 0 ? (int)n : 1; }
+
+static panel_fn pick(void) {
+#if TG_X86
+    switch (tg_kernel_level()) {
+    case 1: return panel_512;
+    case 2: return panel_avx2;
+    default: return panel_portable;
+    }
+#else
+    return panel_portable;
+#endif
+}
+
+typedef struct {
+    int m, ncols, kred, lda, ldc, accumulate;
+    const float *a, *bp;
+    float *c;
+    panel_fn fn;
+} job_t;
+
+// Panels [p0, p1): outer loop over panels, inner over 8-row blocks (panel stays in cache).
+static void run_panels(const job_t *j, int p0, int p1) {
+    for (int q = p0; q < p1; q++) {
+        const float *b = j->bp + (size_t)q * j->kred * P;
+        int col = q * P, width = j->ncols - col < P ? j->ncols - col : P;
+        for (int r0 = 0; r0 < j->m; r0 += 8) {
+            int mr = j->m - r0 < 8 ? j->m - r0 : 8;
+            j->fn(mr, j->kred, j->a + (size_t)r0 * j->lda, j->lda, b,
+                  j->c + (size_t)r0 * j->ldc + col, j->ldc, j->accumulate, width);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- 2-thread pool
+// One persistent worker; the caller runs part 0, the worker part 1. The worker spins on a
+// generation counter for a while (calls come every ~0.2 ms during training), then sleeps on
+// a futex so an idle process costs nothing.
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static int pool_ok = 0;
+static _Atomic unsigned pool_gen = 0, pool_done = 0;
+static _Atomic int pool_sleeping = 0;
+static void (*pool_fn)(void *, int);
+static void *pool_ctx;
+
+static void futex_wait(_Atomic unsigned *addr, unsigned val) {
+    syscall(SYS_futex, (unsigned *)addr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+static void futex_wake(_Atomic unsigned *addr) {
+    syscall(SYS_futex, (unsigned *)addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *pool_main(void *arg) {
+    (void)arg;
+    unsigned seen = 0;
+    for (;;) {
+        unsigned g;
+        int spins = 0;
+        while ((g = atomic_load_explicit(&pool_gen, memory_order_acquire)) == seen) {
+            if (++spins < 50000) { tg_pause(); continue; }
+            atomic_store(&pool_sleeping, 1);
+            if (atomic_load(&pool_gen) == seen) futex_wait(&pool_gen, seen);
+            atomic_store(&pool_sleeping, 0);
+            spins = 0;
+        }
+        seen = g;
+        pool_fn(pool_ctx, 1);
+        atomic_store_explicit(&pool_done, g, memory_order_release);
+    }
+    return NULL;
+}
+
+static void pool_start(void) {
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pool_ok = pthread_create(&t, &attr, pool_main, NULL) == 0;
+    pthread_attr_destroy(&attr);
+}
+
+int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx) {
+    pthread_once(&pool_once, pool_start);
+    if (!pool_ok || pthread_mutex_trylock(&pool_lock) != 0) {
+        fn(ctx, 0); fn(ctx, 1);
+        return 0;
+    }
+    pool_fn = fn; pool_ctx = ctx;
+    unsigned g = atomic_load(&pool_gen) + 1;
+    atomic_store(&pool_gen, g); // seq_cst: pairs with the worker's sleeping flag
+    if (atomic_load(&pool_sleeping)) futex_wake(&pool_gen);
+    fn(ctx, 0);
+    int spins = 0;
+    while (atomic_load_explicit(&pool_done, memory_order_acquire) != g) {
+        if (++spins < 1000000) tg_pause(); else sched_yield();
+    }
+    pthread_mutex_unlock(&pool_lock);
+    return 1;
+}
+
+typedef struct { const job_t *job; int half, panels; } split_t;
+static void run_split(void *ctx, int part) {
+    const split_t *s = ctx;
+    if (part == 0) run_panels(s->job, 0, s->half); else run_panels(s->job, s->half, s->panels);
+}
+
+void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
+                    const float *bp, float *c, int ldc, int accumulate, int threads) {
+    if (m <= 0 || ncols <= 0) return;
+    if (kred <= 0) { // an empty sum: C = 0 or unchanged
+        if (!accumulate) for (int r = 0; r < m; r++) memset(c + (size_t)r * ldc, 0, (size_t)ncols * sizeof(float));
+        return;
+    }
+    job_t j = { m, ncols, kred, lda, ldc, accumulate, a, bp, c, pick() };
+    int panels = (ncols + P - 1) / P;
+    double work = (double)m * ncols * kred;
+    if (threads < 2 || panels < 2 || work < 65536.0) { run_panels(&j, 0, panels); return; }
+    split_t s = { &j, panels / 2, panels };
+    tg_parallel2(run_split, &s);
+}
