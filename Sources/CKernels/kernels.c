@@ -249,13 +249,16 @@ static void run_panels(const job_t *j, int p0, int p1) {
 }
 
 // ---------------------------------------------------------------- 2-thread pool
-// One persistent worker; the caller runs part 0, the worker part 1. The worker spins on a
-// generation counter for a while (calls come every ~0.2 ms during training), then sleeps on
-// a futex so an idle process costs nothing.
+// One persistent worker; the caller runs part 0, the worker part 1. The machines are shared, so
+// the worker may not be running when a job is posted: the caller never waits for a worker that has
+// not started. `pool_state` holds (generation << 2) | phase; the worker claims a posted job by CAS,
+// and a caller that finishes part 0 first cancels the post by CAS and runs part 1 itself. The
+// worker spins for a while between jobs (training posts one every ~0.2 ms), then sleeps on a futex.
+enum { ST_IDLE = 0, ST_POSTED = 1, ST_CLAIMED = 2, ST_CANCELLED = 3 };
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static int pool_ok = 0;
-static _Atomic unsigned pool_gen = 0, pool_done = 0;
+static _Atomic unsigned pool_state = 0, pool_done = 0;
 static _Atomic int pool_sleeping = 0;
 static void (*pool_fn)(void *, int);
 static void *pool_ctx;
@@ -269,20 +272,22 @@ static void futex_wake(_Atomic unsigned *addr) {
 
 static void *pool_main(void *arg) {
     (void)arg;
-    unsigned seen = 0;
+    int spins = 0;
     for (;;) {
-        unsigned g;
-        int spins = 0;
-        while ((g = atomic_load_explicit(&pool_gen, memory_order_acquire)) == seen) {
-            if (++spins < 50000) { tg_pause(); continue; }
-            atomic_store(&pool_sleeping, 1);
-            if (atomic_load(&pool_gen) == seen) futex_wait(&pool_gen, seen);
-            atomic_store(&pool_sleeping, 0);
+        unsigned s = atomic_load(&pool_state);
+        if ((s & 3) == ST_POSTED) {
+            if (atomic_compare_exchange_strong(&pool_state, &s, (s & ~3u) | ST_CLAIMED)) {
+                pool_fn(pool_ctx, 1);
+                atomic_store_explicit(&pool_done, s >> 2, memory_order_release);
+            }
             spins = 0;
+            continue;
         }
-        seen = g;
-        pool_fn(pool_ctx, 1);
-        atomic_store_explicit(&pool_done, g, memory_order_release);
+        if (++spins < 50000) { tg_pause(); continue; }
+        atomic_store(&pool_sleeping, 1);
+        if (atomic_load(&pool_state) == s) futex_wait(&pool_state, s);
+        atomic_store(&pool_sleeping, 0);
+        spins = 0;
     }
     return NULL;
 }
@@ -303,22 +308,40 @@ int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx) {
         return 0;
     }
     pool_fn = fn; pool_ctx = ctx;
-    unsigned g = atomic_load(&pool_gen) + 1;
-    atomic_store(&pool_gen, g); // seq_cst: pairs with the worker's sleeping flag
-    if (atomic_load(&pool_sleeping)) futex_wake(&pool_gen);
+    unsigned gen = (atomic_load(&pool_state) >> 2) + 1;
+    unsigned posted = (gen << 2) | ST_POSTED;
+    atomic_store(&pool_state, posted); // seq_cst: pairs with the worker's sleeping flag
+    if (atomic_load(&pool_sleeping)) futex_wake(&pool_state);
     fn(ctx, 0);
-    int spins = 0;
-    while (atomic_load_explicit(&pool_done, memory_order_acquire) != g) {
-        if (++spins < 1000000) tg_pause(); else sched_yield();
+    unsigned expected = posted;
+    int parallel = 1;
+    if (atomic_compare_exchange_strong(&pool_state, &expected, (gen << 2) | ST_CANCELLED)) {
+        fn(ctx, 1); // the worker never started: do its part here
+        parallel = 0;
+    } else {
+        unsigned spins = 0;
+        while (atomic_load_explicit(&pool_done, memory_order_acquire) != (gen & (~0u >> 2))) {
+            if (++spins < 4000) tg_pause(); else sched_yield();
+        }
     }
     pthread_mutex_unlock(&pool_lock);
-    return 1;
+    return parallel;
 }
 
-typedef struct { const job_t *job; int half, panels; } split_t;
+// Both parts take chunks of panels: first from their own half, then from the other's, so a
+// late or preempted thread costs little.
+typedef struct { const job_t *job; int half, panels, chunk; _Atomic int next[2]; } split_t;
 static void run_split(void *ctx, int part) {
-    const split_t *s = ctx;
-    if (part == 0) run_panels(s->job, 0, s->half); else run_panels(s->job, s->half, s->panels);
+    split_t *s = ctx;
+    for (int pass = 0; pass < 2; pass++) {
+        int h = pass == 0 ? part : 1 - part;
+        int end = h == 0 ? s->half : s->panels;
+        for (;;) {
+            int p0 = atomic_fetch_add(&s->next[h], s->chunk);
+            if (p0 >= end) break;
+            run_panels(s->job, p0, p0 + s->chunk < end ? p0 + s->chunk : end);
+        }
+    }
 }
 
 void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
@@ -332,6 +355,10 @@ void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
     int panels = (ncols + P - 1) / P;
     double work = (double)m * ncols * kred;
     if (threads < 2 || panels < 2 || work < 65536.0) { run_panels(&j, 0, panels); return; }
-    split_t s = { &j, panels / 2, panels };
+    split_t s;
+    s.job = &j; s.half = panels / 2; s.panels = panels;
+    s.chunk = panels >= 32 ? 2 : 1;
+    atomic_init(&s.next[0], 0);
+    atomic_init(&s.next[1], panels / 2);
     tg_parallel2(run_split, &s);
 }
