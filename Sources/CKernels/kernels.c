@@ -362,3 +362,148 @@ void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
     atomic_init(&s.next[1], panels / 2);
     tg_parallel2(run_split, &s);
 }
+
+// ---------------------------------------------------------------- LSTM cell, forward
+// Elementwise part of one time step. exp is Cephes' expf (range reduction by ln 2, degree-6
+// polynomial, 2^n built in the exponent bits; ~1 ulp), the same formula in the scalar and the
+// AVX-512 path so both give the same values up to FMA rounding. sigmoid(x) = 1 / (1 + exp(-x));
+// tanh uses Cephes' odd polynomial for |x| < 0.625 and 1 - 2 / (exp(2|x|) + 1) above.
+
+static inline float exp_scalar(float x) {
+    if (x != x) return x; // NaN propagates, so a diverging run shows in the loss
+    x = x > 88.0f ? 88.0f : x < -87.0f ? -87.0f : x;
+    float fx = x * 1.44269504088896341f + 0.5f;
+    int n = (int)fx;
+    if ((float)n > fx) n -= 1; // floor
+    float fn = (float)n;
+    float r = x - fn * 0.693359375f + fn * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union { unsigned u; float f; } scale = { (unsigned)(n + 127) << 23 };
+    return p * scale.f;
+}
+
+static inline float sigmoid_scalar(float x) { return 1.0f / (1.0f + exp_scalar(-x)); }
+
+static inline float tanh_scalar(float x) {
+    float ax = x < 0 ? -x : x;
+    if (ax < 0.625f) {
+        float z = x * x;
+        float y = -5.70498872745e-3f;
+        y = y * z + 2.06390887954e-2f;
+        y = y * z - 5.37397155531e-2f;
+        y = y * z + 1.33314422036e-1f;
+        y = y * z - 3.33332819422e-1f;
+        return y * z * x + x;
+    }
+    float t = 1.0f - 2.0f / (exp_scalar(2.0f * ax) + 1.0f);
+    return x < 0 ? -t : t;
+}
+
+void tg_sigmoid(int n, const float *x, float *y) { for (int i = 0; i < n; i++) y[i] = sigmoid_scalar(x[i]); }
+void tg_tanh(int n, const float *x, float *y) { for (int i = 0; i < n; i++) y[i] = tanh_scalar(x[i]); }
+
+static void cell_portable(int b, int h, float *gates, int ldg, const float *c_in, float *c_out,
+                          float *h_out, int ldh, float *tanh_c) {
+    for (int r = 0; r < b; r++) {
+        float *g = gates + (size_t)r * ldg;
+        for (int j = 0; j < 3 * h; j++) {
+            if (j < 2 * h) g[j] = sigmoid_scalar(g[j]); else g[j] = tanh_scalar(g[j]);
+        }
+        for (int j = 3 * h; j < 4 * h; j++) g[j] = sigmoid_scalar(g[j]);
+        for (int j = 0; j < h; j++) {
+            float c = g[h + j] * c_in[(size_t)r * h + j] + g[j] * g[2 * h + j];
+            float t = tanh_scalar(c);
+            c_out[(size_t)r * h + j] = c;
+            h_out[(size_t)r * ldh + j] = g[3 * h + j] * t;
+            if (tanh_c) tanh_c[(size_t)r * h + j] = t;
+        }
+    }
+}
+
+#if TG_X86
+__attribute__((target("avx512f,fma"))) __attribute__((always_inline))
+static inline __m512 exp_512(__m512 x) {
+    // operand order: max/min return the second operand when one is NaN, so NaN propagates
+    x = _mm512_min_ps(_mm512_set1_ps(88.0f), _mm512_max_ps(_mm512_set1_ps(-87.0f), x));
+    __m512 fx = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f));
+    __m512 fn = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(fn, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fmadd_ps(fn, _mm512_set1_ps(2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(fn), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
+__attribute__((target("avx512f,fma"))) __attribute__((always_inline))
+static inline __m512 sigmoid_512(__m512 x) {
+    __m512 one = _mm512_set1_ps(1.0f);
+    return _mm512_div_ps(one, _mm512_add_ps(one, exp_512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+__attribute__((target("avx512f,fma"))) __attribute__((always_inline))
+static inline __m512 tanh_512(__m512 x) {
+    __m512 ax = _mm512_abs_ps(x);
+    __m512 z = _mm512_mul_ps(x, x);
+    __m512 y = _mm512_set1_ps(-5.70498872745e-3f);
+    y = _mm512_fmadd_ps(y, z, _mm512_set1_ps(2.06390887954e-2f));
+    y = _mm512_fmadd_ps(y, z, _mm512_set1_ps(-5.37397155531e-2f));
+    y = _mm512_fmadd_ps(y, z, _mm512_set1_ps(1.33314422036e-1f));
+    y = _mm512_fmadd_ps(y, z, _mm512_set1_ps(-3.33332819422e-1f));
+    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(y, z), x, x);
+    __m512 one = _mm512_set1_ps(1.0f);
+    __m512 big = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f),
+                                                  _mm512_add_ps(exp_512(_mm512_add_ps(ax, ax)), one)));
+    // copy the sign of x onto big
+    __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u));
+    big = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(big), sign));
+    __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
+    return _mm512_mask_blend_ps(is_small, big, small);
+}
+
+__attribute__((target("avx512f,fma")))
+static void cell_512(int b, int h, float *gates, int ldg, const float *c_in, float *c_out,
+                     float *h_out, int ldh, float *tanh_c) {
+    for (int r = 0; r < b; r++) {
+        float *gi = gates + (size_t)r * ldg, *gf = gi + h, *gg = gi + 2 * h, *go = gi + 3 * h;
+        const float *ci = c_in + (size_t)r * h;
+        float *co = c_out + (size_t)r * h, *ho = h_out + (size_t)r * ldh;
+        float *tc = tanh_c ? tanh_c + (size_t)r * h : NULL;
+        for (int j = 0; j < h; j += 16) {
+            __mmask16 m = h - j >= 16 ? 0xFFFF : (__mmask16)((1u << (h - j)) - 1);
+            __m512 i = sigmoid_512(_mm512_maskz_loadu_ps(m, gi + j));
+            __m512 f = sigmoid_512(_mm512_maskz_loadu_ps(m, gf + j));
+            __m512 g = tanh_512(_mm512_maskz_loadu_ps(m, gg + j));
+            __m512 o = sigmoid_512(_mm512_maskz_loadu_ps(m, go + j));
+            __m512 c = _mm512_fmadd_ps(f, _mm512_maskz_loadu_ps(m, ci + j), _mm512_mul_ps(i, g));
+            __m512 t = tanh_512(c);
+            _mm512_mask_storeu_ps(gi + j, m, i);
+            _mm512_mask_storeu_ps(gf + j, m, f);
+            _mm512_mask_storeu_ps(gg + j, m, g);
+            _mm512_mask_storeu_ps(go + j, m, o);
+            _mm512_mask_storeu_ps(co + j, m, c);
+            _mm512_mask_storeu_ps(ho + j, m, _mm512_mul_ps(o, t));
+            if (tc) _mm512_mask_storeu_ps(tc + j, m, t);
+        }
+    }
+}
+#endif
+
+void tg_lstm_cell_forward(int b, int h, float *gates, int ldg, const float *c_in, float *c_out,
+                          float *h_out, int ldh, float *tanh_c) {
+#if TG_X86
+    if (tg_kernel_level() == 1) { cell_512(b, h, gates, ldg, c_in, c_out, h_out, ldh, tanh_c); return; }
+#endif
+    cell_portable(b, h, gates, ldg, c_in, c_out, h_out, ldh, tanh_c);
+}

@@ -51,6 +51,28 @@ public enum KernelBenchmark {
             }
             out += "  (\(shape.blas))\n"
         }
+        for (name, b, h) in [("ref", 8, 1024), ("a", 32, 256), ("b", 16, 512)] {
+            var gates = [Float](repeating: 0, count: b * 4 * h), c = [Float](repeating: 0, count: b * h)
+            var hidden = c, tanhC = c
+            let template = (0..<(b * 4 * h)).map { Float($0 % 200 - 100) * 0.03 }
+            let calls = 200
+            let seconds = best(of: 7) {
+                gates.withUnsafeMutableBufferPointer { g in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        hidden.withUnsafeMutableBufferPointer { hp in
+                            tanhC.withUnsafeMutableBufferPointer { t in
+                                for _ in 0..<calls {
+                                    template.withUnsafeBufferPointer { g.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+                                    lstmCellForward(batch: b, hidden: h, gates: g.baseAddress!, cellIn: UnsafePointer(cp.baseAddress!),
+                                                    cellOut: cp.baseAddress!, hiddenOut: hp.baseAddress!, tanhCell: t.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                }
+            } / Double(calls)
+            out += "lstmCellForward \(name) B=\(b) H=\(h): \(format(seconds * 1e6, 1)) µs per step (incl. copying the gates in)\n"
+        }
         return out
     }
 

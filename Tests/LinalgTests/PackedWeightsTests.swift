@@ -1,5 +1,6 @@
 // PackedWeightsTests: the packed small-M products against their plain-loop twins on odd shapes,
 // both products (A·Wᵀ and G·W), every kernel path the CPU has, strides, accumulate, and threads.
+import Foundation
 import XCTest
 @testable import Linalg
 
@@ -157,5 +158,103 @@ final class PackedWeightsTests: XCTestCase {
             }
         }
         XCTAssertEqual(inner, [1, 1, 1, 1])
+    }
+}
+
+/// The fused cell against a Double-precision Foundation reference (the plain twin), on odd sizes,
+/// in place and with strides, on every kernel path the CPU has.
+final class LSTMCellTests: XCTestCase {
+    private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+
+    private func check(level: String?) {
+        KernelInfo.force(level)
+        defer { KernelInfo.force(nil) }
+        for (b, h) in [(1, 1), (1, 7), (3, 17), (8, 33), (2, 100), (8, 1024)] {
+            let ldg = 4 * h + 3, ldh = h + 2
+            var seed: UInt64 = UInt64(b * 1000 + h)
+            func next() -> Float {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                let u = Float(seed >> 40) / Float(1 << 24)
+                return (u - 0.5) * (seed & 1 == 0 ? 24 : 2)
+            }
+            let pre = (0..<(b * ldg)).map { _ in next() }
+            let cIn = (0..<(b * h)).map { _ in next() }
+            var gates = pre, cOut = cIn, hOut = [Float](repeating: 9, count: b * ldh), tanhC = [Float](repeating: 0, count: b * h)
+            gates.withUnsafeMutableBufferPointer { g in
+                cOut.withUnsafeMutableBufferPointer { c in
+                    hOut.withUnsafeMutableBufferPointer { hp in
+                        tanhC.withUnsafeMutableBufferPointer { t in
+                            // in place: cellIn and cellOut are the same buffer
+                            lstmCellForward(batch: b, hidden: h, gates: g.baseAddress!, gatesStride: ldg,
+                                            cellIn: UnsafePointer(c.baseAddress!), cellOut: c.baseAddress!,
+                                            hiddenOut: hp.baseAddress!, hiddenStride: ldh, tanhCell: t.baseAddress!)
+                        }
+                    }
+                }
+            }
+            for r in 0..<b {
+                for j in 0..<h {
+                    let p = { (gate: Int) in Double(pre[r * ldg + gate * h + j]) }
+                    let i = sigmoid(p(0)), f = sigmoid(p(1)), g = Foundation.tanh(p(2)), o = sigmoid(p(3))
+                    let c = f * Double(cIn[r * h + j]) + i * g
+                    let t = Foundation.tanh(c)
+                    let tol = { (x: Double) in 1e-6 * max(1, abs(x)) }
+                    XCTAssertEqual(Double(gates[r * ldg + j]), i, accuracy: tol(i))
+                    XCTAssertEqual(Double(gates[r * ldg + h + j]), f, accuracy: tol(f))
+                    XCTAssertEqual(Double(gates[r * ldg + 2 * h + j]), g, accuracy: tol(g))
+                    XCTAssertEqual(Double(gates[r * ldg + 3 * h + j]), o, accuracy: tol(o))
+                    XCTAssertEqual(Double(cOut[r * h + j]), c, accuracy: tol(c) * 4)
+                    XCTAssertEqual(Double(tanhC[r * h + j]), t, accuracy: tol(t) * 4)
+                    XCTAssertEqual(Double(hOut[r * ldh + j]), o * t, accuracy: tol(o * t) * 4)
+                }
+                for j in h..<ldh { XCTAssertEqual(hOut[r * ldh + j], 9) }
+                for j in 4 * h..<ldg { XCTAssertEqual(gates[r * ldg + j], pre[r * ldg + j]) }
+            }
+        }
+    }
+
+    func testAutomaticPath() { check(level: nil) }
+    func testPortablePath() { check(level: "portable") }
+
+    func testSaturatesWithoutNaN() {
+        var gates: [Float] = [-1e30, 1e30, -.greatestFiniteMagnitude, .greatestFiniteMagnitude, 200, -200, 90, -90]
+        var c: [Float] = [1e30, -1e30]
+        var h: [Float] = [0, 0]
+        for level in ["portable", "avx512"] {
+            KernelInfo.force(level)
+            var g = gates
+            g.withUnsafeMutableBufferPointer { gp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    h.withUnsafeMutableBufferPointer { hp in
+                        lstmCellForward(batch: 1, hidden: 2, gates: gp.baseAddress!, cellIn: UnsafePointer(cp.baseAddress!),
+                                        cellOut: cp.baseAddress!, hiddenOut: hp.baseAddress!, tanhCell: nil)
+                    }
+                }
+            }
+            XCTAssert(g.allSatisfy { $0.isFinite && abs($0) <= 1 }, "\(level): \(g)")
+            XCTAssert(h.allSatisfy { $0.isFinite }, "\(level): \(h)")
+            gates[0] = -1e30
+        }
+        KernelInfo.force(nil)
+    }
+
+    func testNaNPropagates() {
+        for level in ["portable", "avx512"] {
+            KernelInfo.force(level)
+            var g: [Float] = [.nan, 0, 0, 0, 0, 0, .nan, 0]
+            var c: [Float] = [0, 0]
+            var h: [Float] = [0, 0]
+            g.withUnsafeMutableBufferPointer { gp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    h.withUnsafeMutableBufferPointer { hp in
+                        lstmCellForward(batch: 1, hidden: 2, gates: gp.baseAddress!, cellIn: UnsafePointer(cp.baseAddress!),
+                                        cellOut: cp.baseAddress!, hiddenOut: hp.baseAddress!, tanhCell: nil)
+                    }
+                }
+            }
+            XCTAssert(g[0].isNaN && g[6].isNaN && c[0].isNaN && h[0].isNaN, "\(level): \(g) \(c) \(h)")
+            XCTAssertFalse(c[1].isNaN || h[1].isNaN)
+        }
+        KernelInfo.force(nil)
     }
 }

@@ -23,4 +23,13 @@ int tg_processor_count(void);
 /// when both are done. If the worker is busy (another caller), runs both parts on the caller.
 /// Returns 1 if the parts ran in parallel.
 int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx);
+/// One LSTM time step's elementwise part, rows r < b, gate order i, f, g, o:
+/// gates[r*ldg + 0..<4h] holds pre-activations and is overwritten with sigmoid(i), sigmoid(f),
+/// tanh(g), sigmoid(o); c_out = f*c_in + i*g (c_in, c_out dense [b x h], may be the same);
+/// h_out[r*ldh + j] = o*tanh(c_out); tanh_c (dense [b x h], may be NULL) = tanh(c_out).
+void tg_lstm_cell_forward(int b, int h, float *gates, int ldg, const float *c_in, float *c_out,
+                          float *h_out, int ldh, float *tanh_c);
+/// y = sigmoid(x), y = tanh(x) with the cell's formulas (scalar; y may equal x).
+void tg_sigmoid(int n, const float *x, float *y);
+void tg_tanh(int n, const float *x, float *y);
 #endif
