@@ -6,6 +6,7 @@
 /// Floats needed to pack a [kred x ncols] operand B into panels (ncols rounded up to TG_PANEL).
 size_t tg_packed_count(int ncols, int kred);
 /// Packs B = W^T where W is row-major [n x k] (forward: gates += h . W^T). Panels of n.
+/// Large matrices are packed by both threads of the pool (see tg_parallel2).
 void tg_pack_transposed(const float *w, int n, int k, float *dst);
 /// Packs B = W where W is row-major [n x k] (backward: dh = dG . W). Panels of k.
 void tg_pack_plain(const float *w, int n, int k, float *dst);
