@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sched.h>
+#include <time.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
@@ -322,6 +323,20 @@ static void pool_start(void) {
     pthread_attr_destroy(&attr);
 }
 
+static double seconds_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+// When the other core is taken by another process, the worker gets preempted in the middle of
+// its chunk and the caller waits a time slice for it: measured 2x slower than one thread. So the
+// caller times its wait; when it waited longer than its own share took, the products run on one
+// thread for the next `SOLO_CALLS` calls, then try two again.
+enum { SOLO_CALLS = 100 };
+static _Atomic int solo_left = 0;
+static double last_own = 0, last_wait = 0; // of the latest parallel run (under pool_lock)
+
 int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx) {
     pthread_once(&pool_once, pool_start);
     if (!pool_ok || pthread_mutex_trylock(&pool_lock) != 0) {
@@ -333,7 +348,9 @@ int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx) {
     unsigned posted = (gen << 2) | ST_POSTED;
     atomic_store(&pool_state, posted); // seq_cst: pairs with the worker's sleeping flag
     if (atomic_load(&pool_sleeping)) futex_wake(&pool_state);
+    double t0 = seconds_now();
     fn(ctx, 0);
+    double t1 = seconds_now();
     unsigned expected = posted;
     int parallel = 1;
     if (atomic_compare_exchange_strong(&pool_state, &expected, (gen << 2) | ST_CANCELLED)) {
@@ -345,6 +362,8 @@ int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx) {
             if (++spins < 4000) tg_pause(); else sched_yield();
         }
     }
+    last_own = t1 - t0;
+    last_wait = seconds_now() - t1;
     pthread_mutex_unlock(&pool_lock);
     return parallel;
 }
@@ -381,7 +400,13 @@ void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
     s.chunk = panels >= 32 ? 2 : 1;
     atomic_init(&s.next[0], 0);
     atomic_init(&s.next[1], panels / 2);
-    tg_parallel2(run_split, &s);
+    if (atomic_load_explicit(&solo_left, memory_order_relaxed) > 0) {
+        atomic_fetch_sub_explicit(&solo_left, 1, memory_order_relaxed);
+        run_panels(&j, 0, panels);
+        return;
+    }
+    if (tg_parallel2(run_split, &s) && last_wait > last_own + 20e-6)
+        atomic_store_explicit(&solo_left, SOLO_CALLS, memory_order_relaxed);
 }
 
 // ---------------------------------------------------------------- LSTM cell, forward
