@@ -335,9 +335,10 @@ static double seconds_now(void) {
 // thread for the next `SOLO_CALLS` calls, then try two again.
 enum { SOLO_CALLS = 100 };
 static _Atomic int solo_left = 0;
-static double last_own = 0, last_wait = 0; // of the latest parallel run (under pool_lock)
 
-int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx) {
+// tg_parallel2, also returning how long part 0 took and how long the caller then waited.
+static int parallel2_timed(void (*fn)(void *ctx, int part), void *ctx, double *own, double *wait) {
+    *own = *wait = 0;
     pthread_once(&pool_once, pool_start);
     if (!pool_ok || pthread_mutex_trylock(&pool_lock) != 0) {
         fn(ctx, 0); fn(ctx, 1);
@@ -362,10 +363,15 @@ int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx) {
             if (++spins < 4000) tg_pause(); else sched_yield();
         }
     }
-    last_own = t1 - t0;
-    last_wait = seconds_now() - t1;
+    *own = t1 - t0;
+    *wait = seconds_now() - t1;
     pthread_mutex_unlock(&pool_lock);
     return parallel;
+}
+
+int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx) {
+    double own, wait;
+    return parallel2_timed(fn, ctx, &own, &wait);
 }
 
 // Both parts take chunks of panels: first from their own half, then from the other's, so a
@@ -405,7 +411,8 @@ void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
         run_panels(&j, 0, panels);
         return;
     }
-    if (tg_parallel2(run_split, &s) && last_wait > last_own + 20e-6)
+    double own, wait;
+    if (parallel2_timed(run_split, &s, &own, &wait) && wait > own + 20e-6)
         atomic_store_explicit(&solo_left, SOLO_CALLS, memory_order_relaxed);
 }
 

@@ -168,9 +168,11 @@ public enum KernelInfo {
 /// A persistent second thread for splitting a time-step's work in two.
 public enum TwoWayPool {
     /// Runs `body(0)` on the calling thread and `body(1)` on the pool's worker, returning when both
-    /// are done. If the worker is busy (another caller, or a nested call), runs both parts here, one
-    /// after the other. `body` must be safe to run for parts 0 and 1 at the same time.
-    /// Returns whether the parts ran in parallel. Overhead ~1–3 µs when the worker is spinning.
+    /// are done. If the worker is busy (another caller, or a nested call) or has not picked the job up
+    /// by the time part 0 is done, runs part 1 here too. Measured overhead ~0.15 µs in C when the
+    /// worker is spinning (DispatchQueue.concurrentPerform(2): ~0.3–2 µs, noisy).
+    /// `body` must be safe to run for parts 0 and 1 at the same time.
+    /// Returns whether the parts ran in parallel.
     @discardableResult
     public static func run(_ body: (Int) -> Void) -> Bool {
         withoutActuallyEscaping(body) { escapable in
