@@ -30,8 +30,11 @@ let package = Package(
 
         // Pure Swift: ABC text <-> structure, diagnostics, validity tiers, timed events.
         .target(name: "ABCNotation"),
+        // Our own C kernels for the small per-time-step products (AVX-512 / AVX2 / portable,
+        // chosen at run time). -O3 even in debug builds: the intrinsics are unusable at -O0.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Matrices over flat [Float]; the only file importing COpenBLAS lives here.
-        .target(name: "Linalg", dependencies: ["COpenBLAS"]),
+        .target(name: "Linalg", dependencies: ["COpenBLAS", "CKernels"]),
         // Vocabulary, LSTM with BPTT, Adam, checkpoints, sampler. Knows nothing of music.
         .target(name: "CharModel", dependencies: ["Linalg"]),
         // Timed events -> audio (libsndfile) and Standard MIDI Files.

@@ -200,6 +200,7 @@ public final class ForwardCache {
     var tokens: [Int32]
     var targets: [Int32]
     var hasTargets = false
+    var backwardDone = false
     /// Dropout rate of the last forward pass (0: none) and, per layer boundary l → l+1
     /// (L−1 of them), the mask [T·B, H] (0 or 1/(1−rate)) and the dropped outputs [T·B, H].
     var dropoutRate: Float = 0
@@ -255,7 +256,8 @@ public final class ForwardCache {
 
     /// Logits of the last forward pass, batch-major [B, T, V].
     public var logitsBatchMajor: [Float] { batchMajor(logits, width: shape.vocabularySize) }
-    /// Softmax probabilities of the last forward pass, batch-major [B, T, V].
+    /// Softmax probabilities of the last forward pass, batch-major [B, T, V]. Valid until
+    /// `backward`, which overwrites them with the logit gradients.
     public var probabilitiesBatchMajor: [Float] { batchMajor(probs, width: shape.vocabularySize) }
 
     private func batchMajor(_ buf: FloatBuffer, width w: Int) -> [Float] {
@@ -303,6 +305,7 @@ extension CharLSTM {
             }
         }
         cache.hasTargets = targets != nil
+        cache.backwardDone = false
         cache.dropoutRate = dropout
         var dropRNG = SeededGenerator(seed: dropoutSeed)
         var final = LSTMState.zeros(layers: nl, batch: bsz, hidden: hd)
@@ -394,6 +397,8 @@ extension CharLSTM {
     @discardableResult
     public func backward(cache: ForwardCache, gradients: inout [Float], dFinal: LSTMState? = nil) -> LSTMState {
         precondition(cache.hasTargets, "backward needs a forward pass with targets")
+        precondition(!cache.backwardDone, "backward runs once per forward (it consumes the probabilities)")
+        cache.backwardDone = true
         precondition(gradients.count == parameters.count, "gradients must have the parameter layout")
         let (bsz, tsz) = (cache.batch, cache.steps)
         let (v, e, hd, nl) = (shape.vocabularySize, shape.embeddingSize, shape.hiddenSize, shape.layers)

@@ -43,6 +43,8 @@ public struct StepStats: Sendable {
     public var applied: Bool
     /// Learning rate used (before bias correction).
     public var learningRate: Float
+    /// The loss in bits per character (nats / ln 2).
+    public var bitsPerCharacter: Float { loss / Float(M_LN2) }
 }
 
 /// Everything a checkpoint must hold to resume training bit for bit.
@@ -127,9 +129,10 @@ public final class Trainer {
         var counted = 0
         var state: LSTMState? = nil
         var start = 0
+        var cache = ForwardCache(shape: model.shape, batch: b, steps: min(steps, segment))
         while start < segment {
             let t = min(steps, segment - start)
-            let cache = ForwardCache(shape: model.shape, batch: b, steps: t)
+            if cache.steps != t { cache = ForwardCache(shape: model.shape, batch: b, steps: t) } // the last, shorter window
             var x = [Int32](repeating: 0, count: b * t), y = x
             for s in 0 ..< b {
                 for k in 0 ..< t {

@@ -25,6 +25,13 @@ public struct MatrixView {
         precondition(self.ld >= cols)
     }
 
+    /// A view over a buffer holding at least `(rows − 1)·ld + cols` floats.
+    public init(_ buffer: UnsafeMutableBufferPointer<Float>, rows: Int, cols: Int, ld: Int? = nil) {
+        let stride = ld ?? cols
+        precondition(rows == 0 || buffer.count >= (rows - 1) * stride + cols, "buffer too small for \(rows)x\(cols) (ld \(stride))")
+        self.init(buffer.baseAddress!, rows: rows, cols: cols, ld: ld)
+    }
+
     public subscript(r: Int, c: Int) -> Float {
         get { base[r * ld + c] }
         nonmutating set { base[r * ld + c] = newValue }

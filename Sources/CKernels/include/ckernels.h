@@ -1,0 +1,36 @@
+#ifndef CKERNELS_H
+#define CKERNELS_H
+#include <stddef.h>
+/// Width of one packed panel (output columns).
+#define TG_PANEL 32
+/// Floats needed to pack a [kred x ncols] operand B into panels (ncols rounded up to TG_PANEL).
+size_t tg_packed_count(int ncols, int kred);
+/// Packs B = W^T where W is row-major [n x k] (forward: gates += h . W^T). Panels of n.
+/// Large matrices are packed by both threads of the pool (see tg_parallel2).
+void tg_pack_transposed(const float *w, int n, int k, float *dst);
+/// Packs B = W where W is row-major [n x k] (backward: dh = dG . W). Panels of k.
+void tg_pack_plain(const float *w, int n, int k, float *dst);
+/// C[m x ncols] (+)= A[m x kred] . B with B packed by one of the functions above.
+/// threads: 1 or 2 (uses a persistent worker thread; falls back to 1 when busy).
+void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
+                    const float *bp, float *c, int ldc, int accumulate, int threads);
+/// 1 if the AVX-512 path is in use, 2 if AVX2+FMA, 0 for portable C.
+int tg_kernel_level(void);
+/// Forces a path (for tests): -1 auto, 0 portable, 1 avx512, 2 avx2 (clamped to what the CPU supports).
+void tg_force_level(int level);
+/// Online processors.
+int tg_processor_count(void);
+/// Runs fn(ctx, 0) on the caller and fn(ctx, 1) on the persistent worker thread, and returns
+/// when both are done. If the worker is busy (another caller), runs both parts on the caller.
+/// Returns 1 if the parts ran in parallel.
+int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx);
+/// One LSTM time step's elementwise part, rows r < b, gate order i, f, g, o:
+/// gates[r*ldg + 0..<4h] holds pre-activations and is overwritten with sigmoid(i), sigmoid(f),
+/// tanh(g), sigmoid(o); c_out = f*c_in + i*g (c_in, c_out dense [b x h], may be the same);
+/// h_out[r*ldh + j] = o*tanh(c_out); tanh_c (dense [b x h], may be NULL) = tanh(c_out).
+void tg_lstm_cell_forward(int b, int h, float *gates, int ldg, const float *c_in, float *c_out,
+                          float *h_out, int ldh, float *tanh_c);
+/// y = sigmoid(x), y = tanh(x) with the cell's formulas (scalar; y may equal x).
+void tg_sigmoid(int n, const float *x, float *y);
+void tg_tanh(int n, const float *x, float *y);
+#endif

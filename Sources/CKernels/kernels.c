@@ -1,0 +1,562 @@
+// Small-M GEMM kernels for the LSTM's per-time-step products (8 x 1024 . 1024 x 4096 on ref),
+// where OpenBLAS manages ~40-50 GFLOP/s and these reach ~170-210 per core. B is packed once per
+// weight update into panels of 32 columns; each panel is swept with up to 8 rows of A held in
+// 16 AVX-512 accumulators. Runtime dispatch: AVX-512F, else AVX2+FMA, else portable C.
+#define _GNU_SOURCE
+#include "ckernels.h"
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+#include <sched.h>
+#include <time.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
+#define P TG_PANEL
+
+#if defined(__x86_64__) || defined(__i386__)
+#define TG_X86 1
+static inline void tg_pause(void) { _mm_pause(); }
+#else
+#define TG_X86 0
+static inline void tg_pause(void) { }
+#endif
+
+size_t tg_packed_count(int ncols, int kred) {
+    size_t panels = ((size_t)ncols + P - 1) / P;
+    return panels * (size_t)kred * P;
+}
+
+// Panels [q0, q1) of W^T. Blocks of 16 k keep the 32 source rows' lines in L1 while the
+// destination is written in order (~1.4x faster than row by row).
+static void pack_transposed_range(const float *w, int n, int k, float *dst, int q0, int q1) {
+    for (int q = q0; q < q1; q++) {
+        float *d = dst + (size_t)q * k * P;
+        const float *src = w + (size_t)q * P * k;
+        int rows = n - q * P < P ? n - q * P : P;
+        for (int k0 = 0; k0 < k; k0 += 16) {
+            int k1 = k0 + 16 < k ? k0 + 16 : k;
+            for (int j = 0; j < rows; j++)
+                for (int kk = k0; kk < k1; kk++) d[(size_t)kk * P + j] = src[(size_t)j * k + kk];
+            for (int j = rows; j < P; j++)
+                for (int kk = k0; kk < k1; kk++) d[(size_t)kk * P + j] = 0.0f;
+        }
+    }
+}
+
+// Panels [q0, q1) of W.
+static void pack_plain_range(const float *w, int n, int k, float *dst, int q0, int q1) {
+    for (int q = q0; q < q1; q++) {
+        float *d = dst + (size_t)q * n * P;
+        int c0 = q * P, w0 = k - c0 < P ? k - c0 : P;
+        for (int kk = 0; kk < n; kk++) {
+            memcpy(d + (size_t)kk * P, w + (size_t)kk * k + c0, (size_t)w0 * sizeof(float));
+            for (int j = w0; j < P; j++) d[(size_t)kk * P + j] = 0.0f;
+        }
+    }
+}
+
+typedef struct { const float *w; int n, k, panels, transposed; float *dst; } pack_t;
+static void pack_part(void *ctx, int part) {
+    const pack_t *p = ctx;
+    int half = p->panels / 2, q0 = part == 0 ? 0 : half, q1 = part == 0 ? half : p->panels;
+    if (p->transposed) pack_transposed_range(p->w, p->n, p->k, p->dst, q0, q1);
+    else pack_plain_range(p->w, p->n, p->k, p->dst, q0, q1);
+}
+
+void tg_pack_transposed(const float *w, int n, int k, float *dst) {
+    pack_t p = { w, n, k, (n + P - 1) / P, 1, dst };
+    if ((size_t)n * k < 65536) pack_transposed_range(w, n, k, dst, 0, p.panels);
+    else tg_parallel2(pack_part, &p);
+}
+
+void tg_pack_plain(const float *w, int n, int k, float *dst) {
+    pack_t p = { w, n, k, (k + P - 1) / P, 0, dst };
+    if ((size_t)n * k < 65536) pack_plain_range(w, n, k, dst, 0, p.panels);
+    else tg_parallel2(pack_part, &p);
+}
+
+// ---------------------------------------------------------------- portable path
+// One panel, mr rows. Plain C; the compiler vectorises the j loops.
+static void panel_portable(int mr, int kred, const float *a, int lda, const float *b,
+                           float *c, int ldc, int accumulate, int width) {
+    float acc[8][P];
+    memset(acc, 0, sizeof acc);
+    for (int kk = 0; kk < kred; kk++) {
+        const float *bk = b + (size_t)kk * P;
+        for (int r = 0; r < mr; r++) {
+            float av = a[(size_t)r * lda + kk];
+            for (int j = 0; j < P; j++) acc[r][j] += av * bk[j];
+        }
+    }
+    for (int r = 0; r < mr; r++) {
+        float *cr = c + (size_t)r * ldc;
+        if (accumulate) for (int j = 0; j < width; j++) cr[j] += acc[r][j];
+        else for (int j = 0; j < width; j++) cr[j] = acc[r][j];
+    }
+}
+
+#if TG_X86
+// ---------------------------------------------------------------- AVX2 + FMA path
+// 4 rows x 32 columns = 16 ymm accumulators.
+__attribute__((target("avx2,fma")))
+static inline void panel_avx2_rows(int mr, int kred, const float *a, int lda, const float *b,
+                                   float *c, int ldc, int accumulate, int width) {
+    __m256 acc[4][4];
+    for (int r = 0; r < 4; r++) for (int v = 0; v < 4; v++) acc[r][v] = _mm256_setzero_ps();
+    for (int kk = 0; kk < kred; kk++) {
+        const float *bk = b + (size_t)kk * P;
+        __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
+        __m256 b2 = _mm256_loadu_ps(bk + 16), b3 = _mm256_loadu_ps(bk + 24);
+        for (int r = 0; r < mr; r++) {
+            __m256 av = _mm256_broadcast_ss(a + (size_t)r * lda + kk);
+            acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+            acc[r][2] = _mm256_fmadd_ps(av, b2, acc[r][2]);
+            acc[r][3] = _mm256_fmadd_ps(av, b3, acc[r][3]);
+        }
+    }
+    for (int r = 0; r < mr; r++) {
+        float tmp[P];
+        for (int v = 0; v < 4; v++) _mm256_storeu_ps(tmp + 8 * v, acc[r][v]);
+        float *cr = c + (size_t)r * ldc;
+        if (accumulate) for (int j = 0; j < width; j++) cr[j] += tmp[j];
+        else for (int j = 0; j < width; j++) cr[j] = tmp[j];
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void panel_avx2(int mr, int kred, const float *a, int lda, const float *b,
+                       float *c, int ldc, int accumulate, int width) {
+    for (int r0 = 0; r0 < mr; r0 += 4) {
+        int rr = mr - r0 < 4 ? mr - r0 : 4;
+        const float *ar = a + (size_t)r0 * lda;
+        float *cr = c + (size_t)r0 * ldc;
+        switch (rr) {
+        case 1: panel_avx2_rows(1, kred, ar, lda, b, cr, ldc, accumulate, width); break;
+        case 2: panel_avx2_rows(2, kred, ar, lda, b, cr, ldc, accumulate, width); break;
+        case 3: panel_avx2_rows(3, kred, ar, lda, b, cr, ldc, accumulate, width); break;
+        default: panel_avx2_rows(4, kred, ar, lda, b, cr, ldc, accumulate, width); break;
+        }
+    }
+}
+
+// ---------------------------------------------------------------- AVX-512 path
+// mr (<= 8) rows x 32 columns: up to 16 zmm accumulators. For mr <= 2 the k loop is split
+// into two interleaved chains so the FMA latency is hidden (GEMV case).
+__attribute__((target("avx512f,fma"))) __attribute__((always_inline))
+static inline void panel_512_rows(int mr, int kred, const float *a, int lda, const float *b,
+                                  float *c, int ldc, int accumulate, int width) {
+    __m512 c0[8], c1[8], d0[8], d1[8];
+    for (int r = 0; r < 8; r++) { c0[r] = c1[r] = d0[r] = d1[r] = _mm512_setzero_ps(); }
+    int kk = 0;
+    if (mr <= 2) {
+        for (; kk + 1 < kred; kk += 2) {
+            const float *bk = b + (size_t)kk * P;
+            __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+            __m512 e0 = _mm512_loadu_ps(bk + 32), e1 = _mm512_loadu_ps(bk + 48);
+            for (int r = 0; r < mr; r++) {
+                __m512 av = _mm512_set1_ps(a[(size_t)r * lda + kk]);
+                __m512 aw = _mm512_set1_ps(a[(size_t)r * lda + kk + 1]);
+                c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+                c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+                d0[r] = _mm512_fmadd_ps(aw, e0, d0[r]);
+                d1[r] = _mm512_fmadd_ps(aw, e1, d1[r]);
+            }
+        }
+    }
+    for (; kk < kred; kk++) {
+        const float *bk = b + (size_t)kk * P;
+        _mm_prefetch((const char *)(bk + 8 * P), _MM_HINT_T0);
+        _mm_prefetch((const char *)(bk + 8 * P + 16), _MM_HINT_T0);
+        __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+        for (int r = 0; r < mr; r++) {
+            __m512 av = _mm512_set1_ps(a[(size_t)r * lda + kk]);
+            c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+            c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+        }
+    }
+    __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
+    __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
+    for (int r = 0; r < mr; r++) {
+        float *cr = c + (size_t)r * ldc;
+        __m512 x0 = _mm512_add_ps(c0[r], d0[r]), x1 = _mm512_add_ps(c1[r], d1[r]);
+        if (accumulate) {
+            x0 = _mm512_add_ps(x0, _mm512_maskz_loadu_ps(m0, cr));
+            x1 = _mm512_add_ps(x1, _mm512_maskz_loadu_ps(m1, cr + 16));
+        }
+        _mm512_mask_storeu_ps(cr, m0, x0);
+        _mm512_mask_storeu_ps(cr + 16, m1, x1);
+    }
+}
+
+__attribute__((target("avx512f,fma")))
+static void panel_512(int mr, int kred, const float *a, int lda, const float *b,
+                      float *c, int ldc, int accumulate, int width) {
+    switch (mr) {
+    case 1: panel_512_rows(1, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 2: panel_512_rows(2, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 3: panel_512_rows(3, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 4: panel_512_rows(4, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 5: panel_512_rows(5, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 6: panel_512_rows(6, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 7: panel_512_rows(7, kred, a, lda, b, c, ldc, accumulate, width); break;
+    default: panel_512_rows(8, kred, a, lda, b, c, ldc, accumulate, width); break;
+    }
+}
+
+#endif // TG_X86
+
+// ---------------------------------------------------------------- dispatch
+typedef void (*panel_fn)(int, int, const float *, int, const float *, float *, int, int, int);
+static _Atomic int forced_level = -1;
+
+static int cpu_level(void) {
+#if !TG_X86
+    return 0;
+#else
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 1;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 2;
+    return 0;
+#endif
+}
+
+int tg_kernel_level(void) {
+    int cpu = cpu_level(), f = atomic_load(&forced_level);
+    if (f < 0) return cpu;
+    if (f == 1 && cpu != 1) return cpu;
+    if (f == 2 && cpu == 0) return 0;
+    return f;
+}
+
+void tg_force_level(int level) { atomic_store(&forced_level, level); }
+
+int tg_processor_count(void) { long n = sysconf(_SC_NPROCESSORS_ONLN); return n > 0 ? (int)n : 1; }
+
+static panel_fn pick(void) {
+#if TG_X86
+    switch (tg_kernel_level()) {
+    case 1: return panel_512;
+    case 2: return panel_avx2;
+    default: return panel_portable;
+    }
+#else
+    return panel_portable;
+#endif
+}
+
+typedef struct {
+    int m, ncols, kred, lda, ldc, accumulate;
+    const float *a, *bp;
+    float *c;
+    panel_fn fn;
+} job_t;
+
+// Panels [p0, p1): outer loop over panels, inner over 8-row blocks (panel stays in cache).
+static void run_panels(const job_t *j, int p0, int p1) {
+    for (int q = p0; q < p1; q++) {
+        const float *b = j->bp + (size_t)q * j->kred * P;
+        int col = q * P, width = j->ncols - col < P ? j->ncols - col : P;
+        for (int r0 = 0; r0 < j->m; r0 += 8) {
+            int mr = j->m - r0 < 8 ? j->m - r0 : 8;
+            j->fn(mr, j->kred, j->a + (size_t)r0 * j->lda, j->lda, b,
+                  j->c + (size_t)r0 * j->ldc + col, j->ldc, j->accumulate, width);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- 2-thread pool
+// One persistent worker; the caller runs part 0, the worker part 1. The machines are shared, so
+// the worker may not be running when a job is posted: the caller never waits for a worker that has
+// not started. `pool_state` holds (generation << 2) | phase; the worker claims a posted job by CAS,
+// and a caller that finishes part 0 first cancels the post by CAS and runs part 1 itself. The
+// worker spins for a while between jobs (training posts one every ~0.2 ms), then sleeps on a futex.
+enum { ST_IDLE = 0, ST_POSTED = 1, ST_CLAIMED = 2, ST_CANCELLED = 3 };
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static int pool_ok = 0;
+static _Atomic unsigned pool_state = 0, pool_done = 0;
+static _Atomic int pool_sleeping = 0;
+static void (*pool_fn)(void *, int);
+static void *pool_ctx;
+
+static void futex_wait(_Atomic unsigned *addr, unsigned val) {
+    syscall(SYS_futex, (unsigned *)addr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+static void futex_wake(_Atomic unsigned *addr) {
+    syscall(SYS_futex, (unsigned *)addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *pool_main(void *arg) {
+    (void)arg;
+    int spins = 0;
+    for (;;) {
+        unsigned s = atomic_load(&pool_state);
+        if ((s & 3) == ST_POSTED) {
+            if (atomic_compare_exchange_strong(&pool_state, &s, (s & ~3u) | ST_CLAIMED)) {
+                pool_fn(pool_ctx, 1);
+                atomic_store_explicit(&pool_done, s >> 2, memory_order_release);
+            }
+            spins = 0;
+            continue;
+        }
+        if (++spins < 50000) { tg_pause(); continue; }
+        atomic_store(&pool_sleeping, 1);
+        if (atomic_load(&pool_state) == s) futex_wait(&pool_state, s);
+        atomic_store(&pool_sleeping, 0);
+        spins = 0;
+    }
+    return NULL;
+}
+
+static void pool_start(void) {
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pool_ok = pthread_create(&t, &attr, pool_main, NULL) == 0;
+    pthread_attr_destroy(&attr);
+}
+
+static double seconds_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+// When the other core is taken by another process, the worker gets preempted in the middle of
+// its chunk and the caller waits a time slice for it: measured 2x slower than one thread. So the
+// caller times its wait; when it waited longer than its own share took, the products run on one
+// thread for the next `SOLO_CALLS` calls, then try two again.
+enum { SOLO_CALLS = 100 };
+static _Atomic int solo_left = 0;
+
+// tg_parallel2, also returning how long part 0 took and how long the caller then waited.
+static int parallel2_timed(void (*fn)(void *ctx, int part), void *ctx, double *own, double *wait) {
+    *own = *wait = 0;
+    pthread_once(&pool_once, pool_start);
+    if (!pool_ok || pthread_mutex_trylock(&pool_lock) != 0) {
+        fn(ctx, 0); fn(ctx, 1);
+        return 0;
+    }
+    pool_fn = fn; pool_ctx = ctx;
+    unsigned gen = (atomic_load(&pool_state) >> 2) + 1;
+    unsigned posted = (gen << 2) | ST_POSTED;
+    atomic_store(&pool_state, posted); // seq_cst: pairs with the worker's sleeping flag
+    if (atomic_load(&pool_sleeping)) futex_wake(&pool_state);
+    double t0 = seconds_now();
+    fn(ctx, 0);
+    double t1 = seconds_now();
+    unsigned expected = posted;
+    int parallel = 1;
+    if (atomic_compare_exchange_strong(&pool_state, &expected, (gen << 2) | ST_CANCELLED)) {
+        fn(ctx, 1); // the worker never started: do its part here
+        parallel = 0;
+    } else {
+        unsigned spins = 0;
+        while (atomic_load_explicit(&pool_done, memory_order_acquire) != (gen & (~0u >> 2))) {
+            if (++spins < 4000) tg_pause(); else sched_yield();
+        }
+    }
+    *own = t1 - t0;
+    *wait = seconds_now() - t1;
+    pthread_mutex_unlock(&pool_lock);
+    return parallel;
+}
+
+int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx) {
+    double own, wait;
+    return parallel2_timed(fn, ctx, &own, &wait);
+}
+
+// Both parts take chunks of panels: first from their own half, then from the other's, so a
+// late or preempted thread costs little.
+typedef struct { const job_t *job; int half, panels, chunk; _Atomic int next[2]; } split_t;
+static void run_split(void *ctx, int part) {
+    split_t *s = ctx;
+    for (int pass = 0; pass < 2; pass++) {
+        int h = pass == 0 ? part : 1 - part;
+        int end = h == 0 ? s->half : s->panels;
+        for (;;) {
+            int p0 = atomic_fetch_add(&s->next[h], s->chunk);
+            if (p0 >= end) break;
+            run_panels(s->job, p0, p0 + s->chunk < end ? p0 + s->chunk : end);
+        }
+    }
+}
+
+void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
+                    const float *bp, float *c, int ldc, int accumulate, int threads) {
+    if (m <= 0 || ncols <= 0) return;
+    if (kred <= 0) { // an empty sum: C = 0 or unchanged
+        if (!accumulate) for (int r = 0; r < m; r++) memset(c + (size_t)r * ldc, 0, (size_t)ncols * sizeof(float));
+        return;
+    }
+    job_t j = { m, ncols, kred, lda, ldc, accumulate, a, bp, c, pick() };
+    int panels = (ncols + P - 1) / P;
+    double work = (double)m * ncols * kred;
+    if (threads < 2 || panels < 2 || work < 65536.0) { run_panels(&j, 0, panels); return; }
+    split_t s;
+    s.job = &j; s.half = panels / 2; s.panels = panels;
+    s.chunk = panels >= 32 ? 2 : 1;
+    atomic_init(&s.next[0], 0);
+    atomic_init(&s.next[1], panels / 2);
+    if (atomic_load_explicit(&solo_left, memory_order_relaxed) > 0) {
+        atomic_fetch_sub_explicit(&solo_left, 1, memory_order_relaxed);
+        run_panels(&j, 0, panels);
+        return;
+    }
+    double own, wait;
+    if (parallel2_timed(run_split, &s, &own, &wait) && wait > own + 20e-6)
+        atomic_store_explicit(&solo_left, SOLO_CALLS, memory_order_relaxed);
+}
+
+// ---------------------------------------------------------------- LSTM cell, forward
+// Elementwise part of one time step. exp is Cephes' expf (range reduction by ln 2, degree-6
+// polynomial, 2^n built in the exponent bits; ~1 ulp), the same formula in the scalar and the
+// AVX-512 path so both give the same values up to FMA rounding. sigmoid(x) = 1 / (1 + exp(-x));
+// tanh uses Cephes' odd polynomial for |x| < 0.625 and 1 - 2 / (exp(2|x|) + 1) above.
+
+static inline float exp_scalar(float x) {
+    if (x != x) return x; // NaN propagates, so a diverging run shows in the loss
+    x = x > 88.0f ? 88.0f : x < -87.0f ? -87.0f : x;
+    float fx = x * 1.44269504088896341f + 0.5f;
+    int n = (int)fx;
+    if ((float)n > fx) n -= 1; // floor
+    float fn = (float)n;
+    float r = x - fn * 0.693359375f + fn * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union { unsigned u; float f; } scale = { (unsigned)(n + 127) << 23 };
+    return p * scale.f;
+}
+
+static inline float sigmoid_scalar(float x) { return 1.0f / (1.0f + exp_scalar(-x)); }
+
+static inline float tanh_scalar(float x) {
+    float ax = x < 0 ? -x : x;
+    if (ax < 0.625f) {
+        float z = x * x;
+        float y = -5.70498872745e-3f;
+        y = y * z + 2.06390887954e-2f;
+        y = y * z - 5.37397155531e-2f;
+        y = y * z + 1.33314422036e-1f;
+        y = y * z - 3.33332819422e-1f;
+        return y * z * x + x;
+    }
+    float t = 1.0f - 2.0f / (exp_scalar(2.0f * ax) + 1.0f);
+    return x < 0 ? -t : t;
+}
+
+void tg_sigmoid(int n, const float *x, float *y) { for (int i = 0; i < n; i++) y[i] = sigmoid_scalar(x[i]); }
+void tg_tanh(int n, const float *x, float *y) { for (int i = 0; i < n; i++) y[i] = tanh_scalar(x[i]); }
+
+static void cell_portable(int b, int h, float *gates, int ldg, const float *c_in, float *c_out,
+                          float *h_out, int ldh, float *tanh_c) {
+    for (int r = 0; r < b; r++) {
+        float *g = gates + (size_t)r * ldg;
+        for (int j = 0; j < 3 * h; j++) {
+            if (j < 2 * h) g[j] = sigmoid_scalar(g[j]); else g[j] = tanh_scalar(g[j]);
+        }
+        for (int j = 3 * h; j < 4 * h; j++) g[j] = sigmoid_scalar(g[j]);
+        for (int j = 0; j < h; j++) {
+            float c = g[h + j] * c_in[(size_t)r * h + j] + g[j] * g[2 * h + j];
+            float t = tanh_scalar(c);
+            c_out[(size_t)r * h + j] = c;
+            h_out[(size_t)r * ldh + j] = g[3 * h + j] * t;
+            if (tanh_c) tanh_c[(size_t)r * h + j] = t;
+        }
+    }
+}
+
+#if TG_X86
+__attribute__((target("avx512f,fma"))) __attribute__((always_inline))
+static inline __m512 exp_512(__m512 x) {
+    // operand order: max/min return the second operand when one is NaN, so NaN propagates
+    x = _mm512_min_ps(_mm512_set1_ps(88.0f), _mm512_max_ps(_mm512_set1_ps(-87.0f), x));
+    __m512 fx = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f));
+    __m512 fn = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(fn, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fmadd_ps(fn, _mm512_set1_ps(2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(fn), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
+__attribute__((target("avx512f,fma"))) __attribute__((always_inline))
+static inline __m512 sigmoid_512(__m512 x) {
+    __m512 one = _mm512_set1_ps(1.0f);
+    return _mm512_div_ps(one, _mm512_add_ps(one, exp_512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+__attribute__((target("avx512f,fma"))) __attribute__((always_inline))
+static inline __m512 tanh_512(__m512 x) {
+    __m512 ax = _mm512_abs_ps(x);
+    __m512 z = _mm512_mul_ps(x, x);
+    __m512 y = _mm512_set1_ps(-5.70498872745e-3f);
+    y = _mm512_fmadd_ps(y, z, _mm512_set1_ps(2.06390887954e-2f));
+    y = _mm512_fmadd_ps(y, z, _mm512_set1_ps(-5.37397155531e-2f));
+    y = _mm512_fmadd_ps(y, z, _mm512_set1_ps(1.33314422036e-1f));
+    y = _mm512_fmadd_ps(y, z, _mm512_set1_ps(-3.33332819422e-1f));
+    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(y, z), x, x);
+    __m512 one = _mm512_set1_ps(1.0f);
+    __m512 big = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f),
+                                                  _mm512_add_ps(exp_512(_mm512_add_ps(ax, ax)), one)));
+    // copy the sign of x onto big
+    __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u));
+    big = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(big), sign));
+    __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
+    return _mm512_mask_blend_ps(is_small, big, small);
+}
+
+__attribute__((target("avx512f,fma")))
+static void cell_512(int b, int h, float *gates, int ldg, const float *c_in, float *c_out,
+                     float *h_out, int ldh, float *tanh_c) {
+    for (int r = 0; r < b; r++) {
+        float *gi = gates + (size_t)r * ldg, *gf = gi + h, *gg = gi + 2 * h, *go = gi + 3 * h;
+        const float *ci = c_in + (size_t)r * h;
+        float *co = c_out + (size_t)r * h, *ho = h_out + (size_t)r * ldh;
+        float *tc = tanh_c ? tanh_c + (size_t)r * h : NULL;
+        for (int j = 0; j < h; j += 16) {
+            __mmask16 m = h - j >= 16 ? 0xFFFF : (__mmask16)((1u << (h - j)) - 1);
+            __m512 i = sigmoid_512(_mm512_maskz_loadu_ps(m, gi + j));
+            __m512 f = sigmoid_512(_mm512_maskz_loadu_ps(m, gf + j));
+            __m512 g = tanh_512(_mm512_maskz_loadu_ps(m, gg + j));
+            __m512 o = sigmoid_512(_mm512_maskz_loadu_ps(m, go + j));
+            __m512 c = _mm512_fmadd_ps(f, _mm512_maskz_loadu_ps(m, ci + j), _mm512_mul_ps(i, g));
+            __m512 t = tanh_512(c);
+            _mm512_mask_storeu_ps(gi + j, m, i);
+            _mm512_mask_storeu_ps(gf + j, m, f);
+            _mm512_mask_storeu_ps(gg + j, m, g);
+            _mm512_mask_storeu_ps(go + j, m, o);
+            _mm512_mask_storeu_ps(co + j, m, c);
+            _mm512_mask_storeu_ps(ho + j, m, _mm512_mul_ps(o, t));
+            if (tc) _mm512_mask_storeu_ps(tc + j, m, t);
+        }
+    }
+}
+#endif
+
+void tg_lstm_cell_forward(int b, int h, float *gates, int ldg, const float *c_in, float *c_out,
+                          float *h_out, int ldh, float *tanh_c) {
+#if TG_X86
+    if (tg_kernel_level() == 1) { cell_512(b, h, gates, ldg, c_in, c_out, h_out, ldh, tanh_c); return; }
+#endif
+    cell_portable(b, h, gates, ldg, c_in, c_out, h_out, ldh, tanh_c);
+}
