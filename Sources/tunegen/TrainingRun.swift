@@ -111,7 +111,7 @@ final class TrainingRun {
             + (corpus.duplicatesFolded > 0 ? ", \(corpus.duplicatesFolded) duplicates folded" : ""))
         say("model: V \(vocabulary.count), E \(s.embedding), H \(s.hidden), L \(s.layers) (\(trainer.model.parameters.count) parameters); "
             + "B \(s.trainer.batch), T \(s.trainer.steps), lr \(s.trainer.optimizer.learningRate), \(s.iterations) iterations, seed \(s.seed); "
-            + "OpenBLAS \(BLAS.coreName)")
+            + "OpenBLAS \(OpenBLASCore.description)")
         if record.iteration > 0 { say("resuming at iteration \(record.iteration)") }
 
         let progress = ProgressLine(total: s.iterations, enabled: !quiet)

@@ -20,6 +20,7 @@ struct Tunegen: ParsableCommand {
 
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as `check` documents.
     static func main() {
+        OpenBLASCore.upgradeIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()
