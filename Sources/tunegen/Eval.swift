@@ -20,8 +20,12 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Option(help: "Score the text as this many side-by-side segments (1 reads it as one stream from the start, as Scripts/checkpoint_logits.py does).")
+    var streams: Int = 8
+
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one ABC file or folder to score the model on") }
+        if streams < 1 { throw ValidationError("--streams must be at least 1") }
     }
 
     func run() throws {
@@ -31,7 +35,7 @@ struct Eval: ParsableCommand {
             let text = corpus.trainingText
             let (ids, dropped) = file.vocabulary.encodeDroppingUnknown(text)
             guard ids.count >= 2 else { throw CommandFailure("nothing to score: the tunes have fewer than two characters the model knows") }
-            let bpc = Trainer.bitsPerCharacter(model: file.model, tokens: ids, streams: 8, steps: 100)
+            let bpc = Trainer.bitsPerCharacter(model: file.model, tokens: ids, streams: streams, steps: 100)
             if json {
                 struct Output: Encodable { var bitsPerCharacter: Double; var characters: Int; var unknownCharactersDropped: Int; var tunes: Int }
                 let encoder = JSONEncoder()

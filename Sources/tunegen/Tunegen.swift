@@ -13,6 +13,7 @@ struct Tunegen: ParsableCommand {
             Train.self,
             Eval.self,
             Render.self,
+            Export.self,
             Check.self,
             Events.self,
         ]

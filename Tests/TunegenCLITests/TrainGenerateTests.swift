@@ -231,3 +231,46 @@ final class TrainGenerateTests: XCTestCase {
         XCTAssertLessThan(bpc, log2(90.0))
     }
 }
+
+/// A tunegen model read by an independent implementation (numpy, Scripts/checkpoint_logits.py)
+/// scores the same text the same: the file is what DESIGN.md says it is.
+final class CheckpointInteropTests: XCTestCase {
+    func testNumpyReadsTheModelAndAgreesOnBitsPerCharacter() throws {
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", "import numpy"]
+        python.standardError = FileHandle.nullDevice
+        try python.run()
+        python.waitUntilExit()
+        try XCTSkipIf(python.terminationStatus != 0, "python3 with numpy is not installed")
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tunegen-interop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Three corpus tunes, already in training form (so eval and the script read the same text).
+        let corpus = try String(contentsOf: TunegenProcess.packageRoot.appendingPathComponent("corpus/irish.abc"), encoding: .utf8)
+        let text = corpus.components(separatedBy: "\n\n").prefix(3).map { $0.trimmingCharacters(in: .newlines) }.joined(separator: "\n\n") + "\n\n"
+        let abc = dir.appendingPathComponent("three.abc")
+        try text.write(to: abc, atomically: true, encoding: .utf8)
+        var r = try TunegenProcess.run(["train", abc.path, "--preset", "tiny", "--iterations", "5", "--validation", "0", "--out", dir.path, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let model = dir.appendingPathComponent("latest.safetensors")
+
+        r = try TunegenProcess.run(["eval", "--model", model.path, abc.path, "--streams", "1", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let ours = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["bitsPerCharacter"] as? Double)
+
+        let script = Process()
+        script.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        script.arguments = ["python3", TunegenProcess.packageRoot.appendingPathComponent("Scripts/checkpoint_logits.py").path,
+                            model.path, "--text-file", abc.path, "--json"]
+        let out = dir.appendingPathComponent("numpy.json")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        script.standardOutput = try FileHandle(forWritingTo: out)
+        try script.run()
+        script.waitUntilExit()
+        XCTAssertEqual(script.terminationStatus, 0)
+        let theirs = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])?["bits_per_char"] as? Double)
+        XCTAssertEqual(ours, theirs, accuracy: 1e-4 * theirs)
+    }
+}
