@@ -11,6 +11,7 @@ struct Tunegen: ParsableCommand {
         subcommands: [
             Check.self,
             Events.self,
+            BenchABC.self,
         ]
     )
 
