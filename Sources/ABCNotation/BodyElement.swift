@@ -68,13 +68,22 @@ public struct BarLine: Sendable, Hashable {
         self.ending = ending
     }
 
-    /// Number of `:` before the first `|` (repeat end).
-    public var isRepeatEnd: Bool { token.hasPrefix(":") }
+    // These are asked for every bar by the checks and the score: they look at UTF-8 bytes
+    // directly, as String.contains(String) is slow.
+
+    /// Starts with `:` (repeat end).
+    public var isRepeatEnd: Bool { token.utf8.first == UInt8(ascii: ":") }
     /// Ends with `:` (repeat start).
-    public var isRepeatStart: Bool { token.hasSuffix(":") }
+    public var isRepeatStart: Bool { token.utf8.last == UInt8(ascii: ":") }
     /// A thick or double bar that ends a section (`||`, `|]`, `[|`).
     public var isSectionEnd: Bool {
-        !isRepeatEnd && !isRepeatStart && (token.contains("||") || token.contains("]") || token.contains("["))
+        if isRepeatEnd || isRepeatStart { return false }
+        var bars = 0
+        for b in token.utf8 {
+            if b == UInt8(ascii: "[") || b == UInt8(ascii: "]") { return true }
+            if b == UInt8(ascii: "|") { bars += 1 }
+        }
+        return bars >= 2
     }
 }
 

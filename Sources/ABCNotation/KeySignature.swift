@@ -59,7 +59,19 @@ public struct KeySignature: Sendable, Hashable, Codable {
     static let letters: [Character] = ["C", "D", "E", "F", "G", "A", "B"]
 
     /// Index 0...6 of an upper-case letter C...B.
-    static func letterIndex(_ letter: Character) -> Int? { letters.firstIndex(of: letter) }
+    static func letterIndex(_ letter: Character) -> Int? {
+        // By ASCII value: Character equality is far slower and this runs for every note.
+        switch letter.asciiValue {
+        case 67: return 0
+        case 68: return 1
+        case 69: return 2
+        case 70: return 3
+        case 71: return 4
+        case 65: return 5
+        case 66: return 6
+        default: return nil
+        }
+    }
 
     /// Alteration in semitones the key gives an unmarked `letter` (upper case).
     public func alteration(for letter: Character) -> Int {

@@ -10,8 +10,8 @@ enum ScoreBuilder {
     static let maxBeats = 1_000_000.0
 
     static func build(_ tune: Tune) -> ScoreResult {
-        let (timelines, timelineDiagnostics) = TimelineBuilder.build(tune)
-        var diagnostics = timelineDiagnostics
+        let timelines = tune.timelines
+        var diagnostics = tune.timelineDiagnostics
         var voices: [VoiceEvents] = []
         var tempos: [Double: Double] = [:]
         var totalBeats = 0.0

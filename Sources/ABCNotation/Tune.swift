@@ -36,8 +36,8 @@ public struct Validity: Sendable, Hashable, Codable {
 /// The parts of a tune that round-trip through the formatter: header fields and body elements,
 /// without source positions.
 public struct TuneStructure: Sendable, Hashable {
-    public var header: [Field]
-    public var body: [BodyElement]
+    public internal(set) var header: [Field]
+    public internal(set) var body: [BodyElement]
 }
 
 /// The timed events of a tune and the problems met building them.
@@ -57,21 +57,21 @@ public struct Tune: Sendable {
     public var title: String?
     /// Header fields in order, up to and including `K:`. A `%%directive` line is kept as a
     /// field with letter `%` and the directive text (without `%%`) as value.
-    public var header: [Field]
+    public internal(set) var header: [Field]
     /// Body elements as written.
-    public var body: [BodyElement]
+    public internal(set) var body: [BodyElement]
     /// Where each body element starts (parallel to `body`).
-    public var bodyLocations: [SourceLocation]
+    public internal(set) var bodyLocations: [SourceLocation]
     /// Fields of the file header, which the tune inherits.
-    public var fileHeader: [Field]
+    public internal(set) var fileHeader: [Field]
     /// Key at the start of the tune (C major when missing).
-    public var key: KeySignature
+    public internal(set) var key: KeySignature
     /// Meter at the start of the tune (free when missing).
-    public var meter: Meter
+    public internal(set) var meter: Meter
     /// Unit note length at the start, from `L:` or the meter's default, in whole notes.
-    public var unitLength: Rational
+    public internal(set) var unitLength: Rational
     /// Tempo from `Q:` in quarter notes per minute, if given.
-    public var tempo: Double?
+    public internal(set) var tempo: Double?
     /// The tune's text as it appears in the file (lines joined with "\n").
     public var sourceText: String
     /// 1-based file line of the `X:` line.
@@ -81,6 +81,9 @@ public struct Tune: Sendable {
     public var validity: Validity
     /// Bars in the first voice (a multi-bar rest `Z4` counts 4); written order, repeats not expanded.
     public var barCount: Int
+    /// Voice timelines built once at parse time (for the tier checks) and reused by `score()`.
+    var timelines: [VoiceTimeline] = []
+    var timelineDiagnostics: [Diagnostic] = []
 
     /// Header and body without positions: what round trip compares.
     public var structure: TuneStructure { TuneStructure(header: header, body: body) }

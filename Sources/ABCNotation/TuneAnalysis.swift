@@ -64,6 +64,8 @@ enum TuneAnalysis {
                         barCount: 0)
         let (voices, timelineDiagnostics) = TimelineBuilder.build(tune)
         diagnostics += timelineDiagnostics
+        tune.timelines = voices
+        tune.timelineDiagnostics = timelineDiagnostics
         var barsOK = true, repeatsOK = true
         var barCount = 0
         for (v, voice) in voices.enumerated() {

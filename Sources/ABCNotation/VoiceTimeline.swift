@@ -126,17 +126,20 @@ struct TimelineBuilder {
 
     /// MIDI pitch of a note under the current key and bar accidentals; updates the bar's accidentals.
     mutating func pitch(of note: Note, at: SourceLocation, remember: Bool) -> Int? {
-        let state = states[current]
         guard let li = KeySignature.letterIndex(note.letter) else { return nil }
         let slot = li * 100 + note.octave + 50
         let alteration: Int
+        // Fields are read in place (states[current].x): copying the whole state would retain
+        // its dictionaries for every note.
         if let a = note.accidental {
             alteration = a.rawValue
             if remember { states[current].barAccidentals[slot] = alteration }
         } else {
-            alteration = state.barAccidentals[slot] ?? state.tieCarry[slot] ?? state.key.alteration(for: note.letter)
+            alteration = states[current].barAccidentals[slot] ?? states[current].tieCarry[slot]
+                ?? states[current].key.alterations[li]
         }
-        let p = 60 + 12 * note.octave + TimelineBuilder.semitones[li] + alteration + state.key.transpose + 12 * state.key.octave
+        let p = 60 + 12 * note.octave + TimelineBuilder.semitones[li] + alteration + states[current].key.transpose
+            + 12 * states[current].key.octave
         guard (0...127).contains(p) else {
             diagnose(.error, .score, at, "pitch \(p) is outside MIDI's 0...127", hint: "remove some octave marks")
             return nil
@@ -148,48 +151,45 @@ struct TimelineBuilder {
     mutating func addSound(pitches: [Int], ties: [Bool], length: Rational, at: SourceLocation, multiBars: Int = 0,
                            extraMarks: [String] = []) {
         if states[current].inOverlay { return }
-        var s = states[current]
         var duration: Rational?
         if multiBars > 0 {
-            duration = (s.meter.barLength ?? .one).multiplied(by: Rational(multiBars))
+            duration = (states[current].meter.barLength ?? .one).multiplied(by: Rational(multiBars))
         } else {
-            duration = length.multiplied(by: s.unitLength)
-            if s.tupletLeft > 0 {
-                duration = duration?.multiplied(by: s.tupletFactor)
-                s.tupletLeft -= 1
+            duration = length.multiplied(by: states[current].unitLength)
+            if states[current].tupletLeft > 0 {
+                duration = duration?.multiplied(by: states[current].tupletFactor)
+                states[current].tupletLeft -= 1
             }
-            if let broken = s.pendingBroken {
+            if let broken = states[current].pendingBroken {
                 duration = duration?.multiplied(by: broken)
-                s.pendingBroken = nil
+                states[current].pendingBroken = nil
             }
         }
         guard let duration else {
             diagnose(.error, .syntax, at, "note length overflows exact arithmetic")
-            states[current] = s
             return
         }
-        let sound = Sound(pitches: pitches, ties: ties, duration: duration, marks: s.marks + extraMarks, grace: s.grace,
+        var marks = states[current].marks
+        if !extraMarks.isEmpty { marks += extraMarks }
+        let sound = Sound(pitches: pitches, ties: ties, duration: duration, marks: marks, grace: states[current].grace,
                           location: at, multiBars: multiBars)
-        s.marks = []
-        s.grace = []
-        s.lastSound = voices[current].items.count
-        states[current] = s
+        if !states[current].marks.isEmpty { states[current].marks = [] }
+        if !states[current].grace.isEmpty { states[current].grace = [] }
+        states[current].lastSound = voices[current].items.count
         voices[current].items.append(.sound(sound))
     }
 
     mutating func read(_ element: BodyElement, at: SourceLocation) {
         switch element {
         case let .note(note):
-            let carried = states[current].tieCarry
             let p = pitch(of: note, at: at, remember: true)
-            states[current].tieCarry = [:]
+            if !states[current].tieCarry.isEmpty { states[current].tieCarry = [:] }
             if note.tied, let li = KeySignature.letterIndex(note.letter), let p {
                 // A tied note's accidental carries to the note it is tied to, even across the bar.
                 let slot = li * 100 + note.octave + 50
                 let base = 60 + 12 * note.octave + TimelineBuilder.semitones[li] + states[current].key.transpose + 12 * states[current].key.octave
                 states[current].tieCarry[slot] = p - base
             }
-            _ = carried
             addSound(pitches: p.map { [$0] } ?? [], ties: p == nil ? [] : [note.tied], length: note.length, at: at)
         case let .chord(chord):
             var pitches: [Int] = [], ties: [Bool] = []
@@ -231,7 +231,7 @@ struct TimelineBuilder {
             states[current].tupletLeft = t.r ?? t.p
             states[current].tupletFactor = Rational(q, t.p) ?? .one
         case let .bar(bar):
-            states[current].barAccidentals = [:]
+            if !states[current].barAccidentals.isEmpty { states[current].barAccidentals = [:] }
             states[current].inOverlay = false
             voices[current].items.append(.bar(bar, at))
             if let ending = bar.ending, let numbers = TuneParser.endingNumbers(ending) {
