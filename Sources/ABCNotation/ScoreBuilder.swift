@@ -33,6 +33,7 @@ enum ScoreBuilder {
         let items = timeline.items
         let n = items.count
         var notes: [NoteEvent] = []
+        notes.reserveCapacity(timeline.pitches.count)
         var symbols: [ChordSymbolEvent] = []
         var time = 0.0
         var i = 0
@@ -73,16 +74,17 @@ enum ScoreBuilder {
             case let .sound(sound):
                 let beats = sound.duration.doubleValue * 4
                 var stillOpen: [Int: Int] = [:]
-                for (k, p) in sound.pitches.enumerated() {
+                for k in sound.pitchRange {
+                    let p = timeline.pitches[k]
                     if let e = openTies[p], abs(notes[e].end - time) < 1e-9 {
                         notes[e].duration += beats
-                        if sound.ties[k] { stillOpen[p] = e }
+                        if timeline.ties[k] { stillOpen[p] = e }
                     } else {
                         notes.append(NoteEvent(pitch: p, onset: time, duration: beats, marks: sound.marks, gracePitches: sound.grace))
-                        if sound.ties[k] { stillOpen[p] = notes.count - 1 }
+                        if timeline.ties[k] { stillOpen[p] = notes.count - 1 }
                     }
                 }
-                openTies = stillOpen
+                if !(openTies.isEmpty && stillOpen.isEmpty) { openTies = stillOpen }
                 time += beats
                 if notes.count > maxNotes { capped("more than \(maxNotes) notes"); break loop }
                 if time > maxBeats { capped("more than \(Int(maxBeats)) beats"); break loop }

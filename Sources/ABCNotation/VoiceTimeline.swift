@@ -15,8 +15,9 @@ enum TimedItem {
 }
 
 struct Sound {
-    var pitches: [Int]
-    var ties: [Bool]
+    /// Where this sound's pitches (and their tie flags) are in the voice's `pitches`/`ties`
+    /// pools; empty for rests. Pools, not per-note arrays, to spare two allocations a note.
+    var pitchRange: Range<Int>
     /// Whole notes.
     var duration: Rational
     var marks: [String]
@@ -30,6 +31,10 @@ struct VoiceTimeline {
     var id: String
     var name: String?
     var items: [TimedItem] = []
+    /// MIDI pitches of all sounds, in order; see Sound.pitchRange.
+    var pitches: [Int] = []
+    /// Whether each pitch in `pitches` is tied to the next sound.
+    var ties: [Bool] = []
 }
 
 /// The default q of a tuplet `(p` (the time of q notes), per the standard.
@@ -147,10 +152,15 @@ struct TimelineBuilder {
         return p
     }
 
-    /// Adds a note, chord or rest of `length` unit lengths to the current voice.
-    mutating func addSound(pitches: [Int], ties: [Bool], length: Rational, at: SourceLocation, multiBars: Int = 0,
+    /// Adds a note, chord or rest of `length` unit lengths to the current voice; its pitches are
+    /// those appended to the voice's pools since `pitchStart`.
+    mutating func addSound(pitchStart: Int, length: Rational, at: SourceLocation, multiBars: Int = 0,
                            extraMarks: [String] = []) {
-        if states[current].inOverlay { return }
+        if states[current].inOverlay {
+            voices[current].pitches.removeSubrange(pitchStart...)
+            voices[current].ties.removeSubrange(pitchStart...)
+            return
+        }
         var duration: Rational?
         if multiBars > 0 {
             duration = (states[current].meter.barLength ?? .one).multiplied(by: Rational(multiBars))
@@ -171,7 +181,7 @@ struct TimelineBuilder {
         }
         var marks = states[current].marks
         if !extraMarks.isEmpty { marks += extraMarks }
-        let sound = Sound(pitches: pitches, ties: ties, duration: duration, marks: marks, grace: states[current].grace,
+        let sound = Sound(pitchRange: pitchStart..<voices[current].pitches.count, duration: duration, marks: marks, grace: states[current].grace,
                           location: at, multiBars: multiBars)
         if !states[current].marks.isEmpty { states[current].marks = [] }
         if !states[current].grace.isEmpty { states[current].grace = [] }
@@ -190,22 +200,27 @@ struct TimelineBuilder {
                 let base = 60 + 12 * note.octave + TimelineBuilder.semitones[li] + states[current].key.transpose + 12 * states[current].key.octave
                 states[current].tieCarry[slot] = p - base
             }
-            addSound(pitches: p.map { [$0] } ?? [], ties: p == nil ? [] : [note.tied], length: note.length, at: at)
+            let start = voices[current].pitches.count
+            if let p {
+                voices[current].pitches.append(p)
+                voices[current].ties.append(note.tied)
+            }
+            addSound(pitchStart: start, length: note.length, at: at)
         case let .chord(chord):
-            var pitches: [Int] = [], ties: [Bool] = []
+            let start = voices[current].pitches.count
             for note in chord.notes {
                 if let p = pitch(of: note, at: at, remember: true) {
-                    pitches.append(p)
-                    ties.append(note.tied || chord.tied)
+                    voices[current].pitches.append(p)
+                    voices[current].ties.append(note.tied || chord.tied)
                 }
             }
-            states[current].tieCarry = [:]
+            if !states[current].tieCarry.isEmpty { states[current].tieCarry = [:] }
             let length = chord.notes[0].length.multiplied(by: chord.length) ?? .one
-            addSound(pitches: pitches, ties: ties, length: length, at: at, extraMarks: chord.decorations)
+            addSound(pitchStart: start, length: length, at: at, extraMarks: chord.decorations)
         case let .rest(length, _):
-            addSound(pitches: [], ties: [], length: length, at: at)
+            addSound(pitchStart: voices[current].pitches.count, length: length, at: at)
         case let .multiBarRest(bars, _):
-            addSound(pitches: [], ties: [], length: .one, at: at, multiBars: bars)
+            addSound(pitchStart: voices[current].pitches.count, length: .one, at: at, multiBars: bars)
         case let .graceNotes(notes, acciaccatura):
             for note in notes {
                 if let p = pitch(of: note, at: at, remember: false) { states[current].grace.append(p) }
