@@ -7,10 +7,13 @@
 public struct Validity: Sendable, Hashable, Codable {
     /// Tier 1: no error diagnostics (warnings allowed).
     public var noErrors: Bool
-    /// Tier 2: the header has X:, M: (own or from the file header), L: (or its default from M:) and K:.
+    /// Tier 2: the header has a numeric X:, a valid M: (own or from the file header), L: (or its
+    /// default from M:) and a valid K:.
     public var headerComplete: Bool
-    /// Tier 3: every bar's length agrees with the meter, allowing a pickup and the bars that
-    /// complete it at repeats, section ends, endings and the end. Free meter passes.
+    /// Tier 3: the tune has bars and every bar's length agrees with the meter. A short bar is
+    /// allowed as a pickup (first bar of the tune or of a section, followed by more music), as the
+    /// bar that completes the section's pickup at a repeat, section end, ending or the end, or as
+    /// the two halves of one bar split by a repeat or ending mark. Free meter passes.
     public var barsMatchMeter: Bool
     /// Tier 4: repeats and endings balanced: no `|:` left open or reopened, first endings
     /// closed by `:|`, later endings right after a `:|` and numbered in order.

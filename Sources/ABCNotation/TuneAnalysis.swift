@@ -89,7 +89,8 @@ enum TuneAnalysis {
         }
         let noErrors = !diagnostics.contains { $0.severity == .error }
         tune.diagnostics = diagnostics
-        tune.validity = Validity(noErrors: noErrors, headerComplete: hasMeter && hasKey, barsMatchMeter: barsOK, repeatsBalanced: repeatsOK)
+        diagnostics.sort { ($0.line, $0.column) < ($1.line, $1.column) }
+        tune.validity = Validity(noErrors: noErrors, headerComplete: referenceNumber != nil && hasMeter && hasKey, barsMatchMeter: barsOK, repeatsBalanced: repeatsOK)
         tune.barCount = barCount
         return tune
     }
@@ -187,7 +188,6 @@ enum BarChecker {
                    segments[k + 1].length.adding(seg.length) == bar { ok = true }
             }
             if !ok && seg.boundaryBefore {
-                ok = true
                 // A short bar that completes the one before it (`A2|[1 fg|`) is not a new pickup.
                 var completes = k > 0 && segments[k - 1].boundaryAfter && segments[k - 1].length.adding(seg.length) == bar
                 if let e = seg.endingStart, e > 1, let b = beforeEndings, segments[b].length.adding(seg.length) == bar {
@@ -195,6 +195,9 @@ enum BarChecker {
                 }
                 // At a section start it is also the new section's pickup; at an ending it only splits a bar.
                 if !completes || seg.endingStart == nil { pickup = seg.length }
+                // A pickup leads into more music: a short bar alone between two boundaries
+                // (`||AB||`) passes only by completing the bar before it.
+                ok = completes || !seg.boundaryAfter
             }
             if !ok { report("bar is too short: \(seg.length) of a whole note, the meter wants \(bar)") }
         }

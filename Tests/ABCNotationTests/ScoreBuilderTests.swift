@@ -165,6 +165,15 @@ final class ValidityTests: XCTestCase {
         XCTAssertEqual(Fixture.tune("c4 d4|e4 f2 g2|e4 f2|c8|]\n").validity.highestTier, 2) // short bar mid-section
     }
 
+    func testShortBarsBetweenBoundariesFail() {
+        XCTAssertEqual(Fixture.tune("AB||cd||ef||\n").validity.highestTier, 2)
+        XCTAssertEqual(Fixture.tune("A2|]\n").validity.highestTier, 2)
+    }
+
+    func testNonNumericXFailsTier2() {
+        XCTAssertEqual(Fixture.tune("A8|]\n", header: "X:one\nM:4/4\nL:1/8\nK:C\n").validity.highestTier, 1)
+    }
+
     func testFreeMeterPasses() {
         XCTAssertEqual(Fixture.tune("ABC|DEFGAB|c|]\n", header: "X:1\nM:none\nL:1/8\nK:C\n").validity.highestTier, 4)
     }
