@@ -21,7 +21,13 @@ public enum Accidental: Int, Sendable, Hashable, Codable {
 /// A written note: letter, octave, accidental and length as a multiple of the unit length.
 public struct Note: Sendable, Hashable {
     /// Upper-case letter A...G.
-    public var letter: Character
+    public var letter: Character {
+        get { Character(Unicode.Scalar(letterCode)) }
+        set { letterCode = newValue.asciiValue ?? UInt8(ascii: "C") }
+    }
+    // Stored as an ASCII byte so a Note is plain data: copying one retains nothing, and
+    // notes are copied a great deal.
+    var letterCode: UInt8
     /// 0 for `C...B` (middle C octave), 1 for `c...b`, +1 per `'`, -1 per `,`.
     public var octave: Int
     public var accidental: Accidental?
@@ -31,7 +37,7 @@ public struct Note: Sendable, Hashable {
     public var tied: Bool
 
     public init(letter: Character, octave: Int, accidental: Accidental? = nil, length: Rational = .one, tied: Bool = false) {
-        self.letter = letter
+        self.letterCode = letter.asciiValue ?? UInt8(ascii: "C")
         self.octave = octave
         self.accidental = accidental
         self.length = length

@@ -59,9 +59,11 @@ public struct KeySignature: Sendable, Hashable, Codable {
     static let letters: [Character] = ["C", "D", "E", "F", "G", "A", "B"]
 
     /// Index 0...6 of an upper-case letter C...B.
-    static func letterIndex(_ letter: Character) -> Int? {
-        // By ASCII value: Character equality is far slower and this runs for every note.
-        switch letter.asciiValue {
+    static func letterIndex(_ letter: Character) -> Int? { letterIndex(code: letter.asciiValue ?? 0) }
+
+    /// Index 0...6 of an ASCII upper-case letter C...B. Bytes, not Characters: this runs for every note.
+    static func letterIndex(code: UInt8) -> Int? {
+        switch code {
         case 67: return 0
         case 68: return 1
         case 69: return 2

@@ -92,9 +92,13 @@ struct SourceText {
 }
 
 extension String {
+    /// A string from decoded scalars, encoded by hand (String.UnicodeScalarView.append is slow).
     init(scalars: ArraySlice<Unicode.Scalar>) {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars)
-        self = String(view)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(scalars.count)
+        for scalar in scalars {
+            if scalar.value < 0x80 { bytes.append(UInt8(scalar.value)) } else { bytes.append(contentsOf: UTF8.encode(scalar)!) }
+        }
+        self = String(decoding: bytes, as: UTF8.self)
     }
 }

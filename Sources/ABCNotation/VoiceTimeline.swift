@@ -131,7 +131,7 @@ struct TimelineBuilder {
 
     /// MIDI pitch of a note under the current key and bar accidentals; updates the bar's accidentals.
     mutating func pitch(of note: Note, at: SourceLocation, remember: Bool) -> Int? {
-        guard let li = KeySignature.letterIndex(note.letter) else { return nil }
+        guard let li = KeySignature.letterIndex(code: note.letterCode) else { return nil }
         let slot = li * 100 + note.octave + 50
         let alteration: Int
         // Fields are read in place (states[current].x): copying the whole state would retain
@@ -194,7 +194,7 @@ struct TimelineBuilder {
         case let .note(note):
             let p = pitch(of: note, at: at, remember: true)
             if !states[current].tieCarry.isEmpty { states[current].tieCarry = [:] }
-            if note.tied, let li = KeySignature.letterIndex(note.letter), let p {
+            if note.tied, let li = KeySignature.letterIndex(code: note.letterCode), let p {
                 // A tied note's accidental carries to the note it is tied to, even across the bar.
                 let slot = li * 100 + note.octave + 50
                 let base = 60 + 12 * note.octave + TimelineBuilder.semitones[li] + states[current].key.transpose + 12 * states[current].key.octave
