@@ -233,7 +233,17 @@ struct TimelineBuilder {
         case let .brokenRhythm(count):
             let half = Rational(1, 1 << abs(count))!
             let long = Rational((1 << (abs(count) + 1)) - 1, 1 << abs(count))!
-            guard let last = states[current].lastSound, last == voices[current].items.count - 1,
+            // Only chord symbols may stand between the two notes (`A"D">B`); a bar line may not.
+            // The look-back is bounded so a hostile run of symbols stays linear.
+            var onlySymbols = false
+            if let last = states[current].lastSound, voices[current].items.count - 1 - last <= 8 {
+                onlySymbols = true
+                for k in (last + 1)..<voices[current].items.count {
+                    if case .chordSymbol = voices[current].items[k] { continue }
+                    onlySymbols = false
+                }
+            }
+            guard let last = states[current].lastSound, onlySymbols,
                   case var .sound(sound) = voices[current].items[last], sound.multiBars == 0 else {
                 diagnose(.error, .syntax, at, "broken rhythm '\(count > 0 ? ">" : "<")' must come between two notes")
                 return

@@ -40,6 +40,8 @@ final class ScoreBuilderTests: XCTestCase {
         XCTAssertEqual(Fixture.notes("A>B|\n").map(\.duration), [0.75, 0.25])
         XCTAssertEqual(Fixture.notes("A<B|\n").map(\.duration), [0.25, 0.75])
         XCTAssertEqual(Fixture.notes("A>>B|\n").map(\.duration), [0.875, 0.125])
+        XCTAssertEqual(Fixture.notes("A\"D\">B|\n").map(\.duration), [0.75, 0.25])
+        XCTAssertTrue(Fixture.tune("A|>B|\n").diagnostics.contains { $0.message.contains("between two notes") })
     }
 
     func testChordsAreSimultaneousAndGraceAndDecorationsAreMarks() {
