@@ -30,6 +30,7 @@ public struct Note: Sendable, Hashable {
     var letterCode: UInt8
     /// 0 for `C...B` (middle C octave), 1 for `c...b`, +1 per `'`, -1 per `,`.
     public var octave: Int
+    /// Written accidental, nil when none (the key and the bar decide).
     public var accidental: Accidental?
     /// Length in unit lengths (`A2` is 2, `A/` is 1/2).
     public var length: Rational
@@ -47,9 +48,11 @@ public struct Note: Sendable, Hashable {
 
 /// Notes sounding together: `[CEG]2`. The chord lasts its first note's length times `length`.
 public struct Chord: Sendable, Hashable {
+    /// The notes, as written (each with its own inner length and tie).
     public var notes: [Note]
     /// Outer length multiplier written after `]`.
     public var length: Rational
+    /// A `-` follows the chord: every note is tied.
     public var tied: Bool
     /// Decorations written inside the brackets.
     public var decorations: [String]
@@ -65,6 +68,7 @@ public struct Chord: Sendable, Hashable {
 /// A bar line as written (`|`, `||`, `|]`, `[|`, `|:`, `:|`, `::`, `:|:`, `[|]`, ...), with an
 /// ending attached directly (`|1`, `:|2`).
 public struct BarLine: Sendable, Hashable {
+    /// The bar symbols as written, without the ending (`:|`, `[|]`).
     public var token: String
     /// Ending list written right after the bar (`1`, `1,3`, `1-3`), if any.
     public var ending: String?
@@ -96,14 +100,19 @@ public struct BarLine: Sendable, Hashable {
 /// A tuplet `(p:q:r`: the next r notes take the time of q. Missing q and r are nil (defaults
 /// depend on the meter; see `ABCParser.tupletDefaults`).
 public struct Tuplet: Sendable, Hashable {
+    /// p notes ...
     public var p: Int
+    /// ... in the time of q (nil: the standard's default for p and the meter) ...
     public var q: Int?
+    /// ... for the next r notes (nil: p).
     public var r: Int?
 }
 
 /// An information field: `K:D`, or inline `[K:D]`.
 public struct Field: Sendable, Hashable {
+    /// The field letter (`K`, `M`, `w` ...), or `%` for a `%%directive` kept in a header.
     public var letter: Character
+    /// The text after the colon, trimmed, without a trailing `%` comment.
     public var value: String
 
     public init(letter: Character, value: String) {
@@ -158,7 +167,9 @@ public enum BodyElement: Sendable, Hashable {
 
 /// Where an element starts in the file (1-based line and column in Unicode scalars).
 public struct SourceLocation: Sendable, Hashable, Codable {
+    /// 1-based line.
     public var line: Int
+    /// 1-based column in Unicode scalars.
     public var column: Int
 
     public init(line: Int, column: Int) {

@@ -38,6 +38,7 @@ public enum Mode: String, Sendable, Hashable, Codable, CaseIterable {
 public struct KeySignature: Sendable, Hashable, Codable {
     /// Tonic as written ("D", "F#", "Bb"), nil for `K:none`.
     public var tonic: String?
+    /// The mode (major when not written).
     public var mode: Mode
     /// Sharps (positive) or flats (negative) from tonic and mode.
     public var fifths: Int

@@ -45,7 +45,9 @@ public struct TuneStructure: Sendable, Hashable {
 
 /// The timed events of a tune and the problems met building them.
 public struct ScoreResult: Sendable {
+    /// The events, one list per voice.
     public var score: Score
+    /// The tune's timeline problems plus any met while expanding repeats (over the caps).
     public var diagnostics: [Diagnostic]
 }
 
@@ -53,6 +55,7 @@ public struct ScoreResult: Sendable {
 public struct Tune: Sendable {
     /// 1-based position in the file.
     public var index: Int
+    /// The file name given to the parser.
     public var fileName: String
     /// The `X:` number, if it is a number.
     public var referenceNumber: Int?
@@ -81,6 +84,7 @@ public struct Tune: Sendable {
     public var startLine: Int
     /// Every problem found, parse and analysis, in file order per kind.
     public var diagnostics: [Diagnostic]
+    /// Which validity tiers the tune passes.
     public var validity: Validity
     /// Bars in the first voice (a multi-bar rest `Z4` counts 4); written order, repeats not expanded.
     public var barCount: Int
@@ -91,7 +95,9 @@ public struct Tune: Sendable {
     /// Header and body without positions: what round trip compares.
     public var structure: TuneStructure { TuneStructure(header: header, body: body) }
 
+    /// True when some diagnostic is an error (tier 1 fails).
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    /// True when some diagnostic is a warning.
     public var hasWarnings: Bool { diagnostics.contains { $0.severity == .warning } }
 
     /// Timed events as a player reads them: repeats and endings expanded, ties merged. O(events).
