@@ -99,6 +99,8 @@ enum ScoreBuilder {
                     inLastEnding = false
                     continue loop
                 }
+                // A `:|` closing the last ending played ends it; it does not send the player round again.
+                if bar.isRepeatEnd && inEnding && pass > 1 { taken.insert(i) }
                 if bar.isRepeatEnd && !taken.contains(i) {
                     taken.insert(i)
                     pass += 1

@@ -78,6 +78,8 @@ final class ScoreBuilderTests: XCTestCase {
         XCTAssertEqual(on(notes), [0, 4, 8, 12, 16])
         let bracketed = Fixture.notes("A8|[1 B8:|[2 c8|]\nd8:|\n")
         XCTAssertEqual(bracketed.map(\.pitch), [69, 71, 69, 72, 74, 74])
+        let closedSecond = Fixture.notes("|:A8|[1 B8:|[2 c8:|d8|]\n")
+        XCTAssertEqual(closedSecond.map(\.pitch), [69, 71, 69, 72, 74])
         let three = Fixture.notes("|:A8|[1,3 B8:|[2 c8:|[4 d8|]\n")
         XCTAssertEqual(three.map(\.pitch), [69, 71, 69, 72, 69, 71, 69, 74])
     }
