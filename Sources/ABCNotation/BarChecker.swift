@@ -58,6 +58,8 @@ enum BarChecker {
                 endingStart = numbers.min()
             case let .meter(m):
                 meter = m
+            case .part:
+                close(boundaryAfter: true)
             case .tempo, .chordSymbol:
                 break
             }

@@ -12,6 +12,8 @@ enum TimedItem {
     case meter(Meter)
     case tempo(Double)
     case chordSymbol(String)
+    /// `P:A` in the body: the start of part A.
+    case part(String)
 }
 
 struct Sound {
@@ -299,6 +301,8 @@ struct TimelineBuilder {
             } else {
                 diagnose(.warning, .header, at, "unreadable tempo '\(field.value)'", hint: "e.g. Q:1/4=120")
             }
+        case "P":
+            voices[current].items.append(.part(field.value.trimmingSpaces()))
         case "V":
             let (id, name) = TimelineBuilder.voiceIdentity(field.value)
             current = voice(id, name: name)

@@ -84,6 +84,19 @@ final class ScoreBuilderTests: XCTestCase {
         XCTAssertEqual(three.map(\.pitch), [69, 71, 69, 72, 69, 71, 69, 74])
     }
 
+    func testPartsPlayInTheHeaderOrder() {
+        let header = "X:1\nM:4/4\nL:1/8\nP:A2(BA)2\nK:C\n"
+        let notes = Fixture.notes("P:A\nA8|]\nP:B\nB8|]\n", header: header)
+        XCTAssertEqual(notes.map(\.pitch), [69, 69, 71, 69, 71, 69])
+        XCTAssertEqual(notes.map(\.onset), [0, 4, 8, 12, 16, 20])
+        XCTAssertEqual(ScoreBuilder.partOrder("A.B.A.C"), ["A", "B", "A", "C"])
+        XCTAssertNil(ScoreBuilder.partOrder("..."))
+        // Without an order in the header, parts play as written.
+        XCTAssertEqual(Fixture.notes("P:A\nA8:|\nP:B\nB8:|\n").map(\.pitch), [69, 69, 71, 71])
+        let missing = Fixture.tune("P:A\nA8|]\n", header: "X:1\nM:4/4\nL:1/8\nP:AC\nK:C\n").score()
+        XCTAssertTrue(missing.diagnostics.contains { $0.message.contains("part C") })
+    }
+
     func testTempoFromQ() {
         let t = Fixture.tune("A6 z6|\n", header: "X:1\nM:6/8\nL:1/8\nQ:3/8=120\nK:C\n")
         let score = t.score().score
