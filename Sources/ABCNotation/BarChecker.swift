@@ -93,17 +93,23 @@ enum BarChecker {
             var ok = false
             if seg.boundaryAfter {
                 if let p = pickup, p.adding(seg.length) == bar { ok = true }
+                // The next bar only follows in play if it is not a later ending (those follow a repeat).
                 if k + 1 < segments.count, segments[k + 1].boundaryBefore, segments[k + 1].multiBars == 0,
+                   (segments[k + 1].endingStart ?? 1) == 1,
                    segments[k + 1].length.adding(seg.length) == bar { ok = true }
             }
             if !ok && seg.boundaryBefore {
                 // A short bar that completes the one before it (`A2|[1 fg|`) is not a new pickup.
-                var completes = k > 0 && segments[k - 1].boundaryAfter && segments[k - 1].length.adding(seg.length) == bar
-                if let e = seg.endingStart, e > 1, let b = beforeEndings, segments[b].length.adding(seg.length) == bar {
-                    completes = true
+                // A later ending follows the bar before the endings in play, not the bar written before it.
+                var completes: Bool
+                if let e = seg.endingStart, e > 1 {
+                    completes = beforeEndings.map { segments[$0].length.adding(seg.length) == bar } ?? false
+                } else {
+                    completes = k > 0 && segments[k - 1].boundaryAfter && segments[k - 1].length.adding(seg.length) == bar
                 }
                 // At a section start it is also the new section's pickup; at an ending it only splits a bar.
-                if !completes || seg.endingStart == nil { pickup = seg.length }
+                // Only a bar that leads into more music can be the pickup later bars pair with.
+                if !seg.boundaryAfter && (!completes || seg.endingStart == nil) { pickup = seg.length }
                 // A pickup leads into more music: a short bar alone between two boundaries
                 // (`||AB||`) passes only by completing the bar before it.
                 ok = completes || !seg.boundaryAfter

@@ -88,8 +88,8 @@ enum TuneAnalysis {
             diag(.error, .syntax, startLine, "\(parser.suppressed) more problems in this tune not shown")
         }
         let noErrors = !diagnostics.contains { $0.severity == .error }
-        tune.diagnostics = diagnostics
         diagnostics.sort { ($0.line, $0.column) < ($1.line, $1.column) }
+        tune.diagnostics = diagnostics
         tune.validity = Validity(noErrors: noErrors, headerComplete: referenceNumber != nil && hasMeter && hasKey, barsMatchMeter: barsOK, repeatsBalanced: repeatsOK)
         tune.barCount = barCount
         return tune

@@ -187,6 +187,12 @@ final class ValidityTests: XCTestCase {
         XCTAssertEqual(Fixture.tune("A2|]\n").validity.highestTier, 2)
     }
 
+    func testLaterEndingsPairWithTheBarBeforeTheEndingsNotWithEachOther() {
+        let header = "X:1\nM:6/8\nL:1/8\nK:C\n"
+        XCTAssertEqual(Fixture.tune("|:A2B c2d|1 e3:|[2 f3|\n", header: header).validity.highestTier, 2)
+        XCTAssertEqual(Fixture.tune("|:A2B c2d|e3|[1 fga:|[2 gab||\n", header: header).validity.highestTier, 4)
+    }
+
     func testNonNumericXFailsTier2() {
         XCTAssertEqual(Fixture.tune("A8|]\n", header: "X:one\nM:4/4\nL:1/8\nK:C\n").validity.highestTier, 1)
     }
