@@ -8,7 +8,11 @@ struct Tunegen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tunegen",
         abstract: "Learn folk tunes in ABC notation with a character LSTM; generate and hear new ones.",
-        subcommands: []
+        subcommands: [
+            Check.self,
+            Events.self,
+            BenchABC.self,
+        ]
     )
 
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as `check` documents.
