@@ -42,11 +42,11 @@ public enum ABCFormatter {
     public static func note(_ n: Note) -> String {
         var s = n.accidental?.abc ?? ""
         if n.octave >= 1 {
-            s += n.letter.lowercased()
-            s += String(repeating: "'", count: n.octave - 1)
+            s.unicodeScalars.append(Unicode.Scalar(n.letterCode + 32))
+            for _ in 1..<n.octave { s += "'" }
         } else {
-            s.append(n.letter)
-            s += String(repeating: ",", count: -n.octave)
+            s.unicodeScalars.append(Unicode.Scalar(n.letterCode))
+            for _ in 0 ..< -n.octave { s += "," }
         }
         s += length(n.length)
         if n.tied { s += "-" }

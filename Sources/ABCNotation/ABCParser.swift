@@ -4,9 +4,11 @@
 
 /// A file of ABC tunes, parsed.
 public struct ABCFile: Sendable {
+    /// The name diagnostics use for this file.
     public var fileName: String
     /// Fields before the first `X:` (the file header); they apply to every tune.
     public var headerFields: [Field]
+    /// Tunes in file order (`Tune.index` is 1-based position).
     public var tunes: [Tune]
     /// Problems outside any tune (for example invalid UTF-8 in free text).
     public var diagnostics: [Diagnostic]

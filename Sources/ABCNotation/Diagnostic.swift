@@ -24,7 +24,9 @@ public enum DiagnosticCategory: String, Sendable, Hashable, Codable {
 
 /// A problem in ABC text, with where it is and, when there is one, how to fix it.
 public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Error or warning.
     public var severity: Severity
+    /// What the problem is about (decides which validity tier it affects).
     public var category: DiagnosticCategory
     /// The file name given to the parser ("-" or "<stdin>" for standard input).
     public var fileName: String
@@ -32,6 +34,7 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     public var line: Int
     /// 1-based column, counted in Unicode scalars (not bytes).
     public var column: Int
+    /// What is wrong, in a sentence without a final period.
     public var message: String
     /// A suggestion for fixing the problem, if any.
     public var hint: String?

@@ -38,6 +38,7 @@ public enum Mode: String, Sendable, Hashable, Codable, CaseIterable {
 public struct KeySignature: Sendable, Hashable, Codable {
     /// Tonic as written ("D", "F#", "Bb"), nil for `K:none`.
     public var tonic: String?
+    /// The mode (major when not written).
     public var mode: Mode
     /// Sharps (positive) or flats (negative) from tonic and mode.
     public var fifths: Int
@@ -59,7 +60,21 @@ public struct KeySignature: Sendable, Hashable, Codable {
     static let letters: [Character] = ["C", "D", "E", "F", "G", "A", "B"]
 
     /// Index 0...6 of an upper-case letter C...B.
-    static func letterIndex(_ letter: Character) -> Int? { letters.firstIndex(of: letter) }
+    static func letterIndex(_ letter: Character) -> Int? { letterIndex(code: letter.asciiValue ?? 0) }
+
+    /// Index 0...6 of an ASCII upper-case letter C...B. Bytes, not Characters: this runs for every note.
+    static func letterIndex(code: UInt8) -> Int? {
+        switch code {
+        case 67: return 0
+        case 68: return 1
+        case 69: return 2
+        case 70: return 3
+        case 71: return 4
+        case 65: return 5
+        case 66: return 6
+        default: return nil
+        }
+    }
 
     /// Alteration in semitones the key gives an unmarked `letter` (upper case).
     public func alteration(for letter: Character) -> Int {

@@ -4,7 +4,9 @@
 
 /// An exact fraction in lowest terms with a positive denominator.
 public struct Rational: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    /// Numerator; carries the sign.
     public let numerator: Int
+    /// Denominator, always positive.
     public let denominator: Int
 
     /// Returns nil when `denominator` is zero or the value cannot be normalised.
@@ -22,7 +24,9 @@ public struct Rational: Sendable, Hashable, Codable, Comparable, CustomStringCon
         denominator = 1
     }
 
+    /// 0.
     public static let zero = Rational(0)
+    /// 1.
     public static let one = Rational(1)
 
     static func gcd(_ a: Int, _ b: Int) -> Int {
@@ -58,8 +62,10 @@ public struct Rational: Sendable, Hashable, Codable, Comparable, CustomStringCon
         return Rational(n, d)
     }
 
+    /// The nearest Double.
     public var doubleValue: Double { Double(numerator) / Double(denominator) }
 
+    /// Exact ordering (Double only when cross products would overflow).
     public static func < (lhs: Rational, rhs: Rational) -> Bool {
         // Compare by cross-multiplying in Double when Int would overflow; exact enough for ordering.
         let (a, o1) = lhs.numerator.multipliedReportingOverflow(by: rhs.denominator)

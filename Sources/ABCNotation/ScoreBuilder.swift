@@ -10,8 +10,8 @@ enum ScoreBuilder {
     static let maxBeats = 1_000_000.0
 
     static func build(_ tune: Tune) -> ScoreResult {
-        let (timelines, timelineDiagnostics) = TimelineBuilder.build(tune)
-        var diagnostics = timelineDiagnostics
+        let timelines = tune.timelines
+        var diagnostics = tune.timelineDiagnostics
         var voices: [VoiceEvents] = []
         var tempos: [Double: Double] = [:]
         var totalBeats = 0.0
@@ -28,22 +28,87 @@ enum ScoreBuilder {
         return ScoreResult(score: score, diagnostics: diagnostics)
     }
 
+    /// Plays a voice: straight through, or part by part when the header's `P:` gives an order
+    /// and the body marks the parts.
     static func play(_ timeline: VoiceTimeline, tune: Tune, tempos: inout [Double: Double],
                      diagnostics: inout [Diagnostic]) -> (events: VoiceEvents, end: Double) {
         let items = timeline.items
-        let n = items.count
         var notes: [NoteEvent] = []
+        notes.reserveCapacity(timeline.pitches.count)
         var symbols: [ChordSymbolEvent] = []
         var time = 0.0
-        var i = 0
-        var start = 0
+        var steps = 0
+        var sections = [0..<items.count]
+        let markers = items.indices.filter { if case .part = items[$0] { return true } else { return false } }
+        if let order = tune.header.first(where: { $0.letter == "P" }).flatMap({ partOrder($0.value) }), let first = markers.first {
+            var ranges: [String: Range<Int>] = [:]
+            for (k, m) in markers.enumerated() {
+                guard case let .part(label) = items[m], ranges[label] == nil else { continue }
+                ranges[label] = (m + 1)..<(k + 1 < markers.count ? markers[k + 1] : items.count)
+            }
+            sections = [0..<first]
+            var missing: Set<String> = []
+            for label in order {
+                if let r = ranges[label] { sections.append(r) } else { missing.insert(label) }
+            }
+            for label in missing.sorted() {
+                diagnostics.append(Diagnostic(severity: .warning, category: .score, fileName: tune.fileName, line: tune.startLine,
+                                              column: 1, message: "P: names part \(label), which the tune does not have",
+                                              hint: "mark the part with a P:\(label) line in the body"))
+            }
+        }
+        for section in sections {
+            if !playSection(timeline, range: section, tune: tune, time: &time, notes: &notes, symbols: &symbols,
+                            steps: &steps, tempos: &tempos, diagnostics: &diagnostics) { break }
+        }
+        for k in symbols.indices {
+            let next = k + 1 < symbols.count ? symbols[k + 1].onset : time
+            symbols[k].duration = max(0, next - symbols[k].onset)
+        }
+        // Notes are already in onset order: time only moves forward, even across repeats.
+        return (VoiceEvents(id: timeline.id, name: timeline.name, notes: notes, chordSymbols: symbols), time)
+    }
+
+    /// The play order of a header `P:` value: `ABAC`, `A2B` (A twice), `(AB)3`, dots ignored.
+    /// Nil when it names no part. At most 10,000 parts.
+    static func partOrder(_ value: String) -> [String]? {
+        var stack: [[String]] = [[]]
+        var last: [String] = []
+        var chars = Array(value.unicodeScalars)[...]
+        while let c = chars.first {
+            chars = chars.dropFirst()
+            if ("A"..."Z").contains(c) {
+                stack[stack.count - 1].append(String(Character(c)))
+                last = [String(Character(c))]
+            } else if c == "(" {
+                stack.append([])
+            } else if c == ")", stack.count > 1 {
+                last = stack.removeLast()
+                stack[stack.count - 1] += last
+            } else if ("0"..."9").contains(c) {
+                var n = Int(c.value - 48)
+                while let d = chars.first, ("0"..."9").contains(d), n < 1000 { n = n * 10 + Int(d.value - 48); chars = chars.dropFirst() }
+                for _ in 1..<max(n, 1) where stack[stack.count - 1].count + last.count <= 10_000 { stack[stack.count - 1] += last }
+            }
+        }
+        while stack.count > 1 { let g = stack.removeLast(); stack[stack.count - 1] += g }
+        return stack[0].isEmpty ? nil : Array(stack[0].prefix(10_000))
+    }
+
+    /// Plays `range` of a voice's items from `time`, taking repeats and endings; false when a cap was hit.
+    static func playSection(_ timeline: VoiceTimeline, range: Range<Int>, tune: Tune, time: inout Double,
+                            notes: inout [NoteEvent], symbols: inout [ChordSymbolEvent], steps: inout Int,
+                            tempos: inout [Double: Double], diagnostics: inout [Diagnostic]) -> Bool {
+        let items = timeline.items
+        let n = range.upperBound
+        var i = range.lowerBound
+        var start = range.lowerBound
         var pass = 1
         var taken = Set<Int>()
         var inLastEnding = false
         var inEnding = false
         var openTies: [Int: Int] = [:]
-        var steps = 0
-        let maxSteps = 8 * n + 100_000
+        let maxSteps = 8 * items.count + 100_000
         // Whether an ending after the bar at `index` (up to the end of the section) is for a later pass.
         func laterEndingWants(after index: Int) -> Bool {
             var j = index + 1
@@ -73,16 +138,17 @@ enum ScoreBuilder {
             case let .sound(sound):
                 let beats = sound.duration.doubleValue * 4
                 var stillOpen: [Int: Int] = [:]
-                for (k, p) in sound.pitches.enumerated() {
+                for k in sound.pitchRange {
+                    let p = timeline.pitches[k]
                     if let e = openTies[p], abs(notes[e].end - time) < 1e-9 {
                         notes[e].duration += beats
-                        if sound.ties[k] { stillOpen[p] = e }
+                        if timeline.ties[k] { stillOpen[p] = e }
                     } else {
                         notes.append(NoteEvent(pitch: p, onset: time, duration: beats, marks: sound.marks, gracePitches: sound.grace))
-                        if sound.ties[k] { stillOpen[p] = notes.count - 1 }
+                        if timeline.ties[k] { stillOpen[p] = notes.count - 1 }
                     }
                 }
-                openTies = stillOpen
+                if !(openTies.isEmpty && stillOpen.isEmpty) { openTies = stillOpen }
                 time += beats
                 if notes.count > maxNotes { capped("more than \(maxNotes) notes"); break loop }
                 if time > maxBeats { capped("more than \(Int(maxBeats)) beats"); break loop }
@@ -97,6 +163,8 @@ enum ScoreBuilder {
                     inLastEnding = false
                     continue loop
                 }
+                // A `:|` closing the last ending played ends it; it does not send the player round again.
+                if bar.isRepeatEnd && inEnding && pass > 1 { taken.insert(i) }
                 if bar.isRepeatEnd && !taken.contains(i) {
                     taken.insert(i)
                     pass += 1
@@ -145,14 +213,14 @@ enum ScoreBuilder {
                 symbols.append(ChordSymbolEvent(name: name, onset: time, duration: 0))
             case .meter:
                 break
+            case .part:
+                // Playing straight through, a part mark starts a new section for repeats.
+                start = i + 1
+                pass = 1
+                inEnding = false
             }
             i += 1
         }
-        for k in symbols.indices {
-            let next = k + 1 < symbols.count ? symbols[k + 1].onset : time
-            symbols[k].duration = max(0, next - symbols[k].onset)
-        }
-        // Notes are already in onset order: time only moves forward, even across repeats.
-        return (VoiceEvents(id: timeline.id, name: timeline.name, notes: notes, chordSymbols: symbols), time)
+        return i >= n
     }
 }

@@ -64,12 +64,21 @@ struct SourceText {
 
     /// The text of lines `range`, joined with "\n".
     func text(lines range: Range<Int>) -> String {
-        var view = String.UnicodeScalarView()
+        // Encoded by hand into one byte buffer: appending scalars to a String one by one is slow.
+        var bytes: [UInt8] = []
+        if let first = range.first { bytes.reserveCapacity(lines[range.upperBound - 1].upperBound - lines[first].lowerBound + 16) }
         for l in range {
-            if l > range.lowerBound { view.append("\n") }
-            view.append(contentsOf: scalars[lines[l]])
+            if l > range.lowerBound { bytes.append(0x0A) }
+            for scalar in scalars[lines[l]] {
+                let v = scalar.value
+                if v < 0x80 {
+                    bytes.append(UInt8(v))
+                } else {
+                    bytes.append(contentsOf: UTF8.encode(scalar)!)
+                }
+            }
         }
-        return String(view)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     func isBlank(_ line: Int) -> Bool {
@@ -83,9 +92,13 @@ struct SourceText {
 }
 
 extension String {
+    /// A string from decoded scalars, encoded by hand (String.UnicodeScalarView.append is slow).
     init(scalars: ArraySlice<Unicode.Scalar>) {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars)
-        self = String(view)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(scalars.count)
+        for scalar in scalars {
+            if scalar.value < 0x80 { bytes.append(UInt8(scalar.value)) } else { bytes.append(contentsOf: UTF8.encode(scalar)!) }
+        }
+        self = String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -169,7 +169,7 @@ struct TuneParser {
             return nil
         }
         let lower = s[i].value >= 97
-        let letter = Character(Unicode.Scalar(lower ? s[i].value - 32 : s[i].value)!)
+        let letter = Character(Unicode.Scalar(UInt8(lower ? s[i].value - 32 : s[i].value)))
         var octave = lower ? 1 : 0
         i += 1
         while i < s.count, s[i] == "'" || s[i] == "," {

@@ -12,11 +12,14 @@ enum TimedItem {
     case meter(Meter)
     case tempo(Double)
     case chordSymbol(String)
+    /// `P:A` in the body: the start of part A.
+    case part(String)
 }
 
 struct Sound {
-    var pitches: [Int]
-    var ties: [Bool]
+    /// Where this sound's pitches (and their tie flags) are in the voice's `pitches`/`ties`
+    /// pools; empty for rests. Pools, not per-note arrays, to spare two allocations a note.
+    var pitchRange: Range<Int>
     /// Whole notes.
     var duration: Rational
     var marks: [String]
@@ -30,6 +33,10 @@ struct VoiceTimeline {
     var id: String
     var name: String?
     var items: [TimedItem] = []
+    /// MIDI pitches of all sounds, in order; see Sound.pitchRange.
+    var pitches: [Int] = []
+    /// Whether each pitch in `pitches` is tied to the next sound.
+    var ties: [Bool] = []
 }
 
 /// The default q of a tuplet `(p` (the time of q notes), per the standard.
@@ -126,17 +133,20 @@ struct TimelineBuilder {
 
     /// MIDI pitch of a note under the current key and bar accidentals; updates the bar's accidentals.
     mutating func pitch(of note: Note, at: SourceLocation, remember: Bool) -> Int? {
-        let state = states[current]
-        guard let li = KeySignature.letterIndex(note.letter) else { return nil }
+        guard let li = KeySignature.letterIndex(code: note.letterCode) else { return nil }
         let slot = li * 100 + note.octave + 50
         let alteration: Int
+        // Fields are read in place (states[current].x): copying the whole state would retain
+        // its dictionaries for every note.
         if let a = note.accidental {
             alteration = a.rawValue
             if remember { states[current].barAccidentals[slot] = alteration }
         } else {
-            alteration = state.barAccidentals[slot] ?? state.tieCarry[slot] ?? state.key.alteration(for: note.letter)
+            alteration = states[current].barAccidentals[slot] ?? states[current].tieCarry[slot]
+                ?? states[current].key.alterations[li]
         }
-        let p = 60 + 12 * note.octave + TimelineBuilder.semitones[li] + alteration + state.key.transpose + 12 * state.key.octave
+        let p = 60 + 12 * note.octave + TimelineBuilder.semitones[li] + alteration + states[current].key.transpose
+            + 12 * states[current].key.octave
         guard (0...127).contains(p) else {
             diagnose(.error, .score, at, "pitch \(p) is outside MIDI's 0...127", hint: "remove some octave marks")
             return nil
@@ -144,68 +154,75 @@ struct TimelineBuilder {
         return p
     }
 
-    /// Adds a note, chord or rest of `length` unit lengths to the current voice.
-    mutating func addSound(pitches: [Int], ties: [Bool], length: Rational, at: SourceLocation, multiBars: Int = 0,
+    /// Adds a note, chord or rest of `length` unit lengths to the current voice; its pitches are
+    /// those appended to the voice's pools since `pitchStart`.
+    mutating func addSound(pitchStart: Int, length: Rational, at: SourceLocation, multiBars: Int = 0,
                            extraMarks: [String] = []) {
-        if states[current].inOverlay { return }
-        var s = states[current]
+        if states[current].inOverlay {
+            voices[current].pitches.removeSubrange(pitchStart...)
+            voices[current].ties.removeSubrange(pitchStart...)
+            return
+        }
         var duration: Rational?
         if multiBars > 0 {
-            duration = (s.meter.barLength ?? .one).multiplied(by: Rational(multiBars))
+            duration = (states[current].meter.barLength ?? .one).multiplied(by: Rational(multiBars))
         } else {
-            duration = length.multiplied(by: s.unitLength)
-            if s.tupletLeft > 0 {
-                duration = duration?.multiplied(by: s.tupletFactor)
-                s.tupletLeft -= 1
+            duration = length.multiplied(by: states[current].unitLength)
+            if states[current].tupletLeft > 0 {
+                duration = duration?.multiplied(by: states[current].tupletFactor)
+                states[current].tupletLeft -= 1
             }
-            if let broken = s.pendingBroken {
+            if let broken = states[current].pendingBroken {
                 duration = duration?.multiplied(by: broken)
-                s.pendingBroken = nil
+                states[current].pendingBroken = nil
             }
         }
         guard let duration else {
             diagnose(.error, .syntax, at, "note length overflows exact arithmetic")
-            states[current] = s
             return
         }
-        let sound = Sound(pitches: pitches, ties: ties, duration: duration, marks: s.marks + extraMarks, grace: s.grace,
+        var marks = states[current].marks
+        if !extraMarks.isEmpty { marks += extraMarks }
+        let sound = Sound(pitchRange: pitchStart..<voices[current].pitches.count, duration: duration, marks: marks, grace: states[current].grace,
                           location: at, multiBars: multiBars)
-        s.marks = []
-        s.grace = []
-        s.lastSound = voices[current].items.count
-        states[current] = s
+        if !states[current].marks.isEmpty { states[current].marks = [] }
+        if !states[current].grace.isEmpty { states[current].grace = [] }
+        states[current].lastSound = voices[current].items.count
         voices[current].items.append(.sound(sound))
     }
 
     mutating func read(_ element: BodyElement, at: SourceLocation) {
         switch element {
         case let .note(note):
-            let carried = states[current].tieCarry
             let p = pitch(of: note, at: at, remember: true)
-            states[current].tieCarry = [:]
-            if note.tied, let li = KeySignature.letterIndex(note.letter), let p {
+            if !states[current].tieCarry.isEmpty { states[current].tieCarry = [:] }
+            if note.tied, let li = KeySignature.letterIndex(code: note.letterCode), let p {
                 // A tied note's accidental carries to the note it is tied to, even across the bar.
                 let slot = li * 100 + note.octave + 50
                 let base = 60 + 12 * note.octave + TimelineBuilder.semitones[li] + states[current].key.transpose + 12 * states[current].key.octave
                 states[current].tieCarry[slot] = p - base
             }
-            _ = carried
-            addSound(pitches: p.map { [$0] } ?? [], ties: p == nil ? [] : [note.tied], length: note.length, at: at)
+            let start = voices[current].pitches.count
+            if let p {
+                voices[current].pitches.append(p)
+                voices[current].ties.append(note.tied)
+            }
+            addSound(pitchStart: start, length: note.length, at: at)
         case let .chord(chord):
-            var pitches: [Int] = [], ties: [Bool] = []
+            let start = voices[current].pitches.count
             for note in chord.notes {
                 if let p = pitch(of: note, at: at, remember: true) {
-                    pitches.append(p)
-                    ties.append(note.tied || chord.tied)
+                    voices[current].pitches.append(p)
+                    voices[current].ties.append(note.tied || chord.tied)
                 }
             }
-            states[current].tieCarry = [:]
+            if !states[current].tieCarry.isEmpty { states[current].tieCarry = [:] }
             let length = chord.notes[0].length.multiplied(by: chord.length) ?? .one
-            addSound(pitches: pitches, ties: ties, length: length, at: at, extraMarks: chord.decorations)
+            addSound(pitchStart: start, length: length, at: at, extraMarks: chord.decorations)
         case let .rest(length, _):
-            addSound(pitches: [], ties: [], length: length, at: at)
+            addSound(pitchStart: voices[current].pitches.count, length: length, at: at)
         case let .multiBarRest(bars, _):
-            addSound(pitches: [], ties: [], length: .one, at: at, multiBars: bars)
+            addSound(pitchStart: voices[current].pitches.count, length: .one, at: at, multiBars: bars)
         case let .graceNotes(notes, acciaccatura):
             for note in notes {
                 if let p = pitch(of: note, at: at, remember: false) { states[current].grace.append(p) }
@@ -218,7 +235,17 @@ struct TimelineBuilder {
         case let .brokenRhythm(count):
             let half = Rational(1, 1 << abs(count))!
             let long = Rational((1 << (abs(count) + 1)) - 1, 1 << abs(count))!
-            guard let last = states[current].lastSound, last == voices[current].items.count - 1,
+            // Only chord symbols may stand between the two notes (`A"D">B`); a bar line may not.
+            // The look-back is bounded so a hostile run of symbols stays linear.
+            var onlySymbols = false
+            if let last = states[current].lastSound, voices[current].items.count - 1 - last <= 8 {
+                onlySymbols = true
+                for k in (last + 1)..<voices[current].items.count {
+                    if case .chordSymbol = voices[current].items[k] { continue }
+                    onlySymbols = false
+                }
+            }
+            guard let last = states[current].lastSound, onlySymbols,
                   case var .sound(sound) = voices[current].items[last], sound.multiBars == 0 else {
                 diagnose(.error, .syntax, at, "broken rhythm '\(count > 0 ? ">" : "<")' must come between two notes")
                 return
@@ -231,7 +258,7 @@ struct TimelineBuilder {
             states[current].tupletLeft = t.r ?? t.p
             states[current].tupletFactor = Rational(q, t.p) ?? .one
         case let .bar(bar):
-            states[current].barAccidentals = [:]
+            if !states[current].barAccidentals.isEmpty { states[current].barAccidentals = [:] }
             states[current].inOverlay = false
             voices[current].items.append(.bar(bar, at))
             if let ending = bar.ending, let numbers = TuneParser.endingNumbers(ending) {
@@ -274,6 +301,8 @@ struct TimelineBuilder {
             } else {
                 diagnose(.warning, .header, at, "unreadable tempo '\(field.value)'", hint: "e.g. Q:1/4=120")
             }
+        case "P":
+            voices[current].items.append(.part(field.value.trimmingSpaces()))
         case "V":
             let (id, name) = TimelineBuilder.voiceIdentity(field.value)
             current = voice(id, name: name)

@@ -40,6 +40,8 @@ final class ScoreBuilderTests: XCTestCase {
         XCTAssertEqual(Fixture.notes("A>B|\n").map(\.duration), [0.75, 0.25])
         XCTAssertEqual(Fixture.notes("A<B|\n").map(\.duration), [0.25, 0.75])
         XCTAssertEqual(Fixture.notes("A>>B|\n").map(\.duration), [0.875, 0.125])
+        XCTAssertEqual(Fixture.notes("A\"D\">B|\n").map(\.duration), [0.75, 0.25])
+        XCTAssertTrue(Fixture.tune("A|>B|\n").diagnostics.contains { $0.message.contains("between two notes") })
     }
 
     func testChordsAreSimultaneousAndGraceAndDecorationsAreMarks() {
@@ -76,8 +78,23 @@ final class ScoreBuilderTests: XCTestCase {
         XCTAssertEqual(on(notes), [0, 4, 8, 12, 16])
         let bracketed = Fixture.notes("A8|[1 B8:|[2 c8|]\nd8:|\n")
         XCTAssertEqual(bracketed.map(\.pitch), [69, 71, 69, 72, 74, 74])
+        let closedSecond = Fixture.notes("|:A8|[1 B8:|[2 c8:|d8|]\n")
+        XCTAssertEqual(closedSecond.map(\.pitch), [69, 71, 69, 72, 74])
         let three = Fixture.notes("|:A8|[1,3 B8:|[2 c8:|[4 d8|]\n")
         XCTAssertEqual(three.map(\.pitch), [69, 71, 69, 72, 69, 71, 69, 74])
+    }
+
+    func testPartsPlayInTheHeaderOrder() {
+        let header = "X:1\nM:4/4\nL:1/8\nP:A2(BA)2\nK:C\n"
+        let notes = Fixture.notes("P:A\nA8|]\nP:B\nB8|]\n", header: header)
+        XCTAssertEqual(notes.map(\.pitch), [69, 69, 71, 69, 71, 69])
+        XCTAssertEqual(notes.map(\.onset), [0, 4, 8, 12, 16, 20])
+        XCTAssertEqual(ScoreBuilder.partOrder("A.B.A.C"), ["A", "B", "A", "C"])
+        XCTAssertNil(ScoreBuilder.partOrder("..."))
+        // Without an order in the header, parts play as written.
+        XCTAssertEqual(Fixture.notes("P:A\nA8:|\nP:B\nB8:|\n").map(\.pitch), [69, 69, 71, 71])
+        let missing = Fixture.tune("P:A\nA8|]\n", header: "X:1\nM:4/4\nL:1/8\nP:AC\nK:C\n").score()
+        XCTAssertTrue(missing.diagnostics.contains { $0.message.contains("part C") })
     }
 
     func testTempoFromQ() {
@@ -163,6 +180,21 @@ final class ValidityTests: XCTestCase {
         XCTAssertEqual(Fixture.tune("AB|c4 d4|e4 f2|\n").validity.highestTier, 4)
         XCTAssertEqual(Fixture.tune("AB|c4 d4|e4 f|]\n").validity.highestTier, 2) // 5/8 + 2/8
         XCTAssertEqual(Fixture.tune("c4 d4|e4 f2 g2|e4 f2|c8|]\n").validity.highestTier, 2) // short bar mid-section
+    }
+
+    func testShortBarsBetweenBoundariesFail() {
+        XCTAssertEqual(Fixture.tune("AB||cd||ef||\n").validity.highestTier, 2)
+        XCTAssertEqual(Fixture.tune("A2|]\n").validity.highestTier, 2)
+    }
+
+    func testLaterEndingsPairWithTheBarBeforeTheEndingsNotWithEachOther() {
+        let header = "X:1\nM:6/8\nL:1/8\nK:C\n"
+        XCTAssertEqual(Fixture.tune("|:A2B c2d|1 e3:|[2 f3|\n", header: header).validity.highestTier, 2)
+        XCTAssertEqual(Fixture.tune("|:A2B c2d|e3|[1 fga:|[2 gab||\n", header: header).validity.highestTier, 4)
+    }
+
+    func testNonNumericXFailsTier2() {
+        XCTAssertEqual(Fixture.tune("A8|]\n", header: "X:one\nM:4/4\nL:1/8\nK:C\n").validity.highestTier, 1)
     }
 
     func testFreeMeterPasses() {

@@ -1,0 +1,121 @@
+// BarChecker: tier 3. Splits a voice timeline into bars and checks each bar's length against
+// the meter in force, exactly (Rational). Short bars pass only as pickups, as the bars that
+// complete a pickup at a repeat, section end, ending or the end, or as a bar split by a
+// repeat or ending mark. Problems are warnings (category .barLength).
+
+/// Tier 3: bar lengths against the meter, with pickups.
+enum BarChecker {
+    struct Segment {
+        var length: Rational
+        var multiBars: Int
+        var barLength: Rational?
+        var boundaryBefore: Bool
+        var boundaryAfter: Bool
+        var location: SourceLocation
+        var overflow: Bool
+        /// Lowest number of an ending that starts with this bar, if one does.
+        var endingStart: Int?
+    }
+
+    static func check(_ voice: VoiceTimeline, meter initial: Meter, fileName: String) -> (diagnostics: [Diagnostic], barCount: Int) {
+        var segments: [Segment] = []
+        var meter = initial
+        var length = Rational.zero
+        var multi = 0
+        var overflow = false
+        var hasContent = false
+        var start = SourceLocation(line: 0, column: 0)
+        var before = true
+        var endingStart: Int?
+        func close(boundaryAfter: Bool) {
+            if hasContent {
+                segments.append(Segment(length: length, multiBars: multi, barLength: meter.barLength, boundaryBefore: before,
+                                        boundaryAfter: boundaryAfter, location: start, overflow: overflow, endingStart: endingStart))
+                endingStart = nil
+                before = boundaryAfter
+            } else {
+                before = before || boundaryAfter
+                if boundaryAfter, let last = segments.indices.last { segments[last].boundaryAfter = true }
+            }
+            length = .zero
+            multi = 0
+            overflow = false
+            hasContent = false
+        }
+        for item in voice.items {
+            switch item {
+            case let .sound(sound):
+                if !hasContent { start = sound.location }
+                hasContent = true
+                multi += sound.multiBars
+                if sound.multiBars == 0 {
+                    if let sum = length.adding(sound.duration) { length = sum } else { overflow = true }
+                }
+            case let .bar(bar, _):
+                close(boundaryAfter: bar.isRepeatEnd || bar.isRepeatStart || bar.isSectionEnd || bar.ending != nil)
+            case let .ending(numbers, _):
+                close(boundaryAfter: true)
+                endingStart = numbers.min()
+            case let .meter(m):
+                meter = m
+            case .part:
+                close(boundaryAfter: true)
+            case .tempo, .chordSymbol:
+                break
+            }
+        }
+        close(boundaryAfter: true)
+
+        var diagnostics: [Diagnostic] = []
+        var pickup: Rational?
+        var barCount = 0
+        // The bar before a group of endings: every ending may start by completing it.
+        var beforeEndings: Int?
+        for (k, seg) in segments.enumerated() {
+            barCount += max(seg.multiBars, 1)
+            if seg.endingStart == 1 { beforeEndings = k > 0 ? k - 1 : nil }
+            guard let bar = seg.barLength, seg.multiBars == 0 else { continue }
+            func report(_ message: String) {
+                guard diagnostics.count < TuneParser.maxDiagnostics else { return }
+                diagnostics.append(Diagnostic(severity: .warning, category: .barLength, fileName: fileName, line: seg.location.line,
+                                              column: seg.location.column, message: message,
+                                              hint: "a bar holds \(bar) of a whole note; only a pickup and the bar that completes it may be short"))
+            }
+            if seg.overflow { report("bar length overflows exact arithmetic"); continue }
+            if seg.length == bar { continue }
+            if bar < seg.length {
+                report("bar is too long: \(seg.length) of a whole note, the meter wants \(bar)")
+                continue
+            }
+            // A short bar at the end of a section first tries to complete the section's pickup
+            // (or the short bar after the boundary); failing that, a short bar after a boundary is
+            // itself a pickup.
+            var ok = false
+            if seg.boundaryAfter {
+                if let p = pickup, p.adding(seg.length) == bar { ok = true }
+                // The next bar only follows in play if it is not a later ending (those follow a repeat).
+                if k + 1 < segments.count, segments[k + 1].boundaryBefore, segments[k + 1].multiBars == 0,
+                   (segments[k + 1].endingStart ?? 1) == 1,
+                   segments[k + 1].length.adding(seg.length) == bar { ok = true }
+            }
+            if !ok && seg.boundaryBefore {
+                // A short bar that completes the one before it (`A2|[1 fg|`) is not a new pickup.
+                // A later ending follows the bar before the endings in play, not the bar written before it.
+                var completes: Bool
+                if let e = seg.endingStart, e > 1 {
+                    completes = beforeEndings.map { segments[$0].length.adding(seg.length) == bar } ?? false
+                } else {
+                    completes = k > 0 && segments[k - 1].boundaryAfter && segments[k - 1].length.adding(seg.length) == bar
+                }
+                // At a section start it is also the new section's pickup; at an ending it only splits a bar.
+                // Only a bar that leads into more music can be the pickup later bars pair with.
+                if !seg.boundaryAfter && (!completes || seg.endingStart == nil) { pickup = seg.length }
+                // A pickup leads into more music: a short bar alone between two boundaries
+                // (`||AB||`) passes only by completing the bar before it.
+                ok = completes || !seg.boundaryAfter
+            }
+            if !ok { report("bar is too short: \(seg.length) of a whole note, the meter wants \(bar)") }
+        }
+        return (diagnostics, barCount)
+    }
+}
