@@ -45,14 +45,16 @@ let package = Package(
             dependencies: [
                 "ABCNotation", "CharModel", "Synth", "Linalg",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The shipped model (Resources/irish.safetensors) travels with the binary.
+            resources: [.copy("Resources")]
         ),
 
         .testTarget(name: "ABCNotationTests", dependencies: ["ABCNotation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "CharModelTests", dependencies: ["CharModel", "Linalg"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "ABCNotation"]),
-        .testTarget(name: "TunegenCLITests", dependencies: ["ABCNotation"]),
+        .testTarget(name: "TunegenCLITests", dependencies: ["ABCNotation", "Synth"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -64,7 +64,8 @@ public struct TrainerState: Sendable, Equatable, Codable {
 
 public final class Trainer {
     public private(set) var model: CharLSTM
-    public private(set) var adam: Adam
+    /// The optimizer; its config (learning rate) may be changed between steps, e.g. to recover from divergence.
+    public var adam: Adam
     public private(set) var batcher: Batcher
     public let config: TrainerConfig
     /// Gradients in the parameter layout; reused every step.

@@ -9,6 +9,11 @@ struct Tunegen: ParsableCommand {
         commandName: "tunegen",
         abstract: "Learn folk tunes in ABC notation with a character LSTM; generate and hear new ones.",
         subcommands: [
+            Generate.self,
+            Train.self,
+            Eval.self,
+            Render.self,
+            Export.self,
             Check.self,
             Events.self,
             BenchABC.self,
@@ -17,6 +22,7 @@ struct Tunegen: ParsableCommand {
 
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as `check` documents.
     static func main() {
+        OpenBLASCore.upgradeIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()

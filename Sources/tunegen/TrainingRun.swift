@@ -1,0 +1,326 @@
+// TrainingRun: the training story of `tunegen train`, top to bottom: read and split the
+// corpus → build or resume the model → loop (step → guard non-finite → log → validate →
+// checkpoint) → final checkpoint, loss curve and summary. Ctrl-C finishes the step, saves
+// and exits 130. Every random choice comes from the run's seed; resuming is bit-exact.
+import CharModel
+import Foundation
+import Linalg
+import Synchronization
+
+/// Set by SIGINT; read between steps.
+let interruptRequested = Atomic<Bool>(false)
+
+final class TrainingRun {
+    let settings: RunSettings
+    let outFolder: URL
+    let logURL: URL?
+    let quiet: Bool
+    let poisonAt: Int?
+    let commandLine: String
+
+    let corpus: TrainingCorpus
+    let vocabulary: Vocabulary
+    let trainer: Trainer
+    let validationTokens: [Int32]
+
+    /// Loop position and history; saved in every checkpoint so a resumed run continues them.
+    struct Record: Codable {
+        var iteration = 0
+        var skipped = 0
+        var learningRateCuts = 0
+        var bestValidationBPC: Double?
+        /// The most recent validation score (NaN before the first).
+        var lastValidationBPC: Double?
+        var elapsed = 0.0
+        /// (iteration, training loss in bits/char) per step and (iteration, bpc) per validation.
+        var trainingCurve: [[Double]] = []
+        var validationCurve: [[Double]] = []
+    }
+    var record = Record()
+
+    init(train: Train) throws {
+        quiet = train.quiet
+        poisonAt = train.debugPoisonAt
+        logURL = train.log.map { URL(fileURLWithPath: $0) }
+        outFolder = URL(fileURLWithPath: train.out, isDirectory: true)
+        commandLine = (["tunegen"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+
+        var resumed: (checkpoint: Checkpoint, settings: RunSettings, record: Record)?
+        if let path = train.resume {
+            let file = try ModelFile.load(URL(fileURLWithPath: path))
+            guard let state = file.checkpoint.trainingState else {
+                throw CommandFailure("\(path): has no training state to resume from (a shipped or exported model); train from scratch or pass a latest.safetensors")
+            }
+            guard let settings = try? JSONDecoder().decode(RunSettings.self, from: Data(file.checkpoint.hyperparameters.utf8)),
+                  let recordText = file.checkpoint.extraMetadata["training_record"],
+                  let record = try? JSONDecoder().decode(Record.self, from: Data(recordText.utf8)) else {
+                throw CommandFailure("\(path): its training settings are missing or unreadable, so it cannot be resumed exactly")
+            }
+            _ = state
+            var s = settings
+            if let iterations = train.iterations { s.iterations = iterations }
+            resumed = (file.checkpoint, s, record)
+        }
+        settings = resumed?.settings ?? train.settings
+
+        corpus = try TrainingCorpus.load(paths: settings.inputs, keepInvalid: settings.keepInvalid,
+                                         validationFraction: settings.validationFraction, seed: settings.seed)
+        let trainingText = corpus.trainingText
+        if let resumed {
+            let file = try ModelFile(checkpoint: resumed.checkpoint, source: train.resume!)
+            vocabulary = file.vocabulary
+        } else {
+            // The vocabulary covers validation text too, so held-out tunes can be scored.
+            vocabulary = Vocabulary(text: trainingText + corpus.validationText)
+        }
+        guard let tokens = vocabulary.encode(trainingText) else {
+            throw CommandFailure("the corpus has characters the resumed model does not know; resume with the same inputs it was trained on")
+        }
+        let minimum = settings.trainer.batch * (settings.trainer.steps + 1)
+        guard tokens.count > settings.trainer.steps + 1 else {
+            throw CommandFailure("the training text (\(tokens.count) characters) is shorter than one window of \(settings.trainer.steps + 1); use a smaller --seq-length or more tunes")
+        }
+        _ = minimum
+        validationTokens = vocabulary.encodeDroppingUnknown(corpus.validationText).ids
+
+        let shape = ModelShape(vocabularySize: vocabulary.count, embeddingSize: settings.embedding,
+                               hiddenSize: settings.hidden, layers: settings.layers)
+        var initRNG = SeededGenerator(seed: settings.seed)
+        let model = resumed.map { CharLSTM(shape: $0.checkpoint.shape, parameters: $0.checkpoint.parameters) }
+            ?? CharLSTM(shape: shape, rng: &initRNG)
+        trainer = Trainer(model: model, tokens: tokens, config: settings.trainer)
+        if let resumed {
+            trainer.restore(try Self.trainerState(from: resumed.checkpoint))
+            record = resumed.record
+            trainer.adam.config.learningRate = settings.trainer.optimizer.learningRate / Float(1 << min(record.learningRateCuts, 30))
+        }
+    }
+
+    // MARK: The loop
+
+    /// Trains to `settings.iterations`. Returns the exit status: 0 done, 130 interrupted.
+    func run() throws -> Int32 {
+        try createOutFolder()
+        let logHandle = try openLog()
+        defer { try? logHandle?.close() }
+        installInterruptHandler()
+
+        let s = settings
+        say("tunegen train: \(corpus.files.count) file(s), \(corpus.tunesFound) tunes: \(corpus.training.count) training, "
+            + "\(corpus.validation.count) validation, \(corpus.skippedInvalid) skipped for errors"
+            + (corpus.duplicatesFolded > 0 ? ", \(corpus.duplicatesFolded) duplicates folded" : ""))
+        say("model: V \(vocabulary.count), E \(s.embedding), H \(s.hidden), L \(s.layers) (\(trainer.model.parameters.count) parameters); "
+            + "B \(s.trainer.batch), T \(s.trainer.steps), lr \(s.trainer.optimizer.learningRate), \(s.iterations) iterations, seed \(s.seed); "
+            + "OpenBLAS \(OpenBLASCore.description)")
+        if record.iteration > 0 { say("resuming at iteration \(record.iteration)") }
+
+        let progress = ProgressLine(total: s.iterations, enabled: !quiet)
+        progress.validation = record.lastValidationBPC
+        var lastGood = trainer.state
+        var consecutiveFailures = 0
+        let start = Date()
+        let elapsedBefore = record.elapsed
+        var status: Int32 = 0
+
+        while record.iteration < s.iterations {
+            if record.iteration == poisonAt { poisonWeights() }
+            let stepStart = Date()
+            let stats = trainer.step()
+            let stepSeconds = Date().timeIntervalSince(stepStart)
+            record.iteration += 1
+            record.elapsed = elapsedBefore + Date().timeIntervalSince(start)
+
+            if stats.applied {
+                consecutiveFailures = 0
+                let bits = Double(stats.loss) / log(2.0)
+                record.trainingCurve.append([Double(record.iteration), bits])
+                progress.update(iteration: record.iteration, lossBits: bits,
+                                charactersPerSecond: Double(stats.characters) / max(stepSeconds, 1e-9))
+                try writeLog(logHandle, stats: stats, bits: bits, seconds: stepSeconds)
+            } else {
+                record.skipped += 1
+                consecutiveFailures += 1
+                progress.note("step \(record.iteration): loss or gradient not finite; step skipped (\(record.skipped) so far)")
+                if consecutiveFailures >= 3 {
+                    record.learningRateCuts += 1
+                    guard record.learningRateCuts <= 10 else {
+                        progress.finish()
+                        throw CommandFailure("training diverged: non-finite values persist after 10 learning-rate cuts; the last good checkpoint is in \(outFolder.path). Try a smaller --lr or --clip")
+                    }
+                    trainer.restore(lastGood)
+                    let lr = s.trainer.optimizer.learningRate / Float(1 << record.learningRateCuts)
+                    trainer.adam.config.learningRate = lr
+                    consecutiveFailures = 0
+                    progress.note("restored the last good state and lowered the learning rate to \(lr)")
+                }
+            }
+
+            let done = record.iteration == s.iterations
+            if record.iteration % s.evalEvery == 0 || done {
+                if trainer.state.parameters.allSatisfy(\.isFinite) {
+                    validate(progress: progress)
+                    lastGood = trainer.state
+                }
+            }
+            if record.iteration % s.checkpointEvery == 0 || done {
+                try saveCheckpoint(name: "latest")
+            }
+            if interruptRequested.load(ordering: .relaxed) {
+                progress.finish()
+                try saveCheckpoint(name: "latest")
+                say("interrupted at iteration \(record.iteration): saved \(outFolder.appendingPathComponent("latest.safetensors").path); resume with --resume")
+                status = 130
+                break
+            }
+        }
+        progress.finish()
+        try writeCurve()
+        if status == 0 { summarise() }
+        return status
+    }
+
+    // MARK: Steps of the loop
+
+    /// Scores the validation text; keeps best.safetensors when it improves.
+    private func validate(progress: ProgressLine) {
+        guard validationTokens.count >= 2 else { return }
+        let bpc = trainer.evaluate(validationTokens, streams: 8, steps: 100)
+        record.lastValidationBPC = bpc
+        record.validationCurve.append([Double(record.iteration), bpc])
+        progress.validation = bpc
+        if bpc < (record.bestValidationBPC ?? .infinity) {
+            record.bestValidationBPC = bpc
+            do { try saveCheckpoint(name: "best") } catch { progress.note("could not write best.safetensors: \(error)") }
+        }
+    }
+
+    private func poisonWeights() {
+        var state = trainer.state
+        for i in 0 ..< min(64, state.parameters.count) { state.parameters[i] = .nan }
+        trainer.restore(state)
+    }
+
+    // MARK: Files
+
+    private func createOutFolder() throws {
+        do {
+            try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure("cannot create output folder '\(outFolder.path)': \(error.localizedDescription)")
+        }
+    }
+
+    private func openLog() throws -> FileHandle? {
+        guard let logURL else { return nil }
+        if !FileManager.default.fileExists(atPath: logURL.path) {
+            guard FileManager.default.createFile(atPath: logURL.path, contents: nil) else {
+                throw CommandFailure("cannot create log file '\(logURL.path)'")
+            }
+        }
+        guard let handle = try? FileHandle(forWritingTo: logURL) else { throw CommandFailure("cannot open log file '\(logURL.path)'") }
+        _ = try? handle.seekToEnd()
+        return handle
+    }
+
+    private func writeLog(_ handle: FileHandle?, stats: StepStats, bits: Double, seconds: Double) throws {
+        guard let handle else { return }
+        struct Line: Encodable {
+            var step: Int, loss: Double, loss_bits: Double, val_bpc: Double?, lr: Double, chars_per_s: Double, elapsed: Double
+        }
+        let line = Line(step: record.iteration, loss: Double(stats.loss), loss_bits: bits,
+                        val_bpc: record.lastValidationBPC, lr: Double(stats.learningRate),
+                        chars_per_s: Double(stats.characters) / max(seconds, 1e-9), elapsed: record.elapsed)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var data = try encoder.encode(line)
+        data.append(0x0A)
+        handle.write(data)
+    }
+
+    /// Writes OUT/name.safetensors atomically, with the full training state. Never writes
+    /// non-finite weights (Checkpoint would refuse to read them back).
+    private func saveCheckpoint(name: String) throws {
+        let state = trainer.state
+        guard state.parameters.allSatisfy(\.isFinite) else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let hyper = String(decoding: try encoder.encode(settings), as: UTF8.self)
+        let recordText = String(decoding: try encoder.encode(record), as: UTF8.self)
+        var extra: [String: String] = ["training_record": recordText, "command": commandLine,
+                                       "tunegen": "train", "seed": "\(settings.seed)"]
+        if let best = record.bestValidationBPC { extra["best_validation_bpc"] = String(format: "%.4f", best) }
+        let checkpoint = Checkpoint(shape: trainer.model.shape, vocabulary: ModelFile.vocabularyStrings(vocabulary),
+                                    parameters: state.parameters, hyperparameters: hyper, extraMetadata: extra,
+                                    trainingState: Self.trainingState(from: state))
+        let url = outFolder.appendingPathComponent("\(name).safetensors")
+        do {
+            try checkpoint.write(to: url)
+        } catch {
+            throw CommandFailure("cannot write checkpoint '\(url.path)': \(error)")
+        }
+    }
+
+    private func writeCurve() throws {
+        let svg = LossCurveSVG.render(
+            training: record.trainingCurve.map { (step: Int($0[0]), value: $0[1]) },
+            validation: record.validationCurve.map { (step: Int($0[0]), value: $0[1]) },
+            title: "tunegen train: \(settings.preset) E\(settings.embedding) H\(settings.hidden) L\(settings.layers)",
+            yLabel: "bits per character")
+        let url = outFolder.appendingPathComponent("loss.svg")
+        do {
+            try Data(svg.utf8).write(to: url, options: .atomic)
+        } catch {
+            throw CommandFailure("cannot write '\(url.path)': \(error.localizedDescription)")
+        }
+    }
+
+    private func summarise() {
+        let best = record.bestValidationBPC.map { String(format: "%.3f", $0) } ?? "n/a"
+        let minutes = Int(record.elapsed) / 60, seconds = Int(record.elapsed) % 60
+        say("done: \(record.iteration) iterations in \(minutes)m\(String(format: "%02d", seconds))s; best validation \(best) bits/char"
+            + (record.skipped > 0 ? "; \(record.skipped) non-finite steps skipped" : ""))
+        say("model: \(outFolder.appendingPathComponent("best.safetensors").path) (best), \(outFolder.appendingPathComponent("latest.safetensors").path) (latest)")
+        say("loss curve: \(outFolder.appendingPathComponent("loss.svg").path)")
+    }
+
+    private func say(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    private func installInterruptHandler() {
+        signal(SIGINT) { _ in
+            interruptRequested.store(true, ordering: .relaxed)
+            signal(SIGINT, SIG_DFL)  // a second Ctrl-C stops at once
+        }
+    }
+
+    // MARK: Trainer state ⇄ checkpoint
+
+    static func trainingState(from s: TrainerState) -> TrainingState {
+        var extraU64: [String: [UInt64]] = ["dropout_rng": s.dropoutRNG]
+        if let carried = s.carried {
+            extraU64["carried_h"] = carried.h.map { UInt64($0.bitPattern) }
+            extraU64["carried_c"] = carried.c.map { UInt64($0.bitPattern) }
+            extraU64["carried_shape"] = [UInt64(carried.layers), UInt64(carried.batch), UInt64(carried.hidden)]
+        }
+        return TrainingState(step: s.adam.step, adamM: s.adam.m, adamV: s.adam.v, rngState: s.batcher.rng,
+                             dataState: [Int64(s.batcher.position)], extraU64: extraU64)
+    }
+
+    static func trainerState(from checkpoint: Checkpoint) throws -> TrainerState {
+        guard let t = checkpoint.trainingState, t.dataState.count == 1, t.rngState.count == 4,
+              let dropout = t.extraU64["dropout_rng"], dropout.count == 4 else {
+            throw CommandFailure("the checkpoint's training state is incomplete; it cannot be resumed exactly")
+        }
+        var carried: LSTMState?
+        if let shape = t.extraU64["carried_shape"], shape.count == 3, let h = t.extraU64["carried_h"], let c = t.extraU64["carried_c"] {
+            let (l, b, hd) = (Int(shape[0]), Int(shape[1]), Int(shape[2]))
+            guard l * b * hd == h.count, h.count == c.count else { throw CommandFailure("the checkpoint's carried state is malformed") }
+            carried = LSTMState(layers: l, batch: b, hidden: hd, h: h.map { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) },
+                                c: c.map { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) })
+        }
+        return TrainerState(parameters: checkpoint.parameters, adam: AdamState(m: t.adamM, v: t.adamV, step: t.step),
+                            batcher: BatcherState(rng: t.rngState, position: Int(t.dataState[0])), carried: carried,
+                            dropoutRNG: dropout)
+    }
+}
