@@ -15,6 +15,7 @@ enum Preset: String, ExpressibleByArgument, CaseIterable, Codable {
     struct Values {
         var embedding, hidden, layers, batch, steps, iterations: Int
         var learningRate: Float
+        var dropout: Float = 0
     }
 
     var values: Values {
@@ -53,6 +54,7 @@ struct Train: ParsableCommand {
     @Option(help: "Learning-rate schedule: constant, or cosine (decays to 10% by the last iteration).")
     var schedule: ScheduleChoice = .constant
     @Option(help: "Global-norm gradient clip (0 disables).") var clip: Float = 5
+    @Option(help: "Dropout between stacked LSTM layers (needs --layers 2 or more), 0 ≤ P < 1.") var dropout: Float?
     @Option(help: "Seed for initialisation, the split and the batches.") var seed: UInt64 = 1
     @Option(help: "Fraction of tunes held out for validation.") var validation: Double = 0.1
     @Option(help: "Validate every N iterations.") var evalEvery: Int = 100
@@ -77,6 +79,10 @@ struct Train: ParsableCommand {
         }
         if let learningRate, !(learningRate.isFinite && learningRate > 0) { throw ValidationError("--lr must be a positive number") }
         if !(clip.isFinite && clip >= 0) { throw ValidationError("--clip must be 0 or positive") }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1) (got \(dropout))") }
+        if let dropout, dropout > 0, (layers ?? preset.values.layers) < 2 {
+            throw ValidationError("--dropout acts between stacked layers; use it with --layers 2 or more")
+        }
         if !(validation >= 0 && validation < 1) { throw ValidationError("--validation must be in [0, 1) (got \(validation))") }
         if evalEvery < 1 || checkpointEvery < 1 { throw ValidationError("--eval-every and --checkpoint-every must be at least 1") }
         if (hidden ?? preset.values.hidden) > Checkpoint.maxWidth || (embedding ?? preset.values.embedding) > Checkpoint.maxWidth {
@@ -93,7 +99,8 @@ struct Train: ParsableCommand {
         var adam = AdamConfig(learningRate: lr)
         if schedule == .cosine { adam.schedule = .cosine(warmup: 0, total: iterations, floor: 0.1) }
         let trainer = TrainerConfig(batch: batch ?? p.batch, steps: steps ?? p.steps, optimizer: adam,
-                                    clipNorm: clip > 0 ? clip : nil, batchMode: .random, seed: seed)
+                                    clipNorm: clip > 0 ? clip : nil, batchMode: .random, seed: seed,
+                                    dropout: dropout ?? p.dropout)
         return RunSettings(preset: preset.rawValue, embedding: embedding ?? p.embedding, hidden: hidden ?? p.hidden,
                            layers: layers ?? p.layers, iterations: iterations, trainer: trainer, seed: seed,
                            validationFraction: validation, evalEvery: evalEvery, checkpointEvery: checkpointEvery,
