@@ -64,7 +64,7 @@ public struct TrainerState: Sendable, Equatable, Codable {
 
 public final class Trainer {
     public private(set) var model: CharLSTM
-    public private(set) var adam: Adam
+    public var adam: Adam
     public private(set) var batcher: Batcher
     public let config: TrainerConfig
     /// Gradients in the parameter layout; reused every step.
