@@ -276,6 +276,7 @@ public final class ForwardCache {
     let dh: FloatBuffer        // [B, H]
     let dc: FloatBuffer        // [B, H]
     let bias: FloatBuffer      // [4H]     b_ih + b_hh
+    let dTable: FloatBuffer    // [V, 4H]  fast path: layer-0 gate gradients summed per input token
 
     public init(shape: ModelShape, batch: Int, steps: Int) {
         precondition(batch > 0 && steps > 0)
@@ -299,6 +300,7 @@ public final class ForwardCache {
         dh = FloatBuffer(batch * hd)
         dc = FloatBuffer(batch * hd)
         bias = FloatBuffer(4 * hd)
+        dTable = FloatBuffer(v * 4 * hd)
         dropMask = (0 ..< max(0, l - 1)).map { _ in FloatBuffer(n * hd) }
         dropped = (0 ..< max(0, l - 1)).map { _ in FloatBuffer(n * hd) }
     }
@@ -532,6 +534,33 @@ extension CharLSTM {
                     let input = layerInput(l, cache)
                     BLAS.sgemm(.transpose, .none, m: 4 * hd, n: hd, k: n, alpha: 1, a: dGates, lda: 4 * hd, b: h, ldb: hd,
                                beta: 1, c: d + o.whh, ldc: hd)
+                    if l == 0 && packed {
+                        // Layer 0 reads embedding rows, so its gradients go through the V distinct
+                        // tokens, not the T·B positions: dTable[v] = Σ_{r: token r = v} dGates[r], then
+                        // dW_ih += dTableᵀ·embedding, db += Σ_v dTable[v], dEmbedding += dTable·W_ih
+                        // (V×4H×E products instead of T·B×4H×E ones; the same sums, reassociated).
+                        let dt = cache.dTable.p
+                        cache.dTable.zero()
+                        for r in 0 ..< n {
+                            let src = dGates + r * 4 * hd, dst = dt + Int(cache.tokens[r]) * 4 * hd
+                            for j in 0 ..< 4 * hd { dst[j] += src[j] }
+                        }
+                        BLAS.sgemm(.transpose, .none, m: 4 * hd, n: e, k: v, alpha: 1, a: dt, lda: 4 * hd, b: p + offsets.embedding, ldb: e,
+                                   beta: 1, c: d + o.wih, ldc: e)
+                        let db = cache.bias.p
+                        db.update(repeating: 0, count: 4 * hd)
+                        for r in 0 ..< v {
+                            let row = dt + r * 4 * hd
+                            for j in 0 ..< 4 * hd { db[j] += row[j] }
+                        }
+                        for j in 0 ..< 4 * hd {
+                            d[o.bih + j] += db[j]
+                            d[o.bhh + j] += db[j]
+                        }
+                        BLAS.sgemm(.none, .none, m: v, n: e, k: 4 * hd, alpha: 1, a: dt, lda: 4 * hd, b: p + o.wih, ldb: e,
+                                   beta: 1, c: d + offsets.embedding, ldc: e)
+                        continue
+                    }
                     BLAS.sgemm(.transpose, .none, m: 4 * hd, n: o.input, k: n, alpha: 1, a: dGates, lda: 4 * hd, b: input, ldb: o.input,
                                beta: 1, c: d + o.wih, ldc: o.input)
                     for r in 0 ..< n {
@@ -551,8 +580,9 @@ extension CharLSTM {
                         for k in 0 ..< n * hd { dx[k] *= mask[k] }
                     }
                 }
-                // Embedding: scatter-add each position's input gradient into its token's row.
-                for r in 0 ..< n {
+                // Embedding: scatter-add each position's input gradient into its token's row
+                // (the fast path did it through dTable).
+                for r in 0 ..< n where !usesPackedKernels {
                     let row = d + offsets.embedding + Int(cache.tokens[r]) * e
                     let src = cache.dInput.p + r * e
                     for j in 0 ..< e { row[j] += src[j] }
