@@ -28,7 +28,9 @@ public struct CharLSTM: Sendable {
     public let shape: ModelShape
     public let layout: ParameterLayout
     /// Every parameter, `layout.count` floats; tensor `name` lives at `layout[name]!.range`.
-    /// Setting it (wholly or one element) rebuilds the packed W_hh and the input table.
+    /// Every write (the whole array, one element, or one `withUnsafeMutableBufferPointer` call)
+    /// rebuilds the packed W_hh and the input table (ref: a few ms): for bulk changes assign the
+    /// whole array or write through one buffer-pointer call, not element by element in a loop.
     public var parameters: [Float] {
         didSet { refreshDerived() }
     }
