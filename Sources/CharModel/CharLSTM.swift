@@ -8,8 +8,18 @@
 // Inside the model, activations are time-major: row t·B + b is stream b at step t, so each
 // step's B rows are contiguous. Work that does not depend on the previous step (input
 // projection of all T·B positions, output layer, every weight gradient) is one GEMM each,
-// outside the time loop; only h·W_hhᵀ (forward) and dGates·W_hh (backward) run per step,
-// both through `recurrentStep`/`recurrentStepBackward`.
+// outside the time loop; only h·W_hhᵀ (forward) and dGates·W_hh (backward) run per step.
+//
+// Two paths compute the same function (tests compare them):
+// - the fast path (default): W_hh packed per layer for the small-M kernels of Linalg
+//   (`packedMultiply` forward, `packedMultiplyTransposed` backward, fused `lstmCellForward`), and
+//   layer 0's input projection read from a table [V, 4H] = embedding·W_ih0ᵀ + b_ih0 + b_hh0
+//   (one row per token: a gather instead of a GEMM, and no W_ih read per sampled character);
+// - the reference path (`usesPackedKernels = false`): OpenBLAS per-step products
+//   (`recurrentStep`/`recurrentStepBackward`), the Swift cell and the input-projection GEMM.
+// The packs and the table are derived from `parameters` and rebuilt by its `didSet`, so they
+// cannot be stale: every write to `parameters` (Adam's in-place update, `Trainer.restore`, a test
+// nudging one weight) repacks before the next product can run.
 import Foundation
 import Linalg
 
@@ -18,13 +28,30 @@ public struct CharLSTM: Sendable {
     public let shape: ModelShape
     public let layout: ParameterLayout
     /// Every parameter, `layout.count` floats; tensor `name` lives at `layout[name]!.range`.
-    public var parameters: [Float]
-    /// OpenBLAS threads for the sequential per-step products (nil: the process setting).
-    /// Default 1: measured on the 2-core machines, B×H·H×4H products for B = 8…32 ran
-    /// 10–40% faster on one thread than on two (more when other processes share the cores);
-    /// the large products outside the time loop keep the process setting.
-    public var recurrentThreads: Int? = 1
+    /// Every write (the whole array, one element, or one `withUnsafeMutableBufferPointer` call)
+    /// rebuilds the packed W_hh and the input table (ref: a few ms): for bulk changes assign the
+    /// whole array or write through one buffer-pointer call, not element by element in a loop.
+    public var parameters: [Float] {
+        didSet { refreshDerived() }
+    }
+    /// Threads for the sequential per-step products of the fast path: 1, or 2 to split each
+    /// product's output columns with the kernels' persistent worker (nil: 2 when the machine has
+    /// at least 2 processors). Results are bit-identical for any setting (each output element is
+    /// computed by one thread, in one order). The reference path uses it as OpenBLAS's thread
+    /// count inside the time loop. Large products outside the time loop use OpenBLAS's setting.
+    public var recurrentThreads: Int? = nil
+    /// True (default): packed kernels, fused cell and input table. False: the reference path
+    /// (OpenBLAS per-step products, Swift cell, input GEMM) — for tests and comparisons.
+    public var usesPackedKernels = true
     let offsets: Offsets
+    /// Derived from `parameters` (see `refreshDerived`): per layer, W_hh [4H, H] packed for both
+    /// per-step products.
+    private(set) var recurrentPacks: [PackedWeights]
+    /// Derived from `parameters`: [V, 4H], row v = embedding[v]·W_ih0ᵀ + b_ih0 + b_hh0.
+    private(set) var inputTable: [Float]
+
+    /// Threads the per-step kernels use.
+    var kernelThreads: Int { max(1, min(2, recurrentThreads ?? PackedWeights.defaultThreads)) }
 
     /// A model with the given parameters (`layout.count` floats, state_dict order).
     public init(shape: ModelShape, parameters: [Float]) {
@@ -34,6 +61,33 @@ public struct CharLSTM: Sendable {
         self.layout = layout
         self.parameters = parameters
         self.offsets = Offsets(layout)
+        let hd = shape.hiddenSize
+        recurrentPacks = (0 ..< shape.layers).map { _ in PackedWeights(rows: 4 * hd, columns: hd, transposedProduct: true) }
+        inputTable = [Float](repeating: 0, count: shape.vocabularySize * 4 * hd)
+        refreshDerived()
+    }
+
+    /// Rebuilds everything derived from `parameters`: the packed W_hh of every layer and the
+    /// layer-0 input table. Runs on every write to `parameters`; costs about one or two per-step
+    /// products per layer plus a V×E×4H product (ref: ~2–5 ms, small next to a training step).
+    private mutating func refreshDerived() {
+        precondition(parameters.count == layout.count, "CharLSTM: \(parameters.count) parameters, layout needs \(layout.count)")
+        let (v, e, hd) = (shape.vocabularySize, shape.embeddingSize, shape.hiddenSize)
+        let offsets = self.offsets
+        parameters.withUnsafeBufferPointer { pbuf in
+            let p = pbuf.baseAddress!
+            for l in 0 ..< shape.layers { recurrentPacks[l].pack(from: p + offsets.layers[l].whh) }
+            let o = offsets.layers[0]
+            inputTable.withUnsafeMutableBufferPointer { tbuf in
+                let t = tbuf.baseAddress!
+                BLAS.sgemm(.none, .transpose, m: v, n: 4 * hd, k: e, alpha: 1, a: p + offsets.embedding, lda: e,
+                           b: p + o.wih, ldb: e, beta: 0, c: t, ldc: 4 * hd)
+                for r in 0 ..< v {
+                    let row = t + r * 4 * hd
+                    for j in 0 ..< 4 * hd { row[j] += p[o.bih + j] + p[o.bhh + j] }
+                }
+            }
+        }
     }
 
     /// A freshly initialised model, drawn from `rng` the way the reference (Keras defaults,
@@ -224,6 +278,7 @@ public final class ForwardCache {
     let dh: FloatBuffer        // [B, H]
     let dc: FloatBuffer        // [B, H]
     let bias: FloatBuffer      // [4H]     b_ih + b_hh
+    let dTable: FloatBuffer    // [V, 4H]  fast path: layer-0 gate gradients summed per input token
 
     public init(shape: ModelShape, batch: Int, steps: Int) {
         precondition(batch > 0 && steps > 0)
@@ -247,6 +302,7 @@ public final class ForwardCache {
         dh = FloatBuffer(batch * hd)
         dc = FloatBuffer(batch * hd)
         bias = FloatBuffer(4 * hd)
+        dTable = FloatBuffer(v * 4 * hd)
         dropMask = (0 ..< max(0, l - 1)).map { _ in FloatBuffer(n * hd) }
         dropped = (0 ..< max(0, l - 1)).map { _ in FloatBuffer(n * hd) }
     }
@@ -329,13 +385,22 @@ extension CharLSTM {
                     }
                 }
                 let gates = cache.gates[l].p, h = cache.h[l].p, c = cache.c[l].p, tanhC = cache.tanhC[l].p
-                // Input projection for all T·B positions at once: gates = x·W_ihᵀ + (b_ih + b_hh).
-                BLAS.sgemm(.none, .transpose, m: n, n: 4 * hd, k: o.input, alpha: 1, a: input, lda: o.input,
-                           b: p + o.wih, ldb: o.input, beta: 0, c: gates, ldc: 4 * hd)
-                for j in 0 ..< 4 * hd { cache.bias.p[j] = p[o.bih + j] + p[o.bhh + j] }
-                for r in 0 ..< n {
-                    let row = gates + r * 4 * hd
-                    for j in 0 ..< 4 * hd { row[j] += cache.bias.p[j] }
+                if l == 0 && usesPackedKernels {
+                    // Layer 0, fast path: gates = table[token] (= embedding·W_ihᵀ + b_ih + b_hh).
+                    inputTable.withUnsafeBufferPointer { tbuf in
+                        for r in 0 ..< n {
+                            (gates + r * 4 * hd).update(from: tbuf.baseAddress! + Int(cache.tokens[r]) * 4 * hd, count: 4 * hd)
+                        }
+                    }
+                } else {
+                    // Input projection for all T·B positions at once: gates = x·W_ihᵀ + (b_ih + b_hh).
+                    BLAS.sgemm(.none, .transpose, m: n, n: 4 * hd, k: o.input, alpha: 1, a: input, lda: o.input,
+                               b: p + o.wih, ldb: o.input, beta: 0, c: gates, ldc: 4 * hd)
+                    for j in 0 ..< 4 * hd { cache.bias.p[j] = p[o.bih + j] + p[o.bhh + j] }
+                    for r in 0 ..< n {
+                        let row = gates + r * 4 * hd
+                        for j in 0 ..< 4 * hd { row[j] += cache.bias.p[j] }
+                    }
                 }
                 // Initial state into rows 0..<B.
                 if let s = initial {
@@ -346,12 +411,22 @@ extension CharLSTM {
                     c.update(repeating: 0, count: bsz * hd)
                 }
                 // The time loop: only the recurrent product and the cell depend on step t−1.
-                BLAS.withThreads(recurrentThreads) {
+                if usesPackedKernels {
+                    let pack = recurrentPacks[l], threads = kernelThreads
+                    for t in 0 ..< tsz {
+                        let g = gates + t * bsz * 4 * hd
+                        packedMultiply(h + t * bsz * hd, rows: bsz, pack, into: g, accumulate: true, threads: threads)
+                        lstmCellForward(batch: bsz, hidden: hd, gates: g, cellIn: c + t * bsz * hd, cellOut: c + (t + 1) * bsz * hd,
+                                        hiddenOut: h + (t + 1) * bsz * hd, tanhCell: tanhC + t * bsz * hd)
+                    }
+                } else {
+                    BLAS.withThreads(recurrentThreads) {
                     for t in 0 ..< tsz {
                         let g = gates + t * bsz * 4 * hd
                         recurrentStep(h: h + t * bsz * hd, whh: p + o.whh, gates: g, batch: bsz, hidden: hd)
                         cellForward(gates: g, cPrev: c + t * bsz * hd, c: c + (t + 1) * bsz * hd,
                                     tanhC: tanhC + t * bsz * hd, h: h + (t + 1) * bsz * hd, batch: bsz, hidden: hd)
+                    }
                     }
                 }
                 final.h.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: l * bsz * hd).update(from: h + tsz * bsz * hd, count: bsz * hd) }
@@ -437,7 +512,8 @@ extension CharLSTM {
                         cache.dh.zero()
                         cache.dc.zero()
                     }
-                    BLAS.withThreads(recurrentThreads) {
+                    let pack = recurrentPacks[l], threads = kernelThreads, packed = usesPackedKernels
+                    BLAS.withThreads(packed ? nil : recurrentThreads) {
                         for t in stride(from: tsz - 1, through: 0, by: -1) {
                             // dh = from above + from step t+1 (already in dh).
                             let above = cache.dAbove.p + t * bsz * hd
@@ -445,7 +521,11 @@ extension CharLSTM {
                             let dg = dGates + t * bsz * 4 * hd
                             cellBackward(gates: gates + t * bsz * 4 * hd, cPrev: c + t * bsz * hd, tanhC: tanhC + t * bsz * hd,
                                          dh: dh, dc: dc, dGates: dg, batch: bsz, hidden: hd)
-                            recurrentStepBackward(dGates: dg, whh: p + o.whh, dh: dh, batch: bsz, hidden: hd)
+                            if packed {
+                                packedMultiplyTransposed(dg, rows: bsz, pack, into: dh, accumulate: false, threads: threads)
+                            } else {
+                                recurrentStepBackward(dGates: dg, whh: p + o.whh, dh: dh, batch: bsz, hidden: hd)
+                            }
                         }
                     }
                     dInitial.h.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: l * bsz * hd).update(from: dh, count: bsz * hd) }
@@ -456,6 +536,33 @@ extension CharLSTM {
                     let input = layerInput(l, cache)
                     BLAS.sgemm(.transpose, .none, m: 4 * hd, n: hd, k: n, alpha: 1, a: dGates, lda: 4 * hd, b: h, ldb: hd,
                                beta: 1, c: d + o.whh, ldc: hd)
+                    if l == 0 && packed {
+                        // Layer 0 reads embedding rows, so its gradients go through the V distinct
+                        // tokens, not the T·B positions: dTable[v] = Σ_{r: token r = v} dGates[r], then
+                        // dW_ih += dTableᵀ·embedding, db += Σ_v dTable[v], dEmbedding += dTable·W_ih
+                        // (V×4H×E products instead of T·B×4H×E ones; the same sums, reassociated).
+                        let dt = cache.dTable.p
+                        cache.dTable.zero()
+                        for r in 0 ..< n {
+                            let src = dGates + r * 4 * hd, dst = dt + Int(cache.tokens[r]) * 4 * hd
+                            for j in 0 ..< 4 * hd { dst[j] += src[j] }
+                        }
+                        BLAS.sgemm(.transpose, .none, m: 4 * hd, n: e, k: v, alpha: 1, a: dt, lda: 4 * hd, b: p + offsets.embedding, ldb: e,
+                                   beta: 1, c: d + o.wih, ldc: e)
+                        let db = cache.bias.p
+                        db.update(repeating: 0, count: 4 * hd)
+                        for r in 0 ..< v {
+                            let row = dt + r * 4 * hd
+                            for j in 0 ..< 4 * hd { db[j] += row[j] }
+                        }
+                        for j in 0 ..< 4 * hd {
+                            d[o.bih + j] += db[j]
+                            d[o.bhh + j] += db[j]
+                        }
+                        BLAS.sgemm(.none, .none, m: v, n: e, k: 4 * hd, alpha: 1, a: dt, lda: 4 * hd, b: p + o.wih, ldb: e,
+                                   beta: 1, c: d + offsets.embedding, ldc: e)
+                        continue
+                    }
                     BLAS.sgemm(.transpose, .none, m: 4 * hd, n: o.input, k: n, alpha: 1, a: dGates, lda: 4 * hd, b: input, ldb: o.input,
                                beta: 1, c: d + o.wih, ldc: o.input)
                     for r in 0 ..< n {
@@ -475,8 +582,9 @@ extension CharLSTM {
                         for k in 0 ..< n * hd { dx[k] *= mask[k] }
                     }
                 }
-                // Embedding: scatter-add each position's input gradient into its token's row.
-                for r in 0 ..< n {
+                // Embedding: scatter-add each position's input gradient into its token's row
+                // (the fast path did it through dTable).
+                for r in 0 ..< n where !usesPackedKernels {
                     let row = d + offsets.embedding + Int(cache.tokens[r]) * e
                     let src = cache.dInput.p + r * e
                     for j in 0 ..< e { row[j] += src[j] }

@@ -18,8 +18,11 @@ public struct BenchmarkConfig: Sendable, Hashable, Codable {
     public var batchedLength: Int = 300
     /// OpenBLAS threads for the run (nil: leave as is).
     public var threads: Int? = nil
-    /// OpenBLAS threads for the per-step products (see `CharLSTM.recurrentThreads`).
-    public var recurrentThreads: Int? = 1
+    /// Threads for the per-step products (see `CharLSTM.recurrentThreads`; nil: the default).
+    public var recurrentThreads: Int? = nil
+    /// Packed kernels and input table (true, the default) or the reference BLAS path
+    /// (see `CharLSTM.usesPackedKernels`).
+    public var packedKernels: Bool = true
 
     public init(name: String, embedding: Int, hidden: Int, layers: Int, batch: Int, steps: Int) {
         (self.name, self.embedding, self.hidden, self.layers, self.batch, self.steps) = (name, embedding, hidden, layers, batch, steps)
@@ -51,6 +54,12 @@ public struct BenchmarkFigures: Sendable, Codable {
     public var vocabularySize: Int
     public var blasCore: String
     public var blasThreads: Int
+    /// Instruction set of the per-step kernels ("avx512", "avx2", "portable"), or "blas" on the
+    /// reference path, and the threads they used.
+    public var kernel: String
+    public var kernelThreads: Int
+    /// Peak resident set of the process so far (VmHWM), MiB.
+    public var peakResidentMiB: Double
     /// Median, min and max milliseconds per training iteration.
     public var msPerIteration: Double
     public var msPerIterationMin: Double
@@ -68,12 +77,26 @@ public struct BenchmarkFigures: Sendable, Codable {
         return """
         config \(c.name): E=\(c.embedding) H=\(c.hidden) layers=\(c.layers) B=\(c.batch) T=\(c.steps) V=\(vocabularySize) \
         (OpenBLAS \(blasCore), \(blasThreads) thread\(blasThreads == 1 ? "" : "s"), \
-        per-step \(config.recurrentThreads.map(String.init) ?? "same"))
+        per-step \(kernel) on \(kernelThreads) thread\(kernelThreads == 1 ? "" : "s"))
         train: median \(fmt(msPerIteration)) ms/iter (min \(fmt(msPerIterationMin)), max \(fmt(msPerIterationMax))), \
         \(Int(trainCharactersPerSecond)) chars/s, \(fmt(trainGigaflopsPerSecond)) GFLOP/s
         loss: first \(fmt(Double(lossFirst))), last \(fmt(Double(lossLast)))
         sample batch 1: \(Int(sample1CharactersPerSecond)) chars/s; batch \(c.batchedStreams): \(Int(sampleBatchedCharactersPerSecond)) chars/s
+        peak RSS \(fmt(peakResidentMiB)) MiB
         """
+    }
+
+    /// Header of `tableRow`.
+    public static let tableHeader =
+        "| config | ms/iter (min–max) | train chars/s | GFLOP/s | sample 1 chars/s | sample 32 chars/s | peak RSS MiB | BLAS core, threads | per-step kernel |\n"
+        + "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+
+    /// One Markdown table row.
+    public var tableRow: String {
+        "| \(config.name) | \(String(format: "%.1f", msPerIteration)) (\(String(format: "%.1f", msPerIterationMin))–\(String(format: "%.1f", msPerIterationMax))) "
+            + "| \(Int(trainCharactersPerSecond)) | \(String(format: "%.1f", trainGigaflopsPerSecond)) "
+            + "| \(Int(sample1CharactersPerSecond)) | \(Int(sampleBatchedCharactersPerSecond)) | \(String(format: "%.0f", peakResidentMiB)) "
+            + "| \(blasCore), \(blasThreads) | \(kernel) ×\(kernelThreads) |"
     }
 
     private func fmt(_ x: Double) -> String { String(format: "%.2f", x) }
@@ -90,6 +113,7 @@ public enum ModelBenchmark {
         var rng = SeededGenerator(seed: seed)
         var model = CharLSTM(shape: shape, rng: &rng)
         model.recurrentThreads = config.recurrentThreads
+        model.usesPackedKernels = config.packedKernels
         let trainer = Trainer(model: model, tokens: tokens,
                               config: TrainerConfig(batch: config.batch, steps: config.steps, clipNorm: nil, seed: seed))
         var losses: [Float] = []
@@ -107,7 +131,9 @@ public enum ModelBenchmark {
         // Sampling: one character at a time, drawing from the softmax (as the reference).
         let trained = trainer.model
         func sample(streams: Int, length: Int) -> Double {
-            BLAS.withThreads(trained.recurrentThreads) { sampleLocked(streams: streams, length: length) }
+            config.packedKernels
+                ? sampleLocked(streams: streams, length: length)
+                : BLAS.withThreads(trained.recurrentThreads) { sampleLocked(streams: streams, length: length) }
         }
         func sampleLocked(streams: Int, length: Int) -> Double {
             let s = Sampler(model: trained, streams: streams)
@@ -130,12 +156,25 @@ public enum ModelBenchmark {
         let sB = sample(streams: config.batchedStreams, length: config.batchedLength)
         let figures = BenchmarkFigures(
             config: config, vocabularySize: vocabularySize, blasCore: BLAS.coreName, blasThreads: BLAS.threads,
+            kernel: config.packedKernels ? KernelInfo.level : "blas",
+            kernelThreads: config.packedKernels ? trained.kernelThreads : (trained.recurrentThreads ?? BLAS.threads),
+            peakResidentMiB: peakResidentMiB(),
             msPerIteration: median * 1000, msPerIterationMin: (times.first ?? .nan) * 1000, msPerIterationMax: (times.last ?? .nan) * 1000,
             trainCharactersPerSecond: Double(config.batch * config.steps) / median, trainGigaflopsPerSecond: flops / median / 1e9,
             sample1CharactersPerSecond: s1, sampleBatchedCharactersPerSecond: sB,
             lossFirst: losses.first ?? .nan, lossLast: losses.last ?? .nan)
         log(figures.summary)
         return figures
+    }
+
+    /// Peak resident set size of this process in MiB (Linux /proc/self/status VmHWM; 0 if unknown).
+    public static func peakResidentMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kb / 1024
+        }
+        return 0
     }
 
     /// Seconds on a monotonic clock.

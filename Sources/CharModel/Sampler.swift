@@ -3,6 +3,10 @@
 // the carried (h, c) and produces next-character logits; a draw with temperature, top-k and
 // top-p picks the next token. All buffers are allocated once: a step allocates nothing, and one
 // stream runs on matrix-vector products (memory-bound: it reads every weight once per character).
+// Fast path (the model's `usesPackedKernels`): layer 0's gates start as a row of the model's
+// input table (no W_ih read at all), every h·Wᵀ product runs on packed weights (W_hh packed by the
+// model; W_ih of layers ≥ 1 and fc.weight packed here, once: `model` is immutable), and the cell
+// is the fused kernel. Reference path: OpenBLAS GEMV/GEMM and the Swift cell.
 import Foundation
 import Linalg
 
@@ -36,6 +40,9 @@ public final class Sampler {
     private var order: [Int32]       // [V] scratch for top-k / top-p
     /// [V] scratch handed to callers that adjust probabilities.
     private var scratch: [Float]
+    /// Fast path: W_ih of layers 1..<L (index l−1) and fc.weight, packed for `packedMultiply`.
+    private let inputPacks: [PackedWeights]
+    private let outputPack: PackedWeights?
 
     public init(model: CharLSTM, streams: Int = 1) {
         precondition(streams > 0)
@@ -56,6 +63,21 @@ public final class Sampler {
         logits = FloatBuffer(streams * s.vocabularySize)
         order = (0 ..< Int32(s.vocabularySize)).map { $0 }
         scratch = [Float](repeating: 0, count: s.vocabularySize)
+        if model.usesPackedKernels {
+            inputPacks = model.parameters.withUnsafeBufferPointer { pbuf in
+                model.offsets.layers.dropFirst().map { o in
+                    var w = PackedWeights(rows: 4 * hd, columns: o.input, transposedProduct: false)
+                    w.pack(from: pbuf.baseAddress! + o.wih)
+                    return w
+                }
+            }
+            var fc = PackedWeights(rows: s.vocabularySize, columns: hd, transposedProduct: false)
+            model.parameters.withUnsafeBufferPointer { fc.pack(from: $0.baseAddress! + model.offsets.fcWeight) }
+            outputPack = fc
+        } else {
+            inputPacks = []
+            outputPack = nil
+        }
     }
 
     /// Zeroes (h, c) of every stream: the state at the start of a text.
@@ -83,6 +105,7 @@ public final class Sampler {
     /// logits of the next character. Cost ≈ B·2·(Σ 4H(in+H) + H·V) flops; allocates nothing.
     public func step(_ tokens: [Int32]) {
         precondition(tokens.count == streams, "one token per stream")
+        if model.usesPackedKernels { return packedStep(tokens) }
         let s = model.shape
         let (v, e, hd) = (s.vocabularySize, s.embeddingSize, s.hiddenSize)
         let bsz = streams
@@ -115,6 +138,33 @@ public final class Sampler {
                            b: p + model.offsets.fcWeight, ldb: hd, beta: 1, c: logits.p, ldc: v)
             }
         }
+    }
+
+    /// `step` on the fast path.
+    private func packedStep(_ tokens: [Int32]) {
+        let s = model.shape
+        let (v, hd) = (s.vocabularySize, s.hiddenSize)
+        let bsz = streams, threads = model.kernelThreads
+        model.inputTable.withUnsafeBufferPointer { table in
+            for b in 0 ..< bsz {
+                precondition(tokens[b] >= 0 && Int(tokens[b]) < v, "token out of range")
+                (gates.p + b * 4 * hd).update(from: table.baseAddress! + Int(tokens[b]) * 4 * hd, count: 4 * hd)
+            }
+        }
+        for l in 0 ..< s.layers {
+            if l > 0 {
+                // gates = (b_ih + b_hh) + h_{l−1}·W_ihᵀ
+                for b in 0 ..< bsz { (gates.p + b * 4 * hd).update(from: bias[l].p, count: 4 * hd) }
+                packedMultiply(h[l - 1].p, rows: bsz, inputPacks[l - 1], into: gates.p, accumulate: true, threads: threads)
+            }
+            packedMultiply(h[l].p, rows: bsz, model.recurrentPacks[l], into: gates.p, accumulate: true, threads: threads)
+            // In place: the product above has read h; the cell reads c before writing it.
+            lstmCellForward(batch: bsz, hidden: hd, gates: gates.p, cellIn: c[l].p, cellOut: c[l].p, hiddenOut: h[l].p, tanhCell: nil)
+        }
+        model.parameters.withUnsafeBufferPointer { pbuf in
+            for b in 0 ..< bsz { (logits.p + b * v).update(from: pbuf.baseAddress! + model.offsets.fcBias, count: v) }
+        }
+        packedMultiply(h[s.layers - 1].p, rows: bsz, outputPack!, into: logits.p, accumulate: true, threads: threads)
     }
 
     /// Feeds a whole prime to every stream in lockstep (same tokens for all streams).
@@ -225,7 +275,7 @@ public final class Sampler {
             guard let ids = vocabulary.encode(p), !ids.isEmpty else { preconditionFailure("prime \(p.debugDescription) is empty or has unknown characters") }
             return ids
         }
-        return BLAS.withThreads(model.recurrentThreads) {
+        return BLAS.withThreads(model.usesPackedKernels ? nil : model.recurrentThreads) {
             generateLocked(encoded: encoded, vocabulary: vocabulary, options: options, rng: &rng, adjust: adjust, shouldStop: shouldStop)
         }
     }

@@ -99,13 +99,14 @@ public final class Trainer {
                               applied: false, learningRate: learningRate)
         guard loss.isFinite else { carried = nil; return stats }
         // 3. Zero grads. 4. Backward.
-        for i in gradients.indices { gradients[i] = 0 }
+        gradients.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } // one memset, not a checked loop
         model.backward(cache: cache, gradients: &gradients)
         // 5. Clip (the norm is measured either way; a non-finite norm means a bad gradient).
         let norm = config.clipNorm.map { GradientClipping.clip(&gradients, maxNorm: $0) } ?? GradientClipping.globalNorm(gradients)
         stats.gradientNorm = norm
         guard norm.isFinite else { carried = nil; return stats }
-        // 6. Update.
+        // 6. Update. Writing `model.parameters` rebuilds the model's packed weights (its didSet),
+        // so the next forward pass cannot run on stale packs.
         adam.update(parameters: &model.parameters, gradients: gradients)
         carried = config.batchMode == .sequential ? final : nil
         stats.step = adam.state.step

@@ -16,6 +16,7 @@ struct Tunegen: ParsableCommand {
             Export.self,
             Check.self,
             Events.self,
+            Bench.self,
             BenchABC.self,
         ]
     )
