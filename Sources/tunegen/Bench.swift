@@ -5,6 +5,8 @@ import ArgumentParser
 import CharModel
 import Foundation
 import Linalg
+import ABCNotation
+import Synth
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,8 +19,11 @@ struct Bench: ParsableCommand {
         """
     )
 
-    @Argument(help: "What to time (only 'model' for now).")
+    @Argument(help: "What to time: model (training and sampling), abc (parse and score MB/s), synth (audio seconds per CPU second on corpus tunes).")
     var what: String = "model"
+
+    @Option(help: "With 'synth': how many corpus tunes to render.")
+    var tunes: Int = 40
 
     @Option(help: "Comma-separated configurations: ref, a, b, c.")
     var configs: String = "ref,a,b"
@@ -42,7 +47,8 @@ struct Bench: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard what == "model" else { throw ValidationError("unknown benchmark '\(what)' (expected: model)") }
+        guard ["model", "abc", "synth"].contains(what) else { throw ValidationError("unknown benchmark '\(what)' (expected: model, abc or synth)") }
+        guard tunes >= 1 else { throw ValidationError("--tunes must be at least 1") }
         guard iterations >= 1, warmup >= 0 else { throw ValidationError("--iterations must be ≥ 1 and --warmup ≥ 0") }
         if let t = recurrentThreads, !(1 ... 2).contains(t) { throw ValidationError("--recurrent-threads must be 1 or 2") }
         for name in configList where BenchmarkConfig.presets[name] == nil {
@@ -53,6 +59,17 @@ struct Bench: ParsableCommand {
     var configList: [String] { configs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() throws {
+        switch what {
+        case "abc":
+            var abc = try BenchABC.parse([corpus, "--rounds", "10"])
+            try abc.run()
+            return
+        case "synth":
+            try benchSynth()
+            return
+        default:
+            break
+        }
         let text: String
         do { text = try String(contentsOfFile: corpus, encoding: .utf8) } catch {
             throw ValidationError("cannot read corpus \(corpus): \(error.localizedDescription)")
@@ -85,6 +102,24 @@ struct Bench: ParsableCommand {
         if !json {
             print(BenchmarkFigures.tableHeader)
             rows.forEach { print($0) }
+        }
+    }
+
+    /// Renders the first `tunes` corpus tunes (44.1 kHz stereo, each instrument) and reports
+    /// seconds of audio per second of CPU (this thread's CPU time, so other load does not count).
+    private func benchSynth() throws {
+        let file: ABCFile
+        do { file = try ABCInput.parse(corpus) } catch let failure as CommandFailure { CommandFailure.exit(failure) }
+        let scores = file.tunes.prefix(tunes).map { $0.score().score }.filter { $0.totalBeats > 0 }
+        print("tunegen bench synth: \(scores.count) tunes of \(corpus), 44.1 kHz stereo, written to memory (no file I/O)")
+        for instrument in Instrument.allCases {
+            let synthesizer = Synthesizer(options: RenderOptions(instrument: instrument))
+            var audio = 0.0
+            let start = BenchABC.cpuNanoseconds()
+            for score in scores { audio += try synthesizer.render(score).buffer.duration }
+            let cpu = Double(BenchABC.cpuNanoseconds() - start) / 1e9
+            let name = instrument.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+            print(name + String(format: " %8.1f s of audio in %6.3f s of CPU: %6.0f× real time", audio, cpu, audio / cpu))
         }
     }
 }
