@@ -6,4 +6,4 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 swift build -c release --product tunegen 2>&1 | grep -E "error|warning: unre" || true
-"$(swift build -c release --show-bin-path)/tunegen" bench-abc "${1:-corpus/irish.abc}" --rounds "${2:-10}"
+"$(swift build -c release --show-bin-path)/tunegen" bench-abc "${1:-corpus/irish.abc}" --rounds "${2:-10}"   # also: tunegen bench abc
