@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "CharModelTests", dependencies: ["CharModel", "Linalg"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "ABCNotation"]),
-        .testTarget(name: "TunegenCLITests", dependencies: ["ABCNotation", "Synth"]),
+        .testTarget(name: "TunegenCLITests", dependencies: ["tunegen", "ABCNotation", "Synth", "CharModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -165,7 +165,9 @@ struct Generate: ParsableCommand {
         }
         if !json { FileHandle.standardError.write(Data((rates.summary + (validOnly ? ", \(sampled) sampled" : "") + "\n").utf8)) }
         if validOnly && accepted.count < count {
-            throw CommandFailure("only \(accepted.count) of \(count) tunes passed every tier in \(sampled) samples; try a lower --temperature or more --attempts")
+            // Not a usage problem: the model could not deliver. Exit 1, keeping the tunes that passed.
+            FileHandle.standardError.write(Data("tunegen: only \(accepted.count) of \(count) tunes passed every tier in \(sampled) samples; try a lower --temperature or more --attempts\n".utf8))
+            throw ExitCode(1)
         }
     }
 
