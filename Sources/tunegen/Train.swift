@@ -134,3 +134,37 @@ struct RunSettings: Codable, Equatable {
     var inputs: [String]
     var keepInvalid: Bool
 }
+
+extension RunSettings {
+    /// Checks settings read back from a checkpoint (untrusted: a hand-edited or foreign file must
+    /// give an error, not a trap deep in the trainer). Returns what is wrong, or nil.
+    func problem(for shape: ModelShape) -> String? {
+        let big = 1 << 40
+        let t = trainer, o = trainer.optimizer
+        if embedding != shape.embeddingSize || hidden != shape.hiddenSize || layers != shape.layers {
+            return "settings say E \(embedding), H \(hidden), L \(layers) but the weights are E \(shape.embeddingSize), H \(shape.hiddenSize), L \(shape.layers)"
+        }
+        if !(1 ... 4096).contains(t.batch) || !(1 ... 100_000).contains(t.steps) { return "batch \(t.batch) or sequence length \(t.steps) out of range" }
+        if t.batchMode != .random { return "batch mode '\(t.batchMode.rawValue)' is not one tunegen train writes" }
+        if !(1 ... big).contains(iterations) || !(1 ... big).contains(evalEvery) || !(1 ... big).contains(checkpointEvery) {
+            return "iterations, eval or checkpoint interval out of range"
+        }
+        if !(validationFraction >= 0 && validationFraction < 1) { return "validation fraction \(validationFraction) out of range" }
+        if !(t.dropout >= 0 && t.dropout < 1) || (t.dropout > 0 && layers < 2) { return "dropout \(t.dropout) out of range" }
+        if let clip = t.clipNorm, !(clip.isFinite && clip > 0) { return "clip norm \(clip) out of range" }
+        if !(o.learningRate.isFinite && o.learningRate > 0) || !(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1)
+            || !(o.epsilon.isFinite && o.epsilon > 0) {
+            return "Adam settings out of range"
+        }
+        switch o.schedule {
+        case .constant: break
+        case let .exponentialDecay(rate, steps):
+            if !(rate.isFinite && rate > 0) || !(0 ... big).contains(steps) { return "learning-rate decay out of range" }
+        case let .cosine(warmup, total, floor):
+            if !(0 ... big).contains(warmup) || !(0 ... big).contains(total) || !(floor.isFinite && floor >= 0) { return "cosine schedule out of range" }
+        }
+        if inputs.isEmpty { return "no training inputs recorded" }
+        return nil
+    }
+}
+

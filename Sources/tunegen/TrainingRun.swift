@@ -48,7 +48,7 @@ final class TrainingRun {
         var resumed: (checkpoint: Checkpoint, settings: RunSettings, record: Record)?
         if let path = train.resume {
             let file = try ModelFile.load(URL(fileURLWithPath: path))
-            guard let state = file.checkpoint.trainingState else {
+            guard file.checkpoint.trainingState != nil else {
                 throw CommandFailure("\(path): has no training state to resume from (a shipped or exported model); train from scratch or pass a latest.safetensors")
             }
             guard let settings = try? JSONDecoder().decode(RunSettings.self, from: Data(file.checkpoint.hyperparameters.utf8)),
@@ -56,9 +56,15 @@ final class TrainingRun {
                   let record = try? JSONDecoder().decode(Record.self, from: Data(recordText.utf8)) else {
                 throw CommandFailure("\(path): its training settings are missing or unreadable, so it cannot be resumed exactly")
             }
-            _ = state
             var s = settings
             if let iterations = train.iterations { s.iterations = iterations }
+            if let problem = s.problem(for: file.checkpoint.shape) {
+                throw CommandFailure("\(path): cannot resume: \(problem)")
+            }
+            guard record.iteration >= 0, record.iteration <= s.iterations, (0 ... 10).contains(record.learningRateCuts), record.skipped >= 0,
+                  let step = file.checkpoint.trainingState?.step, step <= 1 << 40 else {
+                throw CommandFailure("\(path): cannot resume: its training record is out of range (iteration \(record.iteration) of \(s.iterations))")
+            }
             resumed = (file.checkpoint, s, record)
         }
         settings = resumed?.settings ?? train.settings
@@ -76,11 +82,9 @@ final class TrainingRun {
         guard let tokens = vocabulary.encode(trainingText) else {
             throw CommandFailure("the corpus has characters the resumed model does not know; resume with the same inputs it was trained on")
         }
-        let minimum = settings.trainer.batch * (settings.trainer.steps + 1)
         guard tokens.count > settings.trainer.steps + 1 else {
             throw CommandFailure("the training text (\(tokens.count) characters) is shorter than one window of \(settings.trainer.steps + 1); use a smaller --seq-length or more tunes")
         }
-        _ = minimum
         validationTokens = vocabulary.encodeDroppingUnknown(corpus.validationText).ids
 
         let shape = ModelShape(vocabularySize: vocabulary.count, embeddingSize: settings.embedding,
@@ -308,8 +312,9 @@ final class TrainingRun {
     }
 
     static func trainerState(from checkpoint: Checkpoint) throws -> TrainerState {
-        guard let t = checkpoint.trainingState, t.dataState.count == 1, t.rngState.count == 4,
-              let dropout = t.extraU64["dropout_rng"], dropout.count == 4 else {
+        guard let t = checkpoint.trainingState, t.dataState.count == 1, (0 ... (1 << 40)).contains(t.dataState[0]),
+              t.rngState.count == 4, t.rngState.contains(where: { $0 != 0 }),
+              let dropout = t.extraU64["dropout_rng"], dropout.count == 4, dropout.contains(where: { $0 != 0 }) else {
             throw CommandFailure("the checkpoint's training state is incomplete; it cannot be resumed exactly")
         }
         var carried: LSTMState?

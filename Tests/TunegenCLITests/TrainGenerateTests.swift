@@ -1,5 +1,6 @@
 // The train → generate → eval story as a user runs it, on a tiny model trained once for the
 // whole class on the first tunes of the bundled corpus.
+import CharModel
 import Foundation
 import XCTest
 
@@ -129,6 +130,27 @@ final class TrainGenerateTests: XCTestCase {
         for line in try logLines(log) { XCTAssertTrue((line["loss"] as? Double)?.isFinite ?? false) }
         let e = try TunegenProcess.run(["eval", "--model", out.appendingPathComponent("latest.safetensors").path, Self.corpus.path])
         XCTAssertEqual(e.status, 0, e.stderr)
+    }
+
+    func testResumingATamperedCheckpointIsAClearError() throws {
+        let out = Self.workspace.appendingPathComponent("tamper")
+        var r = try TunegenProcess.run(["train", Self.corpus.path, "--out", out.path, "--preset", "tiny", "--iterations", "3", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let latest = out.appendingPathComponent("latest.safetensors")
+        var checkpoint = try Checkpoint.read(from: latest)
+        XCTAssertTrue(checkpoint.hyperparameters.contains("\"batch\":8"), checkpoint.hyperparameters)
+        checkpoint.hyperparameters = checkpoint.hyperparameters.replacingOccurrences(of: "\"batch\":8", with: "\"batch\":0")
+        let tampered = out.appendingPathComponent("tampered.safetensors")
+        try checkpoint.write(to: tampered)
+        r = try TunegenProcess.run(["train", "--resume", tampered.path, "--out", out.path, "--quiet"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("cannot resume"), r.stderr)
+        // An exported model has no training state to resume from.
+        r = try TunegenProcess.run(["export", latest.path, "-o", out.appendingPathComponent("weights.safetensors").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try TunegenProcess.run(["train", "--resume", out.appendingPathComponent("weights.safetensors").path, "--out", out.path])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("no training state"), r.stderr)
     }
 
     func testBadTrainingFlagsAreUsageErrors() throws {
