@@ -12,7 +12,8 @@ struct Generate: ParsableCommand {
         discussion: """
             Tunes go to standard output (or one .abc file each with --out); a line per tune with its \
             title, key, meter, bars and the validity tiers it passes goes to standard error. Tiers: \
-            1 no errors, 2 header complete, 3 bars agree with the meter, 4 repeats balanced. \
+            1 no errors, 2 header complete, 3 bars agree with the meter, 4 repeats balanced. By \
+            default the parser steers sampling line by line (see --steer). \
             --valid-only samples again (up to --attempts rounds of --count tunes) until every tune \
             returned passes all four tiers. The same model, seed and flags give the same tunes.
             """)
@@ -61,6 +62,9 @@ struct Generate: ParsableCommand {
 
     @Flag(help: "Write each tune as a .mid beside its .abc file.")
     var midi = false
+
+    @Flag(inversion: .prefixedNo, help: "Steer with the parser: a line of music that adds an error or a bar of the wrong length is drawn again (up to 8 times). --no-steer gives the model's raw samples, drawn as one batch.")
+    var steer = true
 
     @Flag(help: "Only return tunes that pass all four validity tiers (resampling within --attempts).")
     var validOnly = false
@@ -118,8 +122,16 @@ struct Generate: ParsableCommand {
                                     options: SamplingOptions(temperature: temperature, topK: topK, topP: topP, maxLength: maxLength, stop: "\n\n"))
         var accepted: [GeneratedTune] = []
         var sampled = 0
+        var redrawnLines = 0
         for _ in 0 ..< (validOnly ? attempts : 1) {
-            let round = composer.sample(count: count)
+            let round: [GeneratedTune]
+            if steer {
+                let steered = composer.sampleSteered(count: count)
+                round = steered.tunes
+                redrawnLines += steered.redrawnLines
+            } else {
+                round = composer.sample(count: count)
+            }
             sampled += round.count
             accepted += validOnly ? round.filter { $0.tune?.validity.highestTier == 4 } : round
             if accepted.count >= count { break }
@@ -157,13 +169,16 @@ struct Generate: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            struct Output: Encodable { var tunes: [GeneratedTune.Document]; var sampled: Int; var tierRates: TierRates }
-            FileHandle.standardOutput.write(try encoder.encode(Output(tunes: documents, sampled: sampled, tierRates: rates)))
+            struct Output: Encodable { var tunes: [GeneratedTune.Document]; var sampled: Int; var redrawnLines: Int; var tierRates: TierRates }
+            FileHandle.standardOutput.write(try encoder.encode(Output(tunes: documents, sampled: sampled, redrawnLines: redrawnLines, tierRates: rates)))
             FileHandle.standardOutput.write(Data("\n".utf8))
         } else if folder == nil {
             FileHandle.standardOutput.write(Data(stdout.utf8))
         }
-        if !json { FileHandle.standardError.write(Data((rates.summary + (validOnly ? ", \(sampled) sampled" : "") + "\n").utf8)) }
+        if !json {
+            let extra = (validOnly ? ", \(sampled) sampled" : "") + (steer ? ", \(redrawnLines) line\(redrawnLines == 1 ? "" : "s") redrawn" : "")
+            FileHandle.standardError.write(Data((rates.summary + extra + "\n").utf8))
+        }
         if validOnly && accepted.count < count {
             // Not a usage problem: the model could not deliver. Exit 1, keeping the tunes that passed.
             FileHandle.standardError.write(Data("tunegen: only \(accepted.count) of \(count) tunes passed every tier in \(sampled) samples; try a lower --temperature or more --attempts\n".utf8))

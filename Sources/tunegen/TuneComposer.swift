@@ -128,4 +128,81 @@ final class TuneComposer {
             return GeneratedTune(number: produced, text: text + "\n", truncated: !ended)
         }
     }
+
+    // MARK: Steered by the parser
+
+    /// Problems in a partial tune that another draw of its last line could avoid: errors and bars
+    /// whose length disagrees with the meter.
+    static func lineProblems(_ text: String) -> Int {
+        guard let tune = ABCParser.parseTune(text, fileName: "partial") else { return 0 }
+        return tune.diagnostics.filter { $0.severity == .error || $0.category == .barLength }.count
+    }
+
+    /// `count` tunes, one stream each, steered with the parser: whenever the model finishes a
+    /// line of music, the tune so far is parsed, and a line that adds an error or a bar of the
+    /// wrong length is drawn again from the model's state at the start of that line (at most
+    /// `retriesPerLine` times; then it is kept and the tune's check reports it). Costs one parse
+    /// of the tune per line and the characters of the redrawn lines. Returns the redraw count too.
+    func sampleSteered(count: Int, retriesPerLine: Int = 8) -> (tunes: [GeneratedTune], redrawnLines: Int) {
+        let vocabulary = file.vocabulary
+        let sampler = Sampler(model: file.model, streams: 1)
+        let newline = vocabulary.id(of: "\n")
+        let primeIDs = vocabulary.encode(template.prime)!  // checked against the vocabulary by the caller
+        var probabilities = [Float](repeating: 0, count: vocabulary.count)
+        var tunes: [GeneratedTune] = []
+        var redrawn = 0
+
+        struct LineStart { var state: LSTMState; var scalars: Int; var cursor: TuneTemplate.Cursor }
+        for _ in 0 ..< count {
+            sampler.reset()
+            sampler.prime(primeIDs)
+            var scalars: [Unicode.Scalar] = []
+            var cursor = TuneTemplate.Cursor()
+            var lineStart: LineStart?
+            var accepted = 0
+            var retries = 0
+            var ended = false
+            func text() -> String { template.prime + String(String.UnicodeScalarView(scalars)) }
+
+            while scalars.count < options.maxLength {
+                sampler.probabilities(stream: 0, temperature: options.temperature, into: &probabilities)
+                if let forced = cursor.forced(in: template), let id = forced.unicodeScalars.first.flatMap(vocabulary.id(of:)) {
+                    for i in probabilities.indices { probabilities[i] = 0 }
+                    probabilities[Int(id)] = 1
+                }
+                guard let token = sampler.draw(from: probabilities, topK: options.topK, topP: options.topP, rng: &rng) else { break }
+                let scalar = vocabulary.symbols[Int(token)]
+                scalars.append(scalar)
+                cursor.advance(past: Character(scalar), in: template)
+                if scalar == "\n" {
+                    if scalars.count >= 2 && scalars[scalars.count - 2] == "\n" { ended = true; break }
+                    let inBody = cursor.segment >= template.segments.count && text().contains("\nK:")
+                    if inBody, let start = lineStart {
+                        let problems = Self.lineProblems(text())
+                        if problems > accepted && retries < retriesPerLine {
+                            // Draw the line again from where it began.
+                            retries += 1
+                            redrawn += 1
+                            scalars.removeSubrange(start.scalars...)
+                            cursor = start.cursor
+                            sampler.state = start.state
+                            sampler.step([newline!])
+                            continue
+                        }
+                        accepted = problems
+                    }
+                    retries = 0
+                    // The next line starts here: the state before the model reads this newline.
+                    lineStart = LineStart(state: sampler.state, scalars: scalars.count, cursor: cursor)
+                }
+                sampler.step([token])
+            }
+            produced += 1
+            var whole = text()
+            while whole.hasSuffix("\n") { whole.removeLast() }
+            tunes.append(GeneratedTune(number: produced, text: whole + "\n", truncated: !ended))
+        }
+        return (tunes, redrawn)
+    }
 }
+
