@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Long-run fuzzing of the ABC parser with libFuzzer + AddressSanitizer.
 # Usage: Scripts/fuzz-abc.sh [seconds]   (default 300)
-# Seeds are the tunes of corpus/irish.abc, one file each; findings land in Fuzz/.build/findings.
+# Seeds are the tunes of corpus/irish.abc, one file each; findings land in Scripts/Fuzz/.build/findings.
 # Prints libFuzzer's final "Done N runs in S second(s)" line: N is the number of inputs tried.
 set -euo pipefail
 seconds="${1:-300}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root/Fuzz"
+cd "$root/Scripts/Fuzz"
 export SWIFT_BACKTRACE=enable=no   # otherwise swift-backtrace can hold the output pipe for minutes
 swift build -c release --sanitize=fuzzer --sanitize=address 2>&1 | grep -E "error|warning: unre|Compiling|Build" || true
 binary="$(swift build -c release --sanitize=fuzzer --sanitize=address --show-bin-path)/ABCFuzz"

@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "ABCFuzz",
-    dependencies: [.package(name: "tunegen", path: "..")],
+    dependencies: [.package(name: "tunegen", path: "../..")],
     targets: [
         .executableTarget(name: "ABCFuzz", dependencies: [.product(name: "ABCNotation", package: "tunegen")]),
     ]
