@@ -115,10 +115,7 @@ final class TuneComposer {
                     cursors[stream].advance(past: Character(last), in: template)
                 }
                 calls[stream] += 1
-                guard let forced = cursors[stream].forced(in: template),
-                      let scalar = forced.unicodeScalars.first, let id = vocabulary.id(of: scalar) else { return }
-                for i in probabilities.indices { probabilities[i] = 0 }
-                probabilities[Int(id)] = 1
+                Self.force(cursors[stream], template: template, vocabulary: vocabulary, probabilities: &probabilities)
             })
         return texts.map { generated in
             produced += 1
@@ -127,6 +124,13 @@ final class TuneComposer {
             while text.hasSuffix("\n") { text.removeLast() }
             return GeneratedTune(number: produced, text: text + "\n", truncated: !ended)
         }
+    }
+
+    /// Gives all the probability to the character the template forces next, if it forces one.
+    static func force(_ cursor: TuneTemplate.Cursor, template: TuneTemplate, vocabulary: Vocabulary, probabilities: inout [Float]) {
+        guard let forced = cursor.forced(in: template), let id = forced.unicodeScalars.first.flatMap(vocabulary.id(of:)) else { return }
+        for i in probabilities.indices { probabilities[i] = 0 }
+        probabilities[Int(id)] = 1
     }
 
     // MARK: Steered by the parser
@@ -166,10 +170,7 @@ final class TuneComposer {
 
             while scalars.count < options.maxLength {
                 sampler.probabilities(stream: 0, temperature: options.temperature, into: &probabilities)
-                if let forced = cursor.forced(in: template), let id = forced.unicodeScalars.first.flatMap(vocabulary.id(of:)) {
-                    for i in probabilities.indices { probabilities[i] = 0 }
-                    probabilities[Int(id)] = 1
-                }
+                Self.force(cursor, template: template, vocabulary: vocabulary, probabilities: &probabilities)
                 guard let token = sampler.draw(from: probabilities, topK: options.topK, topP: options.topP, rng: &rng) else { break }
                 let scalar = vocabulary.symbols[Int(token)]
                 scalars.append(scalar)
