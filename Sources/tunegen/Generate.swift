@@ -21,7 +21,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Model file (default: the shipped model, trained on corpus/irish.abc).")
     var model: String?
 
-    @Option(help: "How many tunes (sampled together as one batch).")
+    @Option(help: "How many tunes (1…256).")
     var count: Int = 3
 
     @Option(help: "Seed for sampling.")
@@ -57,10 +57,10 @@ struct Generate: ParsableCommand {
     @Option(help: "Folder to write one .abc file per tune into (and audio with --wav/--midi).")
     var out: String?
 
-    @Flag(help: "Render each tune to a .wav beside its .abc file (needs --out; default '.').")
+    @Flag(help: "Render each tune to a .wav beside its .abc file, in --out (default: the current folder).")
     var wav = false
 
-    @Flag(help: "Write each tune as a .mid beside its .abc file.")
+    @Flag(help: "Write each tune as a .mid beside its .abc file, in --out (default: the current folder).")
     var midi = false
 
     @Flag(inversion: .prefixedNo, help: "Steer with the parser: a line of music that adds an error or a bar of the wrong length is drawn again (up to 8 times). --no-steer gives the model's raw samples, drawn as one batch.")
