@@ -103,6 +103,9 @@ struct Generate: ParsableCommand {
         let file = try ModelFile.load(path: model)
         let v = file.vocabulary.count
         if let topK, topK > v { throw CommandFailure("--top-k must be between 1 and the model's vocabulary size \(v) (got \(topK))") }
+        guard file.vocabulary.id(of: "\n") != nil else {
+            throw CommandFailure("the model's vocabulary has no newline, so it cannot write ABC (a tune is lines of text); was it trained on ABC?")
+        }
         let template = try makeTemplate()
         // Every forced character must be one the model knows.
         for scalar in template.forcedText.unicodeScalars where file.vocabulary.id(of: scalar) == nil {

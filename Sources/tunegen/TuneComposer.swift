@@ -150,7 +150,7 @@ final class TuneComposer {
     func sampleSteered(count: Int, retriesPerLine: Int = 8) -> (tunes: [GeneratedTune], redrawnLines: Int) {
         let vocabulary = file.vocabulary
         let sampler = Sampler(model: file.model, streams: 1)
-        let newline = vocabulary.id(of: "\n")
+        let newline = vocabulary.id(of: "\n")!  // checked by the caller: an ABC model writes lines
         let primeIDs = vocabulary.encode(template.prime)!  // checked against the vocabulary by the caller
         var probabilities = [Float](repeating: 0, count: vocabulary.count)
         var tunes: [GeneratedTune] = []
@@ -187,7 +187,7 @@ final class TuneComposer {
                             scalars.removeSubrange(start.scalars...)
                             cursor = start.cursor
                             sampler.state = start.state
-                            sampler.step([newline!])
+                            sampler.step([newline])
                             continue
                         }
                         accepted = problems
