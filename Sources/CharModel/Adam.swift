@@ -92,15 +92,51 @@ public struct Adam: Sendable {
             state.m.withUnsafeMutableBufferPointer { m in
                 state.v.withUnsafeMutableBufferPointer { v in
                     gradients.withUnsafeBufferPointer { g in
-                        for i in 0 ..< p.count {
-                            let gi = g[i]
-                            m[i] = b1 * m[i] + (1 - b1) * gi
-                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                            p[i] -= lrT * m[i] / (v[i].squareRoot() + eps)
+                        Self.update(p: p.baseAddress!, m: m.baseAddress!, v: v.baseAddress!, g: g.baseAddress!, count: p.count,
+                                    b1: b1, b2: b2, eps: eps, lrT: lrT)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The update rule, eight lanes at a time with a scalar tail. Each lane does exactly the
+    /// scalar arithmetic (IEEE operations are lane-wise exact), so results are bit-identical to
+    /// the plain loop, which `updateReference` keeps as the twin the tests compare against.
+    static func update(p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                       g: UnsafePointer<Float>, count: Int, b1: Float, b2: Float, eps: Float, lrT: Float) {
+        typealias F8 = SIMD8<Float>
+        let vectors = count / 8
+        let (b1v, c1v, b2v, c2v) = (F8(repeating: b1), F8(repeating: 1 - b1), F8(repeating: b2), F8(repeating: 1 - b2))
+        let (epsv, lrv) = (F8(repeating: eps), F8(repeating: lrT))
+        UnsafeMutableRawPointer(p).withMemoryRebound(to: F8.self, capacity: vectors) { p8 in
+            UnsafeMutableRawPointer(m).withMemoryRebound(to: F8.self, capacity: vectors) { m8 in
+                UnsafeMutableRawPointer(v).withMemoryRebound(to: F8.self, capacity: vectors) { v8 in
+                    UnsafeRawPointer(g).withMemoryRebound(to: F8.self, capacity: vectors) { g8 in
+                        for k in 0 ..< vectors {
+                            let gk = g8[k]
+                            let mk = b1v * m8[k] + c1v * gk
+                            let vk = b2v * v8[k] + c2v * gk * gk
+                            m8[k] = mk
+                            v8[k] = vk
+                            p8[k] -= lrv * mk / (vk.squareRoot() + epsv)
                         }
                     }
                 }
             }
+        }
+        updateReference(p: p + vectors * 8, m: m + vectors * 8, v: v + vectors * 8, g: g + vectors * 8, count: count - vectors * 8,
+                        b1: b1, b2: b2, eps: eps, lrT: lrT)
+    }
+
+    /// The plain loop: the definition of the update.
+    static func updateReference(p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                                g: UnsafePointer<Float>, count: Int, b1: Float, b2: Float, eps: Float, lrT: Float) {
+        for i in 0 ..< count {
+            let gi = g[i]
+            m[i] = b1 * m[i] + (1 - b1) * gi
+            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+            p[i] -= lrT * m[i] / (v[i].squareRoot() + eps)
         }
     }
 }
@@ -109,9 +145,21 @@ public struct Adam: Sendable {
 public enum GradientClipping {
     /// The L2 norm of all of `gradients` (accumulated in Double). NaN/∞ if any entry is.
     public static func globalNorm(_ gradients: [Float]) -> Float {
-        var sum = 0.0
-        for g in gradients { sum += Double(g) * Double(g) }
-        return Float(sum.squareRoot())
+        // Eight independent Double accumulators: the squares of Floats are exact in Double, and
+        // eight chains instead of one keep the adder busy (one chain waits on every add).
+        gradients.withUnsafeBufferPointer { g in
+            var acc = SIMD8<Double>()
+            let vectors = g.count / 8
+            for k in 0 ..< vectors {
+                let base = k * 8
+                let x = SIMD8<Double>(Double(g[base]), Double(g[base + 1]), Double(g[base + 2]), Double(g[base + 3]),
+                                      Double(g[base + 4]), Double(g[base + 5]), Double(g[base + 6]), Double(g[base + 7]))
+                acc += x * x
+            }
+            var sum = acc.sum()
+            for i in vectors * 8 ..< g.count { sum += Double(g[i]) * Double(g[i]) }
+            return Float(sum.squareRoot())
+        }
     }
 
     /// Scales `gradients` so their global norm is at most `maxNorm`; returns the norm before.
@@ -120,7 +168,9 @@ public enum GradientClipping {
         let norm = globalNorm(gradients)
         if norm.isFinite && norm > maxNorm {
             let scale = maxNorm / norm
-            for i in gradients.indices { gradients[i] *= scale }
+            gradients.withUnsafeMutableBufferPointer { g in
+                for i in 0 ..< g.count { g[i] *= scale }
+            }
         }
         return norm
     }
