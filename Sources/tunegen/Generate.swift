@@ -113,6 +113,7 @@ struct Generate: ParsableCommand {
             throw CommandFailure("\(which) has the character \(String(scalar).debugDescription) (U+\(String(scalar.value, radix: 16, uppercase: true))), which the model never saw; the model knows: \(String(String.UnicodeScalarView(file.vocabulary.symbols)).debugDescription)")
         }
         var folder: URL?
+        let folderName = out ?? "."
         if let out = out ?? ((wav || midi) ? "." : nil) {
             let url = URL(fileURLWithPath: out, isDirectory: true)
             do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
@@ -152,13 +153,13 @@ struct Generate: ParsableCommand {
                 do { try Data(tune.text.utf8).write(to: abcURL, options: .atomic) } catch {
                     throw CommandFailure("cannot write '\(abcURL.path)': \(error.localizedDescription)")
                 }
-                files.append(abcURL.path)
+                files.append((folderName as NSString).appendingPathComponent(abcURL.lastPathComponent))
                 for (wanted, ext) in [(wav, "wav"), (midi, "mid")] where wanted {
                     let url = base.appendingPathExtension(ext)
                     guard let parsed = tune.tune else { continue }
                     do {
                         try AudioExport.export(parsed, to: url, sound: sound)
-                        files.append(url.path)
+                        files.append((folderName as NSString).appendingPathComponent(url.lastPathComponent))
                     } catch let failure as CommandFailure {
                         FileHandle.standardError.write(Data("tunegen: tune \(tune.number): \(failure.description)\n".utf8))
                     }

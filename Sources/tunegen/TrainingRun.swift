@@ -13,6 +13,8 @@ let interruptRequested = Atomic<Bool>(false)
 final class TrainingRun {
     let settings: RunSettings
     let outFolder: URL
+    /// The output folder as the user wrote it, for messages.
+    let outName: String
     let logURL: URL?
     let quiet: Bool
     let poisonAt: Int?
@@ -43,6 +45,7 @@ final class TrainingRun {
         poisonAt = train.debugPoisonAt
         logURL = train.log.map { URL(fileURLWithPath: $0) }
         outFolder = URL(fileURLWithPath: train.out, isDirectory: true)
+        outName = train.out
         commandLine = (["tunegen"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
 
         var resumed: (checkpoint: Checkpoint, settings: RunSettings, record: Record)?
@@ -172,7 +175,7 @@ final class TrainingRun {
             if interruptRequested.load(ordering: .relaxed) {
                 progress.finish()
                 try saveCheckpoint(name: "latest")
-                say("interrupted at iteration \(record.iteration): saved \(outFolder.appendingPathComponent("latest.safetensors").path); resume with --resume")
+                say("interrupted at iteration \(record.iteration): saved \(shown("latest.safetensors")); resume with --resume")
                 status = 130
                 break
             }
@@ -283,9 +286,12 @@ final class TrainingRun {
         let minutes = Int(record.elapsed) / 60, seconds = Int(record.elapsed) % 60
         say("done: \(record.iteration) iterations in \(minutes)m\(String(format: "%02d", seconds))s; best validation \(best) bits/char"
             + (record.skipped > 0 ? "; \(record.skipped) non-finite steps skipped" : ""))
-        say("model: \(outFolder.appendingPathComponent("best.safetensors").path) (best), \(outFolder.appendingPathComponent("latest.safetensors").path) (latest)")
-        say("loss curve: \(outFolder.appendingPathComponent("loss.svg").path)")
+        say("model: \(shown("best.safetensors")) (best), \(shown("latest.safetensors")) (latest)")
+        say("loss curve: \(shown("loss.svg"))")
     }
+
+    /// A file in the output folder, named relative to the folder the user gave.
+    private func shown(_ name: String) -> String { (outName as NSString).appendingPathComponent(name) }
 
     private func say(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
