@@ -92,9 +92,7 @@ struct Bench: ParsableCommand {
             let figures = ModelBenchmark.run(config, tokens: tokens, vocabularySize: vocabulary.count,
                                              log: { line in if !json { print(line) } })
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(figures), as: UTF8.self))
+                print(try JSONOutput.compact(figures))
             } else {
                 rows.append(figures.tableRow)
             }

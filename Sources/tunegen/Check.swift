@@ -32,10 +32,7 @@ struct Check: ParsableCommand {
         }
         let report = CheckReport(files: parsed)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(try encoder.encode(report))
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            try JSONOutput.print(report)
         } else {
             var out = ""
             for file in parsed {

@@ -38,11 +38,8 @@ struct Eval: ParsableCommand {
             let bpc = Trainer.bitsPerCharacter(model: file.model, tokens: ids, streams: streams, steps: 100)
             if json {
                 struct Output: Encodable { var bitsPerCharacter: Double; var characters: Int; var unknownCharactersDropped: Int; var tunes: Int }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                FileHandle.standardOutput.write(try encoder.encode(Output(bitsPerCharacter: bpc, characters: ids.count,
-                                                                          unknownCharactersDropped: dropped, tunes: corpus.training.count)))
-                FileHandle.standardOutput.write(Data("\n".utf8))
+                try JSONOutput.print(Output(bitsPerCharacter: bpc, characters: ids.count,
+                                            unknownCharactersDropped: dropped, tunes: corpus.training.count))
             } else {
                 print(String(format: "%.4f bits per character", bpc) + " on \(corpus.training.count) tunes (\(ids.count) characters)"
                       + (dropped > 0 ? "; \(dropped) characters the model does not know were dropped" : ""))

@@ -29,10 +29,7 @@ struct Events: ParsableCommand {
         }
         let score = result.score
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(try encoder.encode(EventsDocument(tune: tune, score: score)))
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            try JSONOutput.print(EventsDocument(tune: tune, score: score))
             return
         }
         var out = "X:\(tune.referenceNumber.map(String.init) ?? "?") \(tune.title ?? "")\n"

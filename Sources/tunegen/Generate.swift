@@ -167,15 +167,12 @@ struct Generate: ParsableCommand {
             }
             if !json { FileHandle.standardError.write(Data((tune.summaryLine + (files.isEmpty ? "" : "  → " + files.joined(separator: ", ")) + "\n").utf8)) }
             documents.append(tune.document(files: files))
-            if folder == nil || !json { stdout += tune.text + "\n" }
+            if folder == nil && !json { stdout += tune.text + "\n" }
         }
         let rates = TierRates(accepted)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             struct Output: Encodable { var tunes: [GeneratedTune.Document]; var sampled: Int; var redrawnLines: Int; var tierRates: TierRates }
-            FileHandle.standardOutput.write(try encoder.encode(Output(tunes: documents, sampled: sampled, redrawnLines: redrawnLines, tierRates: rates)))
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            try JSONOutput.print(Output(tunes: documents, sampled: sampled, redrawnLines: redrawnLines, tierRates: rates))
         } else if folder == nil {
             FileHandle.standardOutput.write(Data(stdout.utf8))
         }

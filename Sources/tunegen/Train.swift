@@ -7,7 +7,7 @@ import Foundation
 enum Preset: String, ExpressibleByArgument, CaseIterable, Codable {
     /// The MIT 6.S191 lab's run: E 256, H 1024, L 1, B 8, T 100, Adam lr 5e-3, 3000 iterations.
     case mit
-    /// The CPU default, chosen by measurement (README, "Choosing the default").
+    /// The CPU default, chosen by measurement (README, "Choosing the cpu preset").
     case cpu
     /// A model that trains in seconds: for trying the commands and for tests.
     case tiny

@@ -48,7 +48,7 @@ final class TrainingRun {
         outName = train.out
         commandLine = (["tunegen"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
 
-        var resumed: (checkpoint: Checkpoint, settings: RunSettings, record: Record)?
+        var resumed: (file: ModelFile, settings: RunSettings, record: Record)?
         if let path = train.resume {
             let file = try ModelFile.load(URL(fileURLWithPath: path))
             guard file.checkpoint.trainingState != nil else {
@@ -68,7 +68,7 @@ final class TrainingRun {
                   let step = file.checkpoint.trainingState?.step, step <= 1 << 40 else {
                 throw CommandFailure("\(path): cannot resume: its training record is out of range (iteration \(record.iteration) of \(s.iterations))")
             }
-            resumed = (file.checkpoint, s, record)
+            resumed = (file, s, record)
         }
         settings = resumed?.settings ?? train.settings
 
@@ -76,8 +76,7 @@ final class TrainingRun {
                                          validationFraction: settings.validationFraction, seed: settings.seed)
         let trainingText = corpus.trainingText
         if let resumed {
-            let file = try ModelFile(checkpoint: resumed.checkpoint, source: train.resume!)
-            vocabulary = file.vocabulary
+            vocabulary = resumed.file.vocabulary
         } else {
             // The vocabulary covers validation text too, so held-out tunes can be scored.
             vocabulary = Vocabulary(text: trainingText + corpus.validationText)
@@ -93,11 +92,10 @@ final class TrainingRun {
         let shape = ModelShape(vocabularySize: vocabulary.count, embeddingSize: settings.embedding,
                                hiddenSize: settings.hidden, layers: settings.layers)
         var initRNG = SeededGenerator(seed: settings.seed)
-        let model = resumed.map { CharLSTM(shape: $0.checkpoint.shape, parameters: $0.checkpoint.parameters) }
-            ?? CharLSTM(shape: shape, rng: &initRNG)
+        let model = resumed?.file.model ?? CharLSTM(shape: shape, rng: &initRNG)
         trainer = Trainer(model: model, tokens: tokens, config: settings.trainer)
         if let resumed {
-            trainer.restore(try Self.trainerState(from: resumed.checkpoint))
+            trainer.restore(try Self.trainerState(from: resumed.file.checkpoint))
             record = resumed.record
             trainer.adam.config.learningRate = settings.trainer.optimizer.learningRate / Float(1 << min(record.learningRateCuts, 30))
         }
@@ -237,11 +235,7 @@ final class TrainingRun {
         let line = Line(step: record.iteration, loss: Double(stats.loss), loss_bits: bits,
                         val_bpc: record.lastValidationBPC, lr: Double(stats.learningRate),
                         chars_per_s: Double(stats.characters) / max(seconds, 1e-9), elapsed: record.elapsed)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var data = try encoder.encode(line)
-        data.append(0x0A)
-        handle.write(data)
+        handle.write(Data((try JSONOutput.compact(line) + "\n").utf8))
     }
 
     /// Writes OUT/name.safetensors atomically, with the full training state. Never writes
@@ -249,10 +243,8 @@ final class TrainingRun {
     private func saveCheckpoint(name: String) throws {
         let state = trainer.state
         guard state.parameters.allSatisfy(\.isFinite) else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let hyper = String(decoding: try encoder.encode(settings), as: UTF8.self)
-        let recordText = String(decoding: try encoder.encode(record), as: UTF8.self)
+        let hyper = try JSONOutput.compact(settings)
+        let recordText = try JSONOutput.compact(record)
         var extra: [String: String] = ["training_record": recordText, "command": commandLine,
                                        "tunegen": "train", "seed": "\(settings.seed)"]
         if let best = record.bestValidationBPC { extra["best_validation_bpc"] = String(format: "%.4f", best) }
