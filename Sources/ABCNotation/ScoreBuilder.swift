@@ -131,6 +131,14 @@ enum ScoreBuilder {
                                           message: "voice \(timeline.id) is too long when played (\(what)); events cut short",
                                           hint: "check the repeats"))
         }
+        /// Sends the player back to the repeat's start for another pass.
+        func goBack() {
+            pass += 1
+            i = start
+            openTies = [:]
+            inEnding = false
+            inLastEnding = false
+        }
         loop: while i < n {
             steps += 1
             if steps > maxSteps { capped("more than \(maxSteps) steps"); break }
@@ -156,22 +164,14 @@ enum ScoreBuilder {
                 // Inside an ending, `:|` goes back again while a later ending of the group wants a
                 // higher pass (`[1,3 ... :|[2 ... :|[4`); elsewhere each `:|` is taken once.
                 if bar.isRepeatEnd && inEnding && laterEndingWants(after: i) {
-                    pass += 1
-                    i = start
-                    openTies = [:]
-                    inEnding = false
-                    inLastEnding = false
+                    goBack()
                     continue loop
                 }
                 // A `:|` closing the last ending played ends it; it does not send the player round again.
                 if bar.isRepeatEnd && inEnding && pass > 1 { taken.insert(i) }
                 if bar.isRepeatEnd && !taken.contains(i) {
                     taken.insert(i)
-                    pass += 1
-                    i = start
-                    openTies = [:]
-                    inEnding = false
-                    inLastEnding = false
+                    goBack()
                     continue loop
                 }
                 if bar.isRepeatEnd || bar.isRepeatStart || bar.isSectionEnd {
