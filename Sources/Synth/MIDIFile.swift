@@ -120,6 +120,11 @@ public enum MIDIFile {
 
     /// Writes `data(for:program:ppq:)` to `url` atomically (temporary file beside it, then rename);
     /// on failure no partial file remains and an existing file is left intact.
+    /// Checks, before any work, that `url` can be written: its folder exists and it is not a folder.
+    public static func checkDestination(_ url: URL) throws {
+        do { try AtomicFile.checkTarget(url) } catch let e as OutputFileError { throw MIDIFileError.output(e) }
+    }
+
     public static func write(_ score: Score, to url: URL, program: Int = Instrument.plucked.midiProgram, ppq: Int = 480) throws {
         let bytes = try data(for: score, program: program, ppq: ppq)
         do {

@@ -56,18 +56,10 @@ enum AudioExport {
 
     /// Checks that `url` names a format we write and a folder that exists, before any work.
     static func checkDestination(_ url: URL) throws {
-        if isMIDI(url) {
-            let folder = url.deletingLastPathComponent()
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw CommandFailure("cannot write '\(url.path)': folder '\(folder.path)' does not exist")
-            }
-            return
-        }
         do {
-            _ = try AudioFile.checkDestination(url)
+            if isMIDI(url) { try MIDIFile.checkDestination(url) } else { _ = try AudioFile.checkDestination(url) }
         } catch {
-            throw CommandFailure("\(error)" + (url.pathExtension.isEmpty ? " (hint: end the name with .\(extensions.joined(separator: ", ."))" : ""))
+            throw CommandFailure("\(error)" + (url.pathExtension.isEmpty ? " (hint: end the name with .\(extensions.joined(separator: ", ."))))" : ""))
         }
     }
 

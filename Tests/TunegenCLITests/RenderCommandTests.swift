@@ -65,6 +65,7 @@ final class RenderCommandTests: XCTestCase {
         let cases: [([String], String)] = [
             (["-o", dir.appendingPathComponent("a.mp3").path], "mp3"),
             (["-o", dir.appendingPathComponent("no/such/dir/a.wav").path], "no/such/dir"),
+            (["-o", dir.appendingPathComponent("no/such/dir/a.mid").path], "no/such/dir"),
             (["--tune", "5", "-o", dir.appendingPathComponent("b.wav").path], "no tune 5"),
             (["--rate", "100", "-o", dir.appendingPathComponent("c.wav").path], "--rate"),
         ]
