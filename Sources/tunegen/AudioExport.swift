@@ -59,7 +59,7 @@ enum AudioExport {
         do {
             if isMIDI(url) { try MIDIFile.checkDestination(url) } else { _ = try AudioFile.checkDestination(url) }
         } catch {
-            throw CommandFailure("\(error)" + (url.pathExtension.isEmpty ? " (hint: end the name with .\(extensions.joined(separator: ", ."))))" : ""))
+            throw CommandFailure("\(error)" + (url.pathExtension.isEmpty ? " (hint: end the name with .\(extensions.joined(separator: ", .")))" : ""))
         }
     }
 
