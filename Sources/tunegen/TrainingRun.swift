@@ -162,7 +162,7 @@ final class TrainingRun {
 
             let done = record.iteration == s.iterations
             if record.iteration % s.evalEvery == 0 || done {
-                if trainer.state.parameters.allSatisfy(\.isFinite) {
+                if trainer.model.parameters.allSatisfy(\.isFinite) {
                     validate(progress: progress)
                     lastGood = trainer.state
                 }
