@@ -17,8 +17,11 @@ struct GeneratedTune {
     init(number: Int, text: String, truncated: Bool) {
         self.number = number
         self.truncated = truncated
-        self.text = text
-        self.tune = ABCParser.parseTune(text, fileName: "tune \(number)")
+        // One newline at the end, whatever the sampler left (the blank-line boundary or none).
+        var text = text
+        while text.hasSuffix("\n") { text.removeLast() }
+        self.text = text + "\n"
+        self.tune = ABCParser.parseTune(self.text, fileName: "tune \(number)")
     }
 
     /// Sets the X: number and marks the Z: (transcription) field as ours, then re-checks.
@@ -119,10 +122,8 @@ final class TuneComposer {
             })
         return texts.map { generated in
             produced += 1
-            var text = template.prime + generated
-            let ended = text.hasSuffix("\n\n")
-            while text.hasSuffix("\n") { text.removeLast() }
-            return GeneratedTune(number: produced, text: text + "\n", truncated: !ended)
+            let text = template.prime + generated
+            return GeneratedTune(number: produced, text: text, truncated: !text.hasSuffix("\n\n"))
         }
     }
 
@@ -199,9 +200,7 @@ final class TuneComposer {
                 sampler.step([token])
             }
             produced += 1
-            var whole = text()
-            while whole.hasSuffix("\n") { whole.removeLast() }
-            tunes.append(GeneratedTune(number: produced, text: whole + "\n", truncated: !ended))
+            tunes.append(GeneratedTune(number: produced, text: text(), truncated: !ended))
         }
         return (tunes, redrawn)
     }
