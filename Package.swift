@@ -5,12 +5,12 @@ import PackageDescription
 
 let package = Package(
     name: "tunegen",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "tunegen", targets: ["tunegen"]),
         .library(name: "ABCNotation", targets: ["ABCNotation"]),
         .library(name: "CharModel", targets: ["CharModel"]),
         .library(name: "Synth", targets: ["Synth"]),
+        .library(name: "Composer", targets: ["Composer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,21 +40,27 @@ let package = Package(
         // Timed events -> audio (libsndfile) and Standard MIDI Files.
         .target(name: "Synth", dependencies: ["ABCNotation", "CSndFile"]),
 
+        // Where music meets the model: training runs, corpus, header templates, generation,
+        // evaluation, benchmarks. The shipped model (Resources/irish.safetensors) travels with it.
+        .target(
+            name: "Composer",
+            dependencies: ["ABCNotation", "CharModel", "Synth", "Linalg"],
+            resources: [.copy("Resources")]
+        ),
+        // Argument parsing only: each subcommand is options, validate() and one Composer call.
         .executableTarget(
             name: "tunegen",
             dependencies: [
-                "ABCNotation", "CharModel", "Synth", "Linalg",
+                "Composer", "ABCNotation", "CharModel", "Synth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            // The shipped model (Resources/irish.safetensors) travels with the binary.
-            resources: [.copy("Resources")]
+            ]
         ),
 
         .testTarget(name: "ABCNotationTests", dependencies: ["ABCNotation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "CharModelTests", dependencies: ["CharModel", "Linalg"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "ABCNotation"]),
-        .testTarget(name: "TunegenCLITests", dependencies: ["tunegen", "ABCNotation", "Synth", "CharModel"]),
+        .testTarget(name: "TunegenCLITests", dependencies: ["tunegen", "Composer", "ABCNotation", "Synth", "CharModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

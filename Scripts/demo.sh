@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
 swift build -c release --product tunegen
-tunegen=.build/release/tunegen
+tunegen="$(swift build -c release --show-bin-path)/tunegen"
 mkdir -p out
 
 echo "== tunegen generate: three jigs in D with the shipped model, rendered to WAV"

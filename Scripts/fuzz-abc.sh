@@ -8,7 +8,7 @@ seconds="${1:-300}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/Scripts/Fuzz"
 export SWIFT_BACKTRACE=enable=no   # otherwise swift-backtrace can hold the output pipe for minutes
-swift build -c release --sanitize=fuzzer --sanitize=address 2>&1 | grep -E "error|warning: unre|Compiling|Build" || true
+swift build -c release --sanitize=fuzzer --sanitize=address >&2   # a failed build stops here (set -e)
 binary="$(swift build -c release --sanitize=fuzzer --sanitize=address --show-bin-path)/ABCFuzz"
 seeds=".build/seeds"; work=".build/corpus"; findings=".build/findings"
 mkdir -p "$seeds" "$work" "$findings"

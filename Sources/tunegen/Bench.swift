@@ -1,29 +1,26 @@
-// tunegen bench: times training and sampling of the reference configurations (bench/common.py's
-// ref, a, b, c) on a corpus, with the same FLOP count as the PyTorch / TensorFlow / JAX scripts, so
-// the figures compare side by side. A thin layer over `ModelBenchmark.run`.
+// `tunegen bench model|abc|synth`: the benchmarks, one subcommand each; the measuring is
+// Composer's `Benchmarks`.
 import ArgumentParser
-import CharModel
-import Foundation
-import Linalg
-import ABCNotation
-import Synth
+import Composer
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        abstract: "Measure training and sampling, notation and audio speed.",
+        discussion: "Run on a quiet machine and compare figures within one run: absolute times drift.",
+        subcommands: [BenchModel.self, BenchABC.self, BenchSynth.self],
+        defaultSubcommand: BenchModel.self)
+}
+
+struct BenchModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
         abstract: "Time training and sampling of the reference model configurations.",
         discussion: """
         Trains a fresh model of each configuration for a few iterations on the corpus (random \
         windows, Adam lr 5e-3), then samples with 1 and 32 streams, and prints ms per iteration, \
         characters and GFLOP per second, sampling speed and peak memory. OpenBLAS's core comes \
-        from OPENBLAS_CORETYPE (printed); run on a quiet machine and compare within one run.
-        """
-    )
-
-    @Argument(help: "What to time: model (training and sampling), abc (parse and score MB/s), synth (audio seconds per CPU second on corpus tunes).")
-    var what: String = "model"
-
-    @Option(help: "With 'synth': how many corpus tunes to render.")
-    var tunes: Int = 40
+        from OPENBLAS_CORETYPE (printed).
+        """)
 
     @Option(help: "Comma-separated configurations: ref, a, b, c.")
     var configs: String = "ref,a,b"
@@ -47,77 +44,47 @@ struct Bench: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard ["model", "abc", "synth"].contains(what) else { throw ValidationError("unknown benchmark '\(what)' (expected: model, abc or synth)") }
-        guard tunes >= 1 else { throw ValidationError("--tunes must be at least 1") }
         guard iterations >= 1, warmup >= 0 else { throw ValidationError("--iterations must be ≥ 1 and --warmup ≥ 0") }
         if let t = recurrentThreads, !(1 ... 2).contains(t) { throw ValidationError("--recurrent-threads must be 1 or 2") }
-        for name in configList where BenchmarkConfig.presets[name] == nil {
-            throw ValidationError("unknown configuration '\(name)' (expected: \(BenchmarkConfig.presets.keys.sorted().joined(separator: ", ")))")
-        }
     }
-
-    var configList: [String] { configs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() throws {
-        switch what {
-        case "abc":
-            var abc = try BenchABC.parse([corpus, "--rounds", "10"])
-            try abc.run()
-            return
-        case "synth":
-            try benchSynth()
-            return
-        default:
-            break
-        }
-        let text: String
-        do { text = try String(contentsOfFile: corpus, encoding: .utf8) } catch {
-            throw ValidationError("cannot read corpus \(corpus): \(error.localizedDescription)")
-        }
-        let vocabulary = Vocabulary(text: text)
-        guard let tokens = vocabulary.encode(text), tokens.count > 1000 else {
-            throw ValidationError("corpus \(corpus) is too short to benchmark on")
-        }
-        if !json {
-            print("tunegen bench: \(corpus), \(tokens.count) characters, V=\(vocabulary.count); OpenBLAS \(BLAS.coreName), "
-                + "\(BLAS.threads) threads; kernels \(KernelInfo.level), \(KernelInfo.processors) processors")
-        }
-        var rows: [String] = []
-        for name in configList {
-            var config = BenchmarkConfig.presets[name]!
-            config.iterations = iterations
-            config.warmup = warmup
-            config.recurrentThreads = recurrentThreads
-            config.packedKernels = !reference
-            let figures = ModelBenchmark.run(config, tokens: tokens, vocabularySize: vocabulary.count,
-                                             log: { line in if !json { print(line) } })
-            if json {
-                print(try JSONOutput.compact(figures))
-            } else {
-                rows.append(figures.tableRow)
-            }
-        }
-        if !json {
-            print(BenchmarkFigures.tableHeader)
-            rows.forEach { print($0) }
-        }
+        try Benchmarks.model(corpus: corpus, configs: configs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                             iterations: iterations, warmup: warmup, recurrentThreads: recurrentThreads,
+                             reference: reference, json: json)
+    }
+}
+
+struct BenchABC: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "abc", abstract: "Measure ABC parse, score (events) and format throughput in MB/s (CPU time).")
+
+    @Argument(help: "ABC file to measure.")
+    var file = "corpus/irish.abc"
+
+    @Option(help: "Timed rounds; the best is reported.")
+    var rounds = 10
+
+    func validate() throws {
+        if rounds < 1 { throw ValidationError("--rounds must be at least 1") }
     }
 
-    /// Renders the first `tunes` corpus tunes (44.1 kHz stereo, each instrument) and reports
-    /// seconds of audio per second of CPU (this thread's CPU time, so other load does not count).
-    private func benchSynth() throws {
-        let file: ABCFile
-        do { file = try ABCInput.parse(corpus) } catch let failure as CommandFailure { CommandFailure.exit(failure) }
-        let scores = file.tunes.prefix(tunes).map { $0.score().score }.filter { $0.totalBeats > 0 }
-        print("tunegen bench synth: \(scores.count) tunes of \(corpus), 44.1 kHz stereo, written to memory (no file I/O)")
-        for instrument in Instrument.allCases {
-            let synthesizer = Synthesizer(options: RenderOptions(instrument: instrument))
-            var audio = 0.0
-            let start = BenchABC.cpuNanoseconds()
-            for score in scores { audio += try synthesizer.render(score).buffer.duration }
-            let cpu = Double(BenchABC.cpuNanoseconds() - start) / 1e9
-            let name = instrument.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-            print(name + String(format: " %8.1f s of audio in %6.3f s of CPU: %6.0f× real time", audio, cpu, audio / cpu))
-        }
+    func run() throws { try Benchmarks.notation(file: file, rounds: rounds) }
+}
+
+struct BenchSynth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth", abstract: "Measure audio rendering speed (seconds of audio per CPU second) on corpus tunes.")
+
+    @Option(help: "How many corpus tunes to render.")
+    var tunes: Int = 40
+
+    @Option(help: "ABC file whose tunes are rendered.")
+    var corpus: String = "corpus/irish.abc"
+
+    func validate() throws {
+        if tunes < 1 { throw ValidationError("--tunes must be at least 1") }
     }
+
+    func run() throws { try Benchmarks.synth(corpus: corpus, tunes: tunes) }
 }

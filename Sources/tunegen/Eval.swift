@@ -1,8 +1,7 @@
 // `tunegen eval --model FILE ABC…`: a model's bits per character on given tunes, the number
 // to compare models by (lower is better; the same text and normalisation as training).
 import ArgumentParser
-import CharModel
-import Foundation
+import Composer
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,23 +28,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let file = try ModelFile.load(path: model)
-            let corpus = try TrainingCorpus.load(paths: inputs, keepInvalid: !skipInvalid, validationFraction: 0, seed: 0)
-            let text = corpus.trainingText
-            let (ids, dropped) = file.vocabulary.encodeDroppingUnknown(text)
-            guard ids.count >= 2 else { throw CommandFailure("nothing to score: the tunes have fewer than two characters the model knows") }
-            let bpc = Trainer.bitsPerCharacter(model: file.model, tokens: ids, streams: streams, steps: 100)
-            if json {
-                struct Output: Encodable { var bitsPerCharacter: Double; var characters: Int; var unknownCharactersDropped: Int; var tunes: Int }
-                try JSONOutput.print(Output(bitsPerCharacter: bpc, characters: ids.count,
-                                            unknownCharactersDropped: dropped, tunes: corpus.training.count))
-            } else {
-                print(String(format: "%.4f bits per character", bpc) + " on \(corpus.training.count) tunes (\(ids.count) characters)"
-                      + (dropped > 0 ? "; \(dropped) characters the model does not know were dropped" : ""))
-            }
-        } catch let failure as CommandFailure {
-            CommandFailure.exit(failure)
-        }
+        let score = try ModelScore(model: model, inputs: inputs, skipInvalid: skipInvalid, streams: streams)
+        if json { try JSONOutput.print(score) } else { print(score.summary) }
     }
 }

@@ -2,8 +2,7 @@
 // vocabulary and settings that `generate`, `eval` and PyTorch's load_state_dict need, at a
 // third of the size. Used to make the shipped model.
 import ArgumentParser
-import CharModel
-import Foundation
+import Composer
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,15 +15,6 @@ struct Export: ParsableCommand {
     var output: String
 
     func run() throws {
-        do {
-            var checkpoint = try ModelFile.load(URL(fileURLWithPath: model)).checkpoint
-            checkpoint.trainingState = nil
-            let url = URL(fileURLWithPath: output)
-            do { try checkpoint.write(to: url) } catch { throw CommandFailure("cannot write '\(output)': \(error)") }
-            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-            print("\(output): \(checkpoint.parameters.count) parameters, \(size / 1024) KiB")
-        } catch let failure as CommandFailure {
-            CommandFailure.exit(failure)
-        }
+        print(try ModelFile.export(model, to: output))
     }
 }

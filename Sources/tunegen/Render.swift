@@ -1,9 +1,8 @@
 // `tunegen render FILE.abc [--tune N | --x N | --all] -o OUT`: a tune to audio (.wav .flac
 // .ogg through libsndfile) or MIDI (.mid), rendered in-process: no abc2midi, no TiMidity.
-import ABCNotation
 import ArgumentParser
+import Composer
 import Foundation
-import Synth
 
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,39 +38,13 @@ struct Render: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let parsed = try ABCInput.parse(file)
-            if !all {
-                let tune = try selection.select(from: parsed)
-                let url = URL(fileURLWithPath: output)
-                try AudioExport.checkDestination(url)
-                print(try AudioExport.export(tune, to: url, sound: sound))
-                return
-            }
-            guard !parsed.tunes.isEmpty else { throw CommandFailure("\(parsed.fileName): no tunes (a tune starts with an X: line)") }
-            let folder = URL(fileURLWithPath: output, isDirectory: true)
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            } catch {
-                throw CommandFailure("cannot create folder '\(output)': \(error.localizedDescription)")
-            }
-            var failed = 0
-            for tune in parsed.tunes {
-                let slug = AudioExport.slug(tune.title)
-                let name = String(format: "%03d", tune.index) + (slug.isEmpty ? "" : "-\(slug)") + ".\(format.lowercased())"
-                do {
-                    print(try AudioExport.export(tune, to: folder.appendingPathComponent(name), sound: sound))
-                } catch let failure as CommandFailure {
-                    failed += 1
-                    FileHandle.standardError.write(Data("tunegen: \(failure.description)\n".utf8))
-                }
-            }
-            if failed > 0 {
-                FileHandle.standardError.write(Data("tunegen: \(failed) of \(parsed.tunes.count) tunes could not be rendered\n".utf8))
-                throw ExitCode(1)
-            }
-        } catch let failure as CommandFailure {
-            CommandFailure.exit(failure)
+        let parsed = try ABCInput.parse(file)
+        if all {
+            try AudioExport.renderAll(parsed, into: output, format: format, sound: sound.settings)
+        } else {
+            let url = URL(fileURLWithPath: output)
+            try AudioExport.checkDestination(url)
+            print(try AudioExport.export(try selection.select(from: parsed), to: url, sound: sound.settings))
         }
     }
 }

@@ -1,6 +1,7 @@
 // The tunegen command: a root that lists the subcommands. Each subcommand lives in its own
-// file and is a thin layer of options over one library call.
+// file and is a thin layer of options over one Composer call. Errors are mapped here, once.
 import ArgumentParser
+import Composer
 import Foundation
 
 @main
@@ -17,19 +18,21 @@ struct Tunegen: ParsableCommand {
             Check.self,
             Events.self,
             Bench.self,
-            BenchABC.self,
         ]
     )
 
-    /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as `check` documents.
+    /// Runs the command. A TunegenError prints `tunegen: message` and exits with its status;
+    /// usage errors exit 2 (not ArgumentParser's 64), as `check` documents.
     static func main() {
         OpenBLASCore.upgradeIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let failure as TunegenError {
+            FileHandle.standardError.write(Data("tunegen: \(failure.description)\n".utf8))
+            Foundation.exit(failure.exitStatus)
         } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
+            if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(2)
             }

@@ -1,6 +1,7 @@
 // The train → generate → eval story as a user runs it, on a tiny model trained once for the
 // whole class on the first tunes of the bundled corpus.
 import CharModel
+import Composer
 import Foundation
 import XCTest
 
@@ -120,12 +121,18 @@ final class TrainGenerateTests: XCTestCase {
     func testNonFiniteStepsAreSkippedAndTheLastGoodStateRestored() throws {
         let out = Self.workspace.appendingPathComponent("poison")
         let log = Self.workspace.appendingPathComponent("poison.jsonl")
-        let r = try TunegenProcess.run(["train", Self.corpus.path, "--out", out.path, "--log", log.path, "--preset", "tiny",
-                                        "--iterations", "30", "--eval-every", "5", "--debug-poison-at", "12"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("not finite"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("restored the last good state"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("non-finite steps skipped"), r.stderr)
+        let settings = RunSettings(preset: .tiny, iterations: 30, evalEvery: 5, inputs: [Self.corpus.path])
+        let run = try TrainingRun(settings: settings, output: TrainingOutput(folder: out.path, log: log.path, quiet: true))
+        // Poison the weights with NaN before step 12: the guard must skip, restore and go on.
+        run.beforeStep = { iteration, trainer in
+            guard iteration == 12 else { return }
+            var state = trainer.state
+            for i in 0 ..< 64 { state.parameters[i] = .nan }
+            trainer.restore(state)
+        }
+        XCTAssertEqual(try run.run(), 0)
+        XCTAssertGreaterThanOrEqual(run.skippedSteps, 3)
+        XCTAssertEqual(run.learningRateCuts, 1)
         // Every logged loss is finite and the checkpoint loads (the loader refuses non-finite weights).
         for line in try logLines(log) { XCTAssertTrue((line["loss"] as? Double)?.isFinite ?? false) }
         let e = try TunegenProcess.run(["eval", "--model", out.appendingPathComponent("latest.safetensors").path, Self.corpus.path])

@@ -1,6 +1,6 @@
 // The training corpus: what is held out, what is skipped, how text is normalised.
 import XCTest
-@testable import tunegen
+import Composer
 
 final class TrainingCorpusTests: XCTestCase {
     func write(_ text: String) throws -> String {

@@ -1,6 +1,6 @@
 // Conditioning: the header template generate forces, and the key spellings it accepts.
 import XCTest
-@testable import tunegen
+import Composer
 
 final class TuneTemplateTests: XCTestCase {
     /// Walks a template over `generated`, returning the forced character before each one (nil = free).
@@ -26,13 +26,13 @@ final class TuneTemplateTests: XCTestCase {
     }
 
     func testKeySpellings() throws {
-        XCTAssertEqual(try Generate.keyField(tonic: "D", mode: "dorian"), "D Dorian")
-        XCTAssertEqual(try Generate.keyField(tonic: "Ador", mode: nil), "A Dorian")
-        XCTAssertEqual(try Generate.keyField(tonic: "Em", mode: nil), "E Minor")
-        XCTAssertEqual(try Generate.keyField(tonic: "f#", mode: "mix"), "F# Mixolydian")
-        XCTAssertEqual(try Generate.keyField(tonic: "Bb", mode: nil), "Bb Major")
-        XCTAssertThrowsError(try Generate.keyField(tonic: "H", mode: nil))
-        XCTAssertThrowsError(try Generate.keyField(tonic: "D", mode: "bebop"))
-        XCTAssertThrowsError(try Generate.keyField(tonic: "Dm", mode: "dorian"))
+        XCTAssertEqual(try TuneTemplate.keyField(tonic: "D", mode: "dorian"), "D Dorian")
+        XCTAssertEqual(try TuneTemplate.keyField(tonic: "Ador", mode: nil), "A Dorian")
+        XCTAssertEqual(try TuneTemplate.keyField(tonic: "Em", mode: nil), "E Minor")
+        XCTAssertEqual(try TuneTemplate.keyField(tonic: "f#", mode: "mix"), "F# Mixolydian")
+        XCTAssertEqual(try TuneTemplate.keyField(tonic: "Bb", mode: nil), "Bb Major")
+        XCTAssertThrowsError(try TuneTemplate.keyField(tonic: "H", mode: nil))
+        XCTAssertThrowsError(try TuneTemplate.keyField(tonic: "D", mode: "bebop"))
+        XCTAssertThrowsError(try TuneTemplate.keyField(tonic: "Dm", mode: "dorian"))
     }
 }

@@ -5,52 +5,52 @@ import CharModel
 import Foundation
 
 /// A model loaded from a checkpoint: weights, vocabulary, and (for resuming) training state.
-struct ModelFile {
-    var model: CharLSTM
-    var vocabulary: Vocabulary
-    var checkpoint: Checkpoint
+public struct ModelFile {
+    public var model: CharLSTM
+    public var vocabulary: Vocabulary
+    public var checkpoint: Checkpoint
 
     /// The model tunegen ships, trained on corpus/irish.abc (see README, "The shipped model").
-    static var shippedModelURL: URL? {
+    public static var shippedModelURL: URL? {
         Bundle.module.url(forResource: "irish", withExtension: "safetensors", subdirectory: "Resources")
     }
 
-    /// Reads and validates `url`; a bad file is a CommandFailure naming it and saying why.
-    static func load(_ url: URL) throws -> ModelFile {
+    /// Reads and validates `url`; a bad file is a TunegenError naming it and saying why.
+    public static func load(_ url: URL) throws -> ModelFile {
         let checkpoint: Checkpoint
         do {
             checkpoint = try Checkpoint.read(from: url)
         } catch let error as CheckpointError {
-            throw CommandFailure("\(url.path): not a usable tunegen model: \(error.description)")
+            throw TunegenError("\(url.path): not a usable tunegen model: \(error.description)")
         } catch {
-            throw CommandFailure("\(url.path): cannot read the model: \(error.localizedDescription)")
+            throw TunegenError("\(url.path): cannot read the model: \(error.localizedDescription)")
         }
         return try ModelFile(checkpoint: checkpoint, source: url.path)
     }
 
     /// Loads `path`, or the shipped model when nil.
-    static func load(path: String?) throws -> ModelFile {
+    public static func load(path: String?) throws -> ModelFile {
         if let path { return try load(URL(fileURLWithPath: path)) }
         guard let url = shippedModelURL else {
-            throw CommandFailure("the shipped model is missing from this build; pass --model FILE")
+            throw TunegenError("the shipped model is missing from this build; pass --model FILE")
         }
         return try load(url)
     }
 
     /// The model in `checkpoint`; every vocabulary entry must be exactly one Unicode scalar
     /// (tunegen's vocabulary unit), which the checkpoint format alone does not promise.
-    init(checkpoint: Checkpoint, source: String) throws {
+    public init(checkpoint: Checkpoint, source: String) throws {
         var symbols: [Unicode.Scalar] = []
         for (id, entry) in checkpoint.vocabulary.enumerated() {
             let scalars = Array(entry.unicodeScalars)
             guard scalars.count == 1 else {
-                throw CommandFailure("\(source): vocabulary entry \(id) (\(entry.debugDescription)) is \(scalars.count) Unicode scalars; tunegen models use one per entry")
+                throw TunegenError("\(source): vocabulary entry \(id) (\(entry.debugDescription)) is \(scalars.count) Unicode scalars; tunegen models use one per entry")
             }
             symbols.append(scalars[0])
         }
         let vocabulary = Vocabulary(symbols: symbols)
         guard vocabulary.symbols == symbols else {
-            throw CommandFailure("\(source): the vocabulary is not in ascending code-point order, so token ids would not match the weights")
+            throw TunegenError("\(source): the vocabulary is not in ascending code-point order, so token ids would not match the weights")
         }
         self.checkpoint = checkpoint
         self.vocabulary = vocabulary
@@ -58,7 +58,19 @@ struct ModelFile {
     }
 
     /// The checkpoint's vocabulary entries, one string per token id.
-    static func vocabularyStrings(_ vocabulary: Vocabulary) -> [String] {
+    public static func vocabularyStrings(_ vocabulary: Vocabulary) -> [String] {
         vocabulary.symbols.map { String(Character($0)) }
+    }
+}
+
+extension ModelFile {
+    /// Writes the model at `path` to `output` without its training state. Returns a summary line.
+    public static func export(_ path: String, to output: String) throws -> String {
+        var checkpoint = try load(URL(fileURLWithPath: path)).checkpoint
+        checkpoint.trainingState = nil
+        let url = URL(fileURLWithPath: output)
+        do { try checkpoint.write(to: url) } catch { throw TunegenError("cannot write '\(output)': \(error)") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        return "\(output): \(checkpoint.parameters.count) parameters, \(size / 1024) KiB"
     }
 }

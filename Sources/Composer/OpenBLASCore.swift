@@ -6,13 +6,13 @@
 import Foundation
 import Linalg
 
-enum OpenBLASCore {
+public enum OpenBLASCore {
     /// Cores with AVX-512 kernels in OpenBLAS 0.3.21.
     static let avx512Cores: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
     static let marker = "TUNEGEN_OPENBLAS_REEXEC"
 
     /// Re-executes the process with SkylakeX kernels if that is warranted; returns otherwise.
-    static func upgradeIfNeeded() {
+    public static func upgradeIfNeeded() {
         let env = ProcessInfo.processInfo.environment
         guard env["OPENBLAS_CORETYPE"] == nil, env[marker] == nil else { return }
         let detected = BLAS.coreName.lowercased()
@@ -25,7 +25,7 @@ enum OpenBLASCore {
     }
 
     /// What the process runs, for verbose output: "SkylakeX (was Prescott)".
-    static var description: String {
+    public static var description: String {
         let core = BLAS.coreName
         if let was = ProcessInfo.processInfo.environment[marker] { return "\(core) (detected \(was); re-executed)" }
         return core

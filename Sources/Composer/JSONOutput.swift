@@ -2,9 +2,9 @@
 // log lines and checkpoint metadata are compact with sorted keys, so equal values give equal bytes.
 import Foundation
 
-enum JSONOutput {
+public enum JSONOutput {
     /// Writes `value` to standard output as one pretty-printed JSON document and a newline.
-    static func print<T: Encodable>(_ value: T) throws {
+    public static func print<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(value)
@@ -13,7 +13,7 @@ enum JSONOutput {
     }
 
     /// `value` as one line of compact JSON (no newline).
-    static func compact<T: Encodable>(_ value: T) throws -> String {
+    public static func compact<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try compactEncoder.encode(value), as: UTF8.self)
     }
 

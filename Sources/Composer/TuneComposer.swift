@@ -6,15 +6,15 @@ import CharModel
 import Foundation
 
 /// One generated tune and what the parser made of it.
-struct GeneratedTune {
-    var number: Int
-    var text: String
+public struct GeneratedTune {
+    public var number: Int
+    public var text: String
     /// Nil when the text holds no tune at all (no X: line survived).
-    var tune: Tune?
+    public var tune: Tune?
     /// True when the model hit --max-length before ending the tune.
-    var truncated: Bool
+    public var truncated: Bool
 
-    init(number: Int, text: String, truncated: Bool) {
+    public init(number: Int, text: String, truncated: Bool) {
         self.number = number
         self.truncated = truncated
         // One newline at the end, whatever the sampler left (the blank-line boundary or none).
@@ -25,7 +25,7 @@ struct GeneratedTune {
     }
 
     /// Sets the X: number and marks the Z: (transcription) field as ours, then re-checks.
-    mutating func renumber(_ n: Int, seed: UInt64) {
+    public mutating func renumber(_ n: Int, seed: UInt64) {
         number = n
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if let i = lines.firstIndex(where: { $0.hasPrefix("X:") }) { lines[i] = "X:\(n)" }
@@ -34,10 +34,10 @@ struct GeneratedTune {
         tune = ABCParser.parseTune(text, fileName: "tune \(n)")
     }
 
-    var highestTier: Int { tune?.validity.highestTier ?? 0 }
+    public var highestTier: Int { tune?.validity.highestTier ?? 0 }
 
     /// "tune 1: The Title — K:D Major M:6/8, 16 bars, tiers ✓1 ✓2 ✗3 ✓4".
-    var summaryLine: String {
+    public var summaryLine: String {
         guard let tune else { return "tune \(number): no tune (no X: line)" }
         let v = tune.validity
         let marks = [v.noErrors, v.headerComplete, v.barsMatchMeter, v.repeatsBalanced].enumerated()
@@ -47,21 +47,21 @@ struct GeneratedTune {
             + (truncated ? " (cut at --max-length)" : "")
     }
 
-    struct Document: Encodable {
+    public struct Document: Encodable {
         var number: Int
         var title: String?
         var key: String?
         var meter: String?
         var bars: Int
         var tiers: [String: Bool]
-        var highestTier: Int
+        public var highestTier: Int
         var truncated: Bool
         var diagnostics: [String]
         var text: String
         var files: [String]
     }
 
-    func document(files: [String]) -> Document {
+    public func document(files: [String]) -> Document {
         let v = tune?.validity
         return Document(number: number, title: tune?.title, key: tune?.header.first { $0.letter == "K" }?.value,
                         meter: tune?.header.first { $0.letter == "M" }?.value, bars: tune?.barCount ?? 0,
@@ -73,30 +73,30 @@ struct GeneratedTune {
 }
 
 /// Share of tunes passing each tier (a tier counts only if the tiers below it pass too).
-struct TierRates: Encodable {
-    var tunes: Int
-    var passing: [Int]
+public struct TierRates: Encodable {
+    public var tunes: Int
+    public var passing: [Int]
 
-    init(_ tunes: [GeneratedTune]) {
+    public init(_ tunes: [GeneratedTune]) {
         self.tunes = tunes.count
         passing = (1 ... 4).map { tier in tunes.filter { $0.highestTier >= tier }.count }
     }
 
-    var summary: String {
+    public var summary: String {
         "\(tunes) tune\(tunes == 1 ? "" : "s"): " + passing.enumerated().map { "tier \($0 + 1) \($1)/\(tunes)" }.joined(separator: ", ")
     }
 }
 
 /// Samples tunes through a template. Each call to `sample` continues the same seeded stream
 /// of random numbers, so rounds of --valid-only are reproducible too.
-final class TuneComposer {
+public final class TuneComposer {
     let file: ModelFile
     let template: TuneTemplate
     let options: SamplingOptions
     private var rng: SeededGenerator
     private var produced = 0
 
-    init(model: ModelFile, template: TuneTemplate, seed: UInt64, options: SamplingOptions) {
+    public init(model: ModelFile, template: TuneTemplate, seed: UInt64, options: SamplingOptions) {
         self.file = model
         self.template = template
         self.options = options
@@ -104,7 +104,7 @@ final class TuneComposer {
     }
 
     /// `count` tunes sampled side by side (one batch of `count` streams).
-    func sample(count: Int) -> [GeneratedTune] {
+    public func sample(count: Int) -> [GeneratedTune] {
         let sampler = Sampler(model: file.model, streams: count)
         let vocabulary = file.vocabulary
         var cursors = [TuneTemplate.Cursor](repeating: .init(), count: count)
@@ -148,7 +148,7 @@ final class TuneComposer {
     /// wrong length is drawn again from the model's state at the start of that line (at most
     /// `retriesPerLine` times; then it is kept and the tune's check reports it). Costs one parse
     /// of the tune per line and the characters of the redrawn lines. Returns the redraw count too.
-    func sampleSteered(count: Int, retriesPerLine: Int = 8) -> (tunes: [GeneratedTune], redrawnLines: Int) {
+    public func sampleSteered(count: Int, retriesPerLine: Int = 8) -> (tunes: [GeneratedTune], redrawnLines: Int) {
         let vocabulary = file.vocabulary
         let sampler = Sampler(model: file.model, streams: 1)
         let newline = vocabulary.id(of: "\n")!  // checked by the caller: an ABC model writes lines

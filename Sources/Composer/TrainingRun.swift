@@ -10,19 +10,34 @@ import Synchronization
 /// Set by SIGINT; read between steps.
 let interruptRequested = Atomic<Bool>(false)
 
-final class TrainingRun {
-    let settings: RunSettings
+/// Where a run writes and how much it says.
+public struct TrainingOutput: Sendable {
+    /// The output folder as the user wrote it (also used in messages).
+    public var folder: String
+    /// A file to append one JSON line per step to.
+    public var log: String?
+    /// Print only the summary.
+    public var quiet: Bool
+
+    public init(folder: String, log: String? = nil, quiet: Bool = false) {
+        (self.folder, self.log, self.quiet) = (folder, log, quiet)
+    }
+}
+
+public final class TrainingRun {
+    public let settings: RunSettings
     let outFolder: URL
     /// The output folder as the user wrote it, for messages.
     let outName: String
     let logURL: URL?
     let quiet: Bool
-    let poisonAt: Int?
     let commandLine: String
+    /// Called before each step with the iteration about to run (tests use it to inject faults).
+    public var beforeStep: ((Int, Trainer) -> Void)?
 
-    let corpus: TrainingCorpus
-    let vocabulary: Vocabulary
-    let trainer: Trainer
+    public let corpus: TrainingCorpus
+    public let vocabulary: Vocabulary
+    public let trainer: Trainer
     let validationTokens: [Int32]
 
     /// Loop position and history; saved in every checkpoint so a resumed run continues them.
@@ -39,38 +54,43 @@ final class TrainingRun {
         var validationCurve: [[Double]] = []
     }
     var record = Record()
+    /// Steps skipped because the loss or a gradient was not finite.
+    public var skippedSteps: Int { record.skipped }
+    /// How often the guard restored the last good state and halved the learning rate.
+    public var learningRateCuts: Int { record.learningRateCuts }
 
-    init(train: Train) throws {
-        quiet = train.quiet
-        poisonAt = train.debugPoisonAt
-        logURL = train.log.map { URL(fileURLWithPath: $0) }
-        outFolder = URL(fileURLWithPath: train.out, isDirectory: true)
-        outName = train.out
+    /// A new run with `settings`, or, with `resume`, the run saved in that checkpoint (its own
+    /// settings are used; `iterations`, when given, may extend it).
+    public init(settings newSettings: RunSettings, output: TrainingOutput, resume: String? = nil, iterations: Int? = nil) throws {
+        quiet = output.quiet
+        logURL = output.log.map { URL(fileURLWithPath: $0) }
+        outFolder = URL(fileURLWithPath: output.folder, isDirectory: true)
+        outName = output.folder
         commandLine = (["tunegen"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
 
         var resumed: (file: ModelFile, settings: RunSettings, record: Record)?
-        if let path = train.resume {
+        if let path = resume {
             let file = try ModelFile.load(URL(fileURLWithPath: path))
             guard file.checkpoint.trainingState != nil else {
-                throw CommandFailure("\(path): has no training state to resume from (a shipped or exported model); train from scratch or pass a latest.safetensors")
+                throw TunegenError("\(path): has no training state to resume from (a shipped or exported model); train from scratch or pass a latest.safetensors")
             }
             guard let settings = try? JSONDecoder().decode(RunSettings.self, from: Data(file.checkpoint.hyperparameters.utf8)),
                   let recordText = file.checkpoint.extraMetadata["training_record"],
                   let record = try? JSONDecoder().decode(Record.self, from: Data(recordText.utf8)) else {
-                throw CommandFailure("\(path): its training settings are missing or unreadable, so it cannot be resumed exactly")
+                throw TunegenError("\(path): its training settings are missing or unreadable, so it cannot be resumed exactly")
             }
             var s = settings
-            if let iterations = train.iterations { s.iterations = iterations }
+            if let iterations { s.iterations = iterations }
             if let problem = s.problem(for: file.checkpoint.shape) {
-                throw CommandFailure("\(path): cannot resume: \(problem)")
+                throw TunegenError("\(path): cannot resume: \(problem)")
             }
             guard record.iteration >= 0, record.iteration <= s.iterations, (0 ... 10).contains(record.learningRateCuts), record.skipped >= 0,
                   let step = file.checkpoint.trainingState?.step, step <= 1 << 40 else {
-                throw CommandFailure("\(path): cannot resume: its training record is out of range (iteration \(record.iteration) of \(s.iterations))")
+                throw TunegenError("\(path): cannot resume: its training record is out of range (iteration \(record.iteration) of \(s.iterations))")
             }
             resumed = (file, s, record)
         }
-        settings = resumed?.settings ?? train.settings
+        settings = resumed?.settings ?? newSettings
 
         corpus = try TrainingCorpus.load(paths: settings.inputs, keepInvalid: settings.keepInvalid,
                                          validationFraction: settings.validationFraction, seed: settings.seed)
@@ -82,10 +102,10 @@ final class TrainingRun {
             vocabulary = Vocabulary(text: trainingText + corpus.validationText)
         }
         guard let tokens = vocabulary.encode(trainingText) else {
-            throw CommandFailure("the corpus has characters the resumed model does not know; resume with the same inputs it was trained on")
+            throw TunegenError("the corpus has characters the resumed model does not know; resume with the same inputs it was trained on")
         }
         guard tokens.count > settings.trainer.steps + 1 else {
-            throw CommandFailure("the training text (\(tokens.count) characters) is shorter than one window of \(settings.trainer.steps + 1); use a smaller --seq-length or more tunes")
+            throw TunegenError("the training text (\(tokens.count) characters) is shorter than one window of \(settings.trainer.steps + 1); use a smaller --seq-length or more tunes")
         }
         validationTokens = vocabulary.encodeDroppingUnknown(corpus.validationText).ids
 
@@ -104,7 +124,7 @@ final class TrainingRun {
     // MARK: The loop
 
     /// Trains to `settings.iterations`. Returns the exit status: 0 done, 130 interrupted.
-    func run() throws -> Int32 {
+    public func run() throws -> Int32 {
         try createOutFolder()
         let logHandle = try openLog()
         defer { try? logHandle?.close() }
@@ -128,7 +148,7 @@ final class TrainingRun {
         var status: Int32 = 0
 
         while record.iteration < s.iterations {
-            if record.iteration == poisonAt { poisonWeights() }
+            beforeStep?(record.iteration, trainer)
             let stepStart = Date()
             let stats = trainer.step()
             let stepSeconds = Date().timeIntervalSince(stepStart)
@@ -150,7 +170,7 @@ final class TrainingRun {
                     record.learningRateCuts += 1
                     guard record.learningRateCuts <= 10 else {
                         progress.finish()
-                        throw CommandFailure("training diverged: non-finite values persist after 10 learning-rate cuts; the last good checkpoint is in \(outFolder.path). Try a smaller --lr or --clip")
+                        throw TunegenError("training diverged: non-finite values persist after 10 learning-rate cuts; the last good checkpoint is in \(outFolder.path). Try a smaller --lr or --clip")
                     }
                     trainer.restore(lastGood)
                     let lr = s.trainer.optimizer.learningRate / Float(1 << record.learningRateCuts)
@@ -199,19 +219,13 @@ final class TrainingRun {
         }
     }
 
-    private func poisonWeights() {
-        var state = trainer.state
-        for i in 0 ..< min(64, state.parameters.count) { state.parameters[i] = .nan }
-        trainer.restore(state)
-    }
-
     // MARK: Files
 
     private func createOutFolder() throws {
         do {
             try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
         } catch {
-            throw CommandFailure("cannot create output folder '\(outFolder.path)': \(error.localizedDescription)")
+            throw TunegenError("cannot create output folder '\(outFolder.path)': \(error.localizedDescription)")
         }
     }
 
@@ -219,10 +233,10 @@ final class TrainingRun {
         guard let logURL else { return nil }
         if !FileManager.default.fileExists(atPath: logURL.path) {
             guard FileManager.default.createFile(atPath: logURL.path, contents: nil) else {
-                throw CommandFailure("cannot create log file '\(logURL.path)'")
+                throw TunegenError("cannot create log file '\(logURL.path)'")
             }
         }
-        guard let handle = try? FileHandle(forWritingTo: logURL) else { throw CommandFailure("cannot open log file '\(logURL.path)'") }
+        guard let handle = try? FileHandle(forWritingTo: logURL) else { throw TunegenError("cannot open log file '\(logURL.path)'") }
         _ = try? handle.seekToEnd()
         return handle
     }
@@ -255,7 +269,7 @@ final class TrainingRun {
         do {
             try checkpoint.write(to: url)
         } catch {
-            throw CommandFailure("cannot write checkpoint '\(url.path)': \(error)")
+            throw TunegenError("cannot write checkpoint '\(url.path)': \(error)")
         }
     }
 
@@ -269,7 +283,7 @@ final class TrainingRun {
         do {
             try Data(svg.utf8).write(to: url, options: .atomic)
         } catch {
-            throw CommandFailure("cannot write '\(url.path)': \(error.localizedDescription)")
+            throw TunegenError("cannot write '\(url.path)': \(error.localizedDescription)")
         }
     }
 
@@ -313,12 +327,12 @@ final class TrainingRun {
         guard let t = checkpoint.trainingState, t.dataState.count == 1, (0 ... (1 << 40)).contains(t.dataState[0]),
               t.rngState.count == 4, t.rngState.contains(where: { $0 != 0 }),
               let dropout = t.extraU64["dropout_rng"], dropout.count == 4, dropout.contains(where: { $0 != 0 }) else {
-            throw CommandFailure("the checkpoint's training state is incomplete; it cannot be resumed exactly")
+            throw TunegenError("the checkpoint's training state is incomplete; it cannot be resumed exactly")
         }
         var carried: LSTMState?
         if let shape = t.extraU64["carried_shape"], shape.count == 3, let h = t.extraU64["carried_h"], let c = t.extraU64["carried_c"] {
             let (l, b, hd) = (Int(shape[0]), Int(shape[1]), Int(shape[2]))
-            guard l * b * hd == h.count, h.count == c.count else { throw CommandFailure("the checkpoint's carried state is malformed") }
+            guard l * b * hd == h.count, h.count == c.count else { throw TunegenError("the checkpoint's carried state is malformed") }
             carried = LSTMState(layers: l, batch: b, hidden: hd, h: h.map { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) },
                                 c: c.map { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) })
         }

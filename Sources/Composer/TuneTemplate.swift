@@ -3,8 +3,8 @@
 // probability mass, and free lines are the model's own until their newline. The body is free.
 import Foundation
 
-struct TuneTemplate {
-    enum Segment: Equatable {
+public struct TuneTemplate: Sendable {
+    public enum Segment: Equatable, Sendable {
         /// Text written for the model, character by character.
         case forced(String)
         /// One line the model writes, up to and including its newline.
@@ -12,13 +12,13 @@ struct TuneTemplate {
     }
 
     /// What is fed before sampling starts (the first forced text).
-    var prime: String
+    public var prime: String
     /// What follows, in order; after the last segment the model writes freely.
-    var segments: [Segment]
+    public var segments: [Segment]
 
     /// The corpus's header order is X, T, Z, M, L, K; the template keeps it, so the model sees
     /// what it was trained on. Nil fields are the model's to write.
-    static func header(title: String?, meter: String?, key: String?) -> TuneTemplate {
+    public static func header(title: String?, meter: String?, key: String?) -> TuneTemplate {
         var segments: [Segment] = []
         if let title { segments.append(.forced(title + "\n")) } else { segments.append(.freeLine) }
         segments.append(.forced("Z:"))
@@ -30,26 +30,27 @@ struct TuneTemplate {
     }
 
     /// A raw start: the model writes everything after `prime`.
-    static func raw(_ prime: String) -> TuneTemplate { TuneTemplate(prime: prime, segments: []) }
+    public static func raw(_ prime: String) -> TuneTemplate { TuneTemplate(prime: prime, segments: []) }
 
     /// Every character the template may force (for checking them against the vocabulary).
-    var forcedText: String {
+    public var forcedText: String {
         prime + segments.map { if case let .forced(s) = $0 { s } else { "" } }.joined()
     }
 
     /// Follows one stream through the template, one generated character at a time.
-    struct Cursor {
-        var segment = 0
-        var offset = 0
+    public struct Cursor: Sendable {
+        public init() {}
+        public var segment = 0
+        public var offset = 0
 
         /// The character the template forces next, or nil when the model chooses.
-        func forced(in template: TuneTemplate) -> Character? {
+        public func forced(in template: TuneTemplate) -> Character? {
             guard segment < template.segments.count, case let .forced(text) = template.segments[segment] else { return nil }
             return text[text.index(text.startIndex, offsetBy: offset)]
         }
 
         /// Advances past `character`, which was just generated.
-        mutating func advance(past character: Character, in template: TuneTemplate) {
+        public mutating func advance(past character: Character, in template: TuneTemplate) {
             guard segment < template.segments.count else { return }
             switch template.segments[segment] {
             case let .forced(text):

@@ -5,29 +5,29 @@ import ABCNotation
 import CharModel
 import Foundation
 
-struct TrainingCorpus {
+public struct TrainingCorpus: Sendable {
     /// Normalised tune texts (no trailing blank lines).
-    var training: [String]
-    var validation: [String]
+    public var training: [String]
+    public var validation: [String]
     /// ABC files read.
-    var files: [String]
+    public var files: [String]
     /// Tunes found, kept, and skipped for errors.
-    var tunesFound: Int
-    var skippedInvalid: Int
+    public var tunesFound: Int
+    public var skippedInvalid: Int
     /// Identical tunes (same text apart from `X:`) that were folded into one.
-    var duplicatesFolded: Int
+    public var duplicatesFolded: Int
 
     /// Tunes joined by blank lines: the end of a tune is the boundary "\n\n" a sampler stops at.
-    static func text(_ tunes: [String]) -> String {
+    public static func text(_ tunes: [String]) -> String {
         tunes.isEmpty ? "" : tunes.joined(separator: "\n\n") + "\n\n"
     }
 
-    var trainingText: String { Self.text(training) }
-    var validationText: String { Self.text(validation) }
+    public var trainingText: String { Self.text(training) }
+    public var validationText: String { Self.text(validation) }
 
     /// One tune's text as the model sees it: "\n" line ends, no trailing spaces or tabs, no
     /// blank lines (a blank line would end the tune).
-    static func normalise(_ text: String) -> String {
+    public static func normalise(_ text: String) -> String {
         // NFC: canonically equivalent spellings become one symbol (the vocabulary needs distinct characters).
         let unified = text.precomposedStringWithCanonicalMapping
             .replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
@@ -43,31 +43,10 @@ struct TrainingCorpus {
         return lines.joined(separator: "\n")
     }
 
-    /// The `.abc` files named by `paths`: files as given, folders searched recursively (sorted).
-    static func abcFiles(_ paths: [String]) throws -> [String] {
-        var out: [String] = []
-        let fm = FileManager.default
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw CommandFailure("cannot read '\(path)': no such file or folder")
-            }
-            if !isDirectory.boolValue { out.append(path); continue }
-            guard let walker = fm.enumerator(atPath: path) else { throw CommandFailure("cannot list folder '\(path)'") }
-            var found: [String] = []
-            for case let name as String in walker where name.lowercased().hasSuffix(".abc") {
-                found.append((path as NSString).appendingPathComponent(name))
-            }
-            if found.isEmpty { throw CommandFailure("folder '\(path)' has no .abc files") }
-            out += found.sorted()
-        }
-        return out
-    }
-
     /// Reads, checks and splits. `validationFraction` of the distinct tunes (at least one when
     /// there are two or more) go to validation, chosen by a shuffle seeded with `seed`.
-    static func load(paths: [String], keepInvalid: Bool, validationFraction: Double, seed: UInt64) throws -> TrainingCorpus {
-        let files = try abcFiles(paths)
+    public static func load(paths: [String], keepInvalid: Bool, validationFraction: Double, seed: UInt64) throws -> TrainingCorpus {
+        let files = try ABCInput.abcFiles(paths)
         var tunes: [String] = []
         var seen: Set<String> = []
         var found = 0, skipped = 0, duplicates = 0
@@ -84,7 +63,7 @@ struct TrainingCorpus {
             }
         }
         guard !tunes.isEmpty else {
-            throw CommandFailure("no usable tunes in \(paths.joined(separator: ", ")) (\(found) found, \(skipped) with errors)"
+            throw TunegenError("no usable tunes in \(paths.joined(separator: ", ")) (\(found) found, \(skipped) with errors)"
                 + (skipped > 0 ? "; run `tunegen check` to see why, or pass --keep-invalid" : ""))
         }
         // Seeded Fisher–Yates with our own generator: the same seed splits the same way on any

@@ -1,0 +1,105 @@
+// AudioExport: one tune → one audio or MIDI file, the extension choosing the format. Shared by
+// `tunegen render` and `tunegen generate --wav/--midi`.
+import ABCNotation
+import Foundation
+import Synth
+
+/// How to sound a tune: the synthesizer's options, and a tempo that overrides the tune's Q:.
+public struct SoundSettings: Sendable {
+    public var render: RenderOptions
+    /// Quarter notes a minute; nil keeps the tune's own tempo.
+    public var tempo: Double?
+
+    public init(render: RenderOptions = RenderOptions(), tempo: Double? = nil) {
+        (self.render, self.tempo) = (render, tempo)
+    }
+}
+
+public enum AudioExport {
+    /// Extensions `render` and `generate` write.
+    public static let extensions = AudioFormat.supportedExtensions + ["mid", "midi"]
+
+    public static func isMIDI(_ url: URL) -> Bool { ["mid", "midi"].contains(url.pathExtension.lowercased()) }
+
+    /// Checks that `url` names a format we write and a folder that exists, before any work.
+    public static func checkDestination(_ url: URL) throws {
+        do {
+            if isMIDI(url) { try MIDIFile.checkDestination(url) } else { _ = try AudioFile.checkDestination(url) }
+        } catch {
+            throw TunegenError("\(error)" + (url.pathExtension.isEmpty ? " (hint: end the name with .\(extensions.joined(separator: ", .")))" : ""))
+        }
+    }
+
+    /// Renders `tune` to `url` (format from the extension). Returns a one-line summary; warnings
+    /// from the score and the synthesizer go to standard error with the tune's file name.
+    @discardableResult
+    public static func export(_ tune: Tune, to url: URL, sound: SoundSettings) throws -> String {
+        let result = tune.score()
+        for d in result.diagnostics where d.severity == .error {
+            FileHandle.standardError.write(Data("\(d.description)\n".utf8))
+        }
+        var score = result.score
+        if let tempo = sound.tempo { score.tempos = [TempoChange(onset: 0, quarterNotesPerMinute: tempo)] }
+        guard score.voices.contains(where: { !$0.notes.isEmpty }) else {
+            throw TunegenError("\(tune.fileName): tune \(tune.index) has no notes to play")
+        }
+        do {
+            if isMIDI(url) {
+                try MIDIFile.write(score, to: url, program: sound.render.instrument.midiProgram)
+                let notes = score.voices.map(\.notes.count).reduce(0, +)
+                return "\(url.path): MIDI, \(notes) notes, \(String(format: "%.1f", score.totalSeconds)) s"
+            }
+            let rendering = try Synthesizer(options: sound.render).render(score)
+            for warning in rendering.warnings {
+                FileHandle.standardError.write(Data("\(tune.fileName): tune \(tune.index): warning: \(warning)\n".utf8))
+            }
+            try AudioFile.write(rendering.buffer, to: url)
+            let b = rendering.buffer
+            return "\(url.path): \(String(format: "%.1f", b.duration)) s, \(b.sampleRate) Hz, \(b.channels == 1 ? "mono" : "stereo"), \(sound.render.instrument.rawValue)"
+        } catch let failure as TunegenError {
+            throw failure
+        } catch {
+            throw TunegenError("\(error)")
+        }
+    }
+
+    /// A file-name-safe form of a title ("The Kesh Jig" → "the-kesh-jig").
+    public static func slug(_ title: String?) -> String {
+        let lowered = (title ?? "").lowercased()
+        var out = ""
+        for ch in lowered.unicodeScalars {
+            if CharacterSet.alphanumerics.contains(ch) && ch.isASCII { out.unicodeScalars.append(ch) }
+            else if !out.hasSuffix("-") { out += "-" }
+        }
+        let trimmed = out.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return String(trimmed.prefix(40))
+    }
+}
+
+extension AudioExport {
+    /// Renders every tune of `file` into `folder` as NNN-title.FORMAT, printing a line per tune.
+    /// Tunes that fail are reported and counted; any failure ends with exit status 1.
+    public static func renderAll(_ file: ABCFile, into folder: String, format: String, sound: SoundSettings) throws {
+        guard !file.tunes.isEmpty else { throw TunegenError("\(file.fileName): no tunes (a tune starts with an X: line)") }
+        let url = URL(fileURLWithPath: folder, isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw TunegenError("cannot create folder '\(folder)': \(error.localizedDescription)")
+        }
+        var failed = 0
+        for tune in file.tunes {
+            let slug = slug(tune.title)
+            let name = String(format: "%03d", tune.index) + (slug.isEmpty ? "" : "-\(slug)") + ".\(format.lowercased())"
+            do {
+                print(try export(tune, to: url.appendingPathComponent(name), sound: sound))
+            } catch let failure as TunegenError {
+                failed += 1
+                FileHandle.standardError.write(Data("tunegen: \(failure.description)\n".utf8))
+            }
+        }
+        if failed > 0 {
+            throw TunegenError("\(failed) of \(file.tunes.count) tunes could not be rendered", exitStatus: 1)
+        }
+    }
+}

@@ -1,0 +1,178 @@
+// GenerateRun: what `tunegen generate` does: sample tunes from a model through a header
+// template, check each with the notation's validity tiers, write them (stdout or one .abc per
+// tune) with audio or MIDI beside them if asked, and report each tune and the tier rates.
+import ABCNotation
+import CharModel
+import Foundation
+
+/// Everything `generate` was asked for.
+public struct GenerateRequest: Sendable {
+    /// How the tune's header starts: raw text, or fields written into the corpus's header order.
+    public enum Header: Sendable {
+        case prime(String)
+        case fields(key: String?, mode: String?, meter: String?, title: String?)
+
+        var isPrime: Bool { if case .prime = self { true } else { false } }
+    }
+
+    /// Model file; nil means the shipped model.
+    public var model: String?
+    public var count: Int
+    public var seed: UInt64
+    public var sampling: SamplingOptions
+    public var header: Header
+    /// Folder for one .abc per tune (and audio); nil prints the tunes.
+    public var out: String?
+    public var wav: Bool
+    public var midi: Bool
+    public var steer: Bool
+    public var validOnly: Bool
+    public var attempts: Int
+    public var json: Bool
+    public var sound: SoundSettings
+
+    public init(model: String?, count: Int, seed: UInt64, sampling: SamplingOptions, header: Header, out: String?,
+                wav: Bool, midi: Bool, steer: Bool, validOnly: Bool, attempts: Int, json: Bool, sound: SoundSettings) {
+        (self.model, self.count, self.seed, self.sampling, self.header, self.out) = (model, count, seed, sampling, header, out)
+        (self.wav, self.midi, self.steer, self.validOnly, self.attempts, self.json, self.sound) = (wav, midi, steer, validOnly, attempts, json, sound)
+    }
+}
+
+public struct GenerateRun {
+    public let request: GenerateRequest
+
+    public init(_ request: GenerateRequest) { self.request = request }
+
+    /// Samples, checks, writes and reports the tunes the request asks for. Throws TunegenError for
+    /// a bad model or flag; exits 1 (ExitCode-like TunegenError) when --valid-only comes up short.
+    public func run() throws {
+        let (model, count, seed, json, wav, midi, steer, validOnly, attempts, out, sound) =
+            (request.model, request.count, request.seed, request.json, request.wav, request.midi, request.steer,
+             request.validOnly, request.attempts, request.out, request.sound)
+        let topK = request.sampling.topK
+        let file = try ModelFile.load(path: model)
+        let v = file.vocabulary.count
+        if let topK, topK > v { throw TunegenError("--top-k must be between 1 and the model's vocabulary size \(v) (got \(topK))") }
+        guard file.vocabulary.id(of: "\n") != nil else {
+            throw TunegenError("the model's vocabulary has no newline, so it cannot write ABC (a tune is lines of text); was it trained on ABC?")
+        }
+        let template = try TuneTemplate.make(request.header)
+        // Every forced character must be one the model knows.
+        for scalar in template.forcedText.unicodeScalars where file.vocabulary.id(of: scalar) == nil {
+            let which = request.header.isPrime ? "--prime" : "the header (--key/--mode/--meter/--title)"
+            throw TunegenError("\(which) has the character \(String(scalar).debugDescription) (U+\(String(scalar.value, radix: 16, uppercase: true))), which the model never saw; the model knows: \(String(String.UnicodeScalarView(file.vocabulary.symbols)).debugDescription)")
+        }
+        var folder: URL?
+        let folderName = out ?? "."
+        if let out = out ?? ((wav || midi) ? "." : nil) {
+            let url = URL(fileURLWithPath: out, isDirectory: true)
+            do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+                throw TunegenError("cannot create folder '\(out)': \(error.localizedDescription)")
+            }
+            folder = url
+        }
+
+        let composer = TuneComposer(model: file, template: template, seed: seed, options: request.sampling)
+        var accepted: [GeneratedTune] = []
+        var sampled = 0
+        var redrawnLines = 0
+        for _ in 0 ..< (validOnly ? attempts : 1) {
+            let round: [GeneratedTune]
+            if steer {
+                let steered = composer.sampleSteered(count: count)
+                round = steered.tunes
+                redrawnLines += steered.redrawnLines
+            } else {
+                round = composer.sample(count: count)
+            }
+            sampled += round.count
+            accepted += validOnly ? round.filter { $0.tune?.validity.highestTier == 4 } : round
+            if accepted.count >= count { break }
+        }
+        accepted = Array(accepted.prefix(count))
+        for i in accepted.indices { accepted[i].renumber(i + 1, seed: seed) }
+
+        var documents: [GeneratedTune.Document] = []
+        var stdout = ""
+        for tune in accepted {
+            var files: [String] = []
+            if let folder {
+                let base = folder.appendingPathComponent(String(format: "tune-%d-%02d", Int(truncatingIfNeeded: seed), tune.number))
+                let abcURL = base.appendingPathExtension("abc")
+                do { try Data(tune.text.utf8).write(to: abcURL, options: .atomic) } catch {
+                    throw TunegenError("cannot write '\(abcURL.path)': \(error.localizedDescription)")
+                }
+                files.append((folderName as NSString).appendingPathComponent(abcURL.lastPathComponent))
+                for (wanted, ext) in [(wav, "wav"), (midi, "mid")] where wanted {
+                    let url = base.appendingPathExtension(ext)
+                    guard let parsed = tune.tune else { continue }
+                    do {
+                        try AudioExport.export(parsed, to: url, sound: sound)
+                        files.append((folderName as NSString).appendingPathComponent(url.lastPathComponent))
+                    } catch let failure as TunegenError {
+                        FileHandle.standardError.write(Data("tunegen: tune \(tune.number): \(failure.description)\n".utf8))
+                    }
+                }
+            }
+            if !json { FileHandle.standardError.write(Data((tune.summaryLine + (files.isEmpty ? "" : "  → " + files.joined(separator: ", ")) + "\n").utf8)) }
+            documents.append(tune.document(files: files))
+            if folder == nil && !json { stdout += tune.text + "\n" }
+        }
+        let rates = TierRates(accepted)
+        if json {
+            struct Output: Encodable { var tunes: [GeneratedTune.Document]; var sampled: Int; var redrawnLines: Int; var tierRates: TierRates }
+            try JSONOutput.print(Output(tunes: documents, sampled: sampled, redrawnLines: redrawnLines, tierRates: rates))
+        } else if folder == nil {
+            FileHandle.standardOutput.write(Data(stdout.utf8))
+        }
+        if !json {
+            let extra = (validOnly ? ", \(sampled) sampled" : "") + (steer ? ", \(redrawnLines) line\(redrawnLines == 1 ? "" : "s") redrawn" : "")
+            FileHandle.standardError.write(Data((rates.summary + extra + "\n").utf8))
+        }
+        if validOnly && accepted.count < count {
+            // Not a usage problem: the model could not deliver. Exit 1, keeping the tunes that passed.
+            throw TunegenError("only \(accepted.count) of \(count) tunes passed every tier in \(sampled) samples; try a lower --temperature or more --attempts", exitStatus: 1)
+        }
+    }
+}
+
+extension TuneTemplate {
+    /// The header template from the conditioning flags, each checked by our own parser.
+    public static func make(_ header: GenerateRequest.Header) throws -> TuneTemplate {
+        let (key, mode, meter, title): (String?, String?, String?, String?)
+        switch header {
+        case let .prime(prime): return .raw(prime.replacingOccurrences(of: "\\n", with: "\n"))
+        case let .fields(k, m, me, t): (key, mode, meter, title) = (k, m, me, t)
+        }
+        guard key != nil || mode != nil || meter != nil || title != nil else { return .raw("X:1\n") }
+        let keyText = try key.map { try Self.keyField(tonic: $0, mode: mode) } ?? (try mode.map { try Self.keyField(tonic: "C", mode: $0) })
+        if let meter {
+            let check = ABCParser.parseTune("X:1\nM:\(meter)\nK:C\n", fileName: "--meter")
+            if meter.contains("\n") || check == nil || check!.hasErrors || check!.meter.barLength == nil {
+                throw TunegenError("--meter '\(meter)' is not a meter tunegen can write (e.g. 6/8, 4/4, C, C|, 3/4, 9/8)")
+            }
+        }
+        return .header(title: title, meter: meter, key: keyText)
+    }
+
+    /// "D" + "dorian" → "D Dorian" (the corpus spells modes out); accepts "Ador", "Em", "F# mix".
+    public static func keyField(tonic raw: String, mode explicitMode: String?) throws -> String {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        guard let first = text.first, "ABCDEFGabcdefg".contains(first) else {
+            throw TunegenError("--key '\(raw)' must start with a note letter A–G (e.g. D, F#, Bb, Ador)")
+        }
+        var tonic = String(first).uppercased()
+        var rest = text.dropFirst()
+        if let acc = rest.first, acc == "#" || acc == "b" { tonic.append(acc); rest = rest.dropFirst() }
+        let inlineMode = rest.trimmingCharacters(in: .whitespaces)
+        if !inlineMode.isEmpty && explicitMode != nil { throw TunegenError("give the mode once: in --key ('\(raw)') or with --mode") }
+        let modeWord = (explicitMode ?? (inlineMode.isEmpty ? "major" : inlineMode)).lowercased()
+        let names = ["maj": "Major", "ion": "Ionian", "min": "Minor", "m": "Minor", "aeo": "Aeolian", "dor": "Dorian",
+                     "mix": "Mixolydian", "lyd": "Lydian", "phr": "Phrygian", "loc": "Locrian"]
+        let key = names.first { modeWord == $0.key || (modeWord.count >= 3 && $0.value.lowercased().hasPrefix(modeWord)) }?.value
+        guard let key else {
+            throw TunegenError("unknown mode '\(explicitMode ?? inlineMode)'; use major, minor, dorian, mixolydian, lydian, phrygian, locrian, aeolian or ionian")
+        }
+        return "\(tonic) \(key)"
+    }
+}

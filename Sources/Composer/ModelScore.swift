@@ -1,0 +1,29 @@
+// ModelScore: a model's bits per character on given tunes (`tunegen eval`), read and normalised
+// exactly as training reads them.
+import CharModel
+import Foundation
+
+public struct ModelScore: Encodable {
+    public var bitsPerCharacter: Double
+    public var characters: Int
+    public var unknownCharactersDropped: Int
+    public var tunes: Int
+
+    /// Scores `model` (nil: the shipped one) on the tunes of `inputs`, as `streams` segments.
+    public init(model: String?, inputs: [String], skipInvalid: Bool, streams: Int) throws {
+        let file = try ModelFile.load(path: model)
+        let corpus = try TrainingCorpus.load(paths: inputs, keepInvalid: !skipInvalid, validationFraction: 0, seed: 0)
+        let (ids, dropped) = file.vocabulary.encodeDroppingUnknown(corpus.trainingText)
+        guard ids.count >= 2 else { throw TunegenError("nothing to score: the tunes have fewer than two characters the model knows") }
+        bitsPerCharacter = Trainer.bitsPerCharacter(model: file.model, tokens: ids, streams: streams, steps: 100)
+        characters = ids.count
+        unknownCharactersDropped = dropped
+        tunes = corpus.training.count
+    }
+
+    /// "1.4840 bits per character on 80 tunes (…)".
+    public var summary: String {
+        String(format: "%.4f bits per character", bitsPerCharacter) + " on \(tunes) tunes (\(characters) characters)"
+            + (unknownCharactersDropped > 0 ? "; \(unknownCharactersDropped) characters the model does not know were dropped" : "")
+    }
+}

@@ -1,0 +1,48 @@
+// SoundOptions: the sound flags `render` and `generate --wav` share, as one option group so
+// both commands spell them the same way.
+import ArgumentParser
+import Composer
+import Synth
+
+extension Instrument: ExpressibleByArgument {}
+
+/// How to sound a tune: instrument, tempo override, sample rate, channels, accompaniment.
+struct SoundOptions: ParsableArguments {
+    @Option(help: "Instrument: \(Instrument.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var instrument: Instrument = .plucked
+
+    @Option(help: "Tempo in quarter notes a minute, overriding the tune's Q: field.")
+    var tempo: Double?
+
+    @Option(help: "Sample rate in Hz (8000…192000).")
+    var rate: Int = 44_100
+
+    @Flag(help: "Write one channel instead of two.")
+    var mono = false
+
+    @Flag(help: "Accompany the tune with a soft pad from its chord symbols.")
+    var chords = false
+
+    @Flag(help: "Play decorations (rolls, trills) plainly.")
+    var plainOrnaments = false
+
+    func validate() throws {
+        if let tempo, !(tempo.isFinite && tempo >= 10 && tempo <= 1000) {
+            throw ValidationError("--tempo must be between 10 and 1000 quarter notes a minute (got \(tempo))")
+        }
+        if !RenderOptions.sampleRateRange.contains(rate) {
+            throw ValidationError("--rate must be between \(RenderOptions.sampleRateRange.lowerBound) and \(RenderOptions.sampleRateRange.upperBound) Hz (got \(rate))")
+        }
+    }
+
+    var settings: SoundSettings {
+        var options = RenderOptions()
+        options.instrument = instrument
+        options.sampleRate = rate
+        options.channels = mono ? 1 : 2
+        options.chords = chords
+        options.ornaments = !plainOrnaments
+        return SoundSettings(render: options, tempo: tempo)
+    }
+}
+
