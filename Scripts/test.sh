@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# Installs what is missing, then runs every test. Usage: Scripts/test.sh [swift test args]
+# Installs what is missing, then runs every test. Usage: Scripts/test.sh [--fast] [swift test args]
+# --fast skips the slow suites (training runs, the shipped model at scale, fuzzing, the large
+# hostile inputs): the rest runs in well under 20 s after a build, for the edit-build-test loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
+skip=()
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  for slow in ShippedModelTests TrainGenerateTests FuzzTests \
+              'RobustnessTests.testHundredThousand' 'CheckpointTests.testRandomBitFlips' \
+              'GradientTests.testFiniteDifferences' 'CheckpointInteropTests'; do
+    skip+=(--skip "$slow")
+  done
+fi
 swift build --build-tests
 # XCTest only: the suites are XCTest, and a closing "0 tests" line from Swift Testing would mislead.
-swift test --skip-build --disable-swift-testing "$@"
+swift test --skip-build --disable-swift-testing ${skip[@]+"${skip[@]}"} "$@"
