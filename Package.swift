@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CharModel", targets: ["CharModel"]),
         .library(name: "Synth", targets: ["Synth"]),
         .library(name: "Composer", targets: ["Composer"]),
+        .library(name: "Engraver", targets: ["Engraver"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "CharModel", dependencies: ["Linalg"]),
         // Timed events -> audio (libsndfile) and Standard MIDI Files.
         .target(name: "Synth", dependencies: ["ABCNotation", "CSndFile"]),
+        // Parsed tune -> standalone SVG staff notation (layout values, then an SVG writer).
+        .target(name: "Engraver", dependencies: ["ABCNotation"]),
 
         // Where music meets the model: training runs, corpus, header templates, generation,
         // evaluation, benchmarks. The shipped model (Resources/irish.safetensors) travels with it.
@@ -61,6 +64,7 @@ let package = Package(
         .testTarget(name: "CharModelTests", dependencies: ["CharModel", "Linalg"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "ABCNotation"]),
         .testTarget(name: "TunegenCLITests", dependencies: ["tunegen", "Composer", "ABCNotation", "Synth", "CharModel"]),
+        .testTarget(name: "EngraverTests", dependencies: ["Engraver", "ABCNotation"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,909 @@
+// LayoutEngine: reader events → ScoreLayout. Per system: one column per distinct onset (bars and
+// key/meter changes are columns too), shared by every voice, so simultaneous notes line up;
+// each column needs room left (accidentals, grace notes) and right (head, dots); the gap to the
+// next column grows with the time between them; one stretch factor justifies the system to the
+// page width (a line too long even when squeezed is split at a bar line). Then per staff:
+// heads, stems, beams, flags, dots, ledger lines, accidentals, ties, slurs, tuplets,
+// decorations, chord symbols, bars, endings; then systems are stacked by their extents.
+
+import ABCNotation
+
+struct LayoutEngine {
+    let options: EngravingOptions
+    var skipped: [String] = []
+
+    static let headWidth = 10.0
+    static let stemLength = 28.0
+
+    // MARK: - Whole tune
+
+    mutating func layout(_ tune: Tune) -> ScoreLayout {
+        let (voices, readerSkipped) = NotationReader.read(tune)
+        skipped += readerSkipped
+        let width = options.pageWidth
+        var texts: [TextLayout] = []
+        var glyphs: [GlyphLayout] = []
+        var y = options.margin
+        if options.showHeader {
+            let titles = tune.header.filter { $0.letter == "T" }.map(\.value)
+            if let first = titles.first ?? tune.title {
+                y += 20
+                texts.append(TextLayout(text: first, x: width / 2, y: y, size: 20, anchor: .middle, style: .title))
+                y += 6
+            }
+            for sub in titles.dropFirst().prefix(3) {
+                y += 15
+                texts.append(TextLayout(text: sub, x: width / 2, y: y, size: 14, anchor: .middle, style: .subtitle))
+            }
+            var right: [(String, TextLayout.Style)] = []
+            for f in tune.header where f.letter == "C" && !f.value.isEmpty { right.append((f.value, .composer)) }
+            for f in tune.header where f.letter == "Z" && !f.value.isEmpty { right.append((f.value, .subtitle)) }
+            for (text, style) in right.prefix(3) {
+                y += 13
+                texts.append(TextLayout(text: text, x: width - options.margin, y: y, size: style == .composer ? 12 : 10, anchor: .end,
+                                        style: style == .composer ? .composer : .voice))
+            }
+            if let q = tune.header.first(where: { $0.letter == "Q" })?.value {
+                y += 16
+                let (glyph, text) = LayoutEngine.tempoMark(q)
+                var x = options.margin
+                if let glyph {
+                    glyphs.append(GlyphLayout(name: glyph, x: x + 4, y: y - 3, scale: 1))
+                    x += 12
+                }
+                texts.append(TextLayout(text: text, x: x, y: y, size: 12, anchor: .start, style: .tempo))
+            }
+            y += 8
+        }
+        var systems: [SystemLayout] = []
+        let lineCount = voices.map(\.lines.count).max() ?? 0
+        var meterShown = Set<Int>()
+        for k in 0..<lineCount {
+            var parts: [(voice: Int, line: VoiceLine)] = []
+            for (v, voice) in voices.enumerated() where k < voice.lines.count {
+                var line = voice.lines[k]
+                if !meterShown.contains(v) { line.showMeter = true; meterShown.insert(v) }
+                parts.append((v, line))
+            }
+            systems += layoutSystem(parts, voices: voices, isLast: k == lineCount - 1)
+        }
+        // Stack the systems.
+        var maxRight = width - options.margin
+        for s in systems.indices {
+            y += 10
+            for t in systems[s].staves.indices {
+                let staff = systems[s].staves[t]
+                let top = y - staff.minY
+                systems[s].staves[t].top = top
+                y = top + staff.maxY + 8
+                maxRight = max(maxRight, staff.right)
+            }
+        }
+        var counts: [String: Int] = [:]
+        for v in voices { counts[v.id, default: 0] += v.noteCount }
+        return ScoreLayout(width: max(width, maxRight + options.margin), height: y + options.margin, texts: texts, glyphs: glyphs,
+                           systems: systems, writtenNoteCounts: counts)
+    }
+
+    /// `Q:1/4=120` → a quarter-note glyph and "= 120"; other forms as text.
+    static func tempoMark(_ value: String) -> (glyph: String?, text: String) {
+        let sides = value.split(separator: "=", maxSplits: 1)
+        let quoted = value.split(separator: "\"", omittingEmptySubsequences: false)
+        let words = quoted.count >= 3 ? String(quoted[1]) + " " : ""
+        guard sides.count == 2 else { return (nil, value) }
+        let beat = sides[0].filter { $0 != " " && $0 != "\"" }
+        let bpm = sides[1].trimmingCharacters(in: " \"")
+        let names = ["1/4": "tempo.quarter", "3/8": "tempo.dottedquarter", "1/2": "tempo.half", "1/8": "tempo.eighth",
+                     "3/4": "tempo.dottedhalf"]
+        if let g = names[String(beat)] { return (g, "\(words)= \(bpm)") }
+        return (nil, value)
+    }
+
+    // MARK: - Columns and spacing
+
+    struct ColumnKey: Hashable, Comparable {
+        var time: Rational
+        var order: Int
+        var seq: Int
+        static func < (a: ColumnKey, b: ColumnKey) -> Bool {
+            if a.time != b.time { return a.time < b.time }
+            if a.order != b.order { return a.order < b.order }
+            return a.seq < b.seq
+        }
+    }
+
+    struct Column {
+        var key: ColumnKey
+        var entries: [(part: Int, event: Int)] = []
+        var lead = 0.0
+        var trail = 0.0
+        var ideal = 0.0
+        var isBar = false
+        var x = 0.0
+    }
+
+    /// Per part: stem direction (true = up) of each note event, and beam groups.
+    struct Stems {
+        var up: [Int: Bool] = [:]
+        var groups: [[Int]] = []
+    }
+
+    static func stems(of line: VoiceLine) -> Stems {
+        var result = Stems()
+        var group: [Int] = []
+        func flush() {
+            guard !group.isEmpty else { return }
+            var hi = Int.min, lo = Int.max
+            for i in group {
+                if case let .notes(spec) = line.events[i].kind {
+                    for h in spec.heads { hi = max(hi, h.step); lo = min(lo, h.step) }
+                }
+            }
+            let up = hi + lo < 8
+            for i in group { result.up[i] = up }
+            result.groups.append(group)
+            group = []
+        }
+        for (i, e) in line.events.enumerated() {
+            guard case let .notes(spec) = e.kind, !spec.isRest, spec.multiBars == 0 else { flush(); continue }
+            if !spec.shape.beamable {
+                flush()
+                group = [i]
+                flush()
+                continue
+            }
+            if spec.beamBreakBefore || group.last.map({ $0 != i - 1 }) ?? false { flush() }
+            group.append(i)
+        }
+        flush()
+        return result
+    }
+
+    static func barParts(_ token: String) -> [BarLayout.Part] {
+        switch token {
+        case "|": return [.thin]
+        case "||": return [.thin, .thin]
+        case "|]": return [.thin, .thick]
+        case "[|": return [.thick, .thin]
+        case "|:", "[|:": return [.thick, .thin, .dots]
+        case ":|", ":|]": return [.dots, .thin, .thick]
+        case "::", ":|:", ":||:", ":|][|:": return [.dots, .thin, .thick, .thin, .dots]
+        case ".|": return [.dotted]
+        case "[|]", "[]": return []
+        default:
+            var parts: [BarLayout.Part] = []
+            for c in token.prefix(8) {
+                switch c {
+                case "|": parts.append(.thin)
+                case "[", "]": parts.append(.thick)
+                case ":": if parts.last != .dots { parts.append(.dots) }
+                default: break
+                }
+            }
+            return parts.isEmpty ? [.thin] : parts
+        }
+    }
+
+    static func barWidth(_ parts: [BarLayout.Part]) -> Double {
+        var w = 0.0
+        for (i, p) in parts.enumerated() {
+            if i > 0 { w += 2.5 }
+            switch p {
+            case .thin, .dotted: w += 1.2
+            case .thick: w += 4
+            case .dots: w += 3.6
+            }
+        }
+        return w
+    }
+
+    /// Ideal room after a note lasting `d` whole notes.
+    static func ideal(_ d: Double) -> Double {
+        6 + 20 * (8 * max(d, 1.0 / 64)).squareRoot()
+    }
+
+    static func keyAccidentals(_ key: KeySignature, clef: Clef) -> [(step: Int, acc: Accidental)] {
+        if key.isHighlandPipes && key.tonic == "HP" { return [] }
+        let sharps = [8, 5, 9, 6, 3, 7, 4]
+        let flats = [4, 7, 3, 6, 2, 5, 1]
+        // Letter index (C=0 ... B=6) of each position in the orders above.
+        let sharpLetters = [3, 0, 4, 1, 5, 2, 6]
+        let flatLetters = [6, 2, 5, 1, 4, 0, 3]
+        var result: [(Int, Accidental)] = []
+        for (n, li) in sharpLetters.enumerated() where key.alterations[li] > 0 {
+            result.append((sharps[n] + clef.keyOffset, key.alterations[li] > 1 ? .doubleSharp : .sharp))
+        }
+        for (n, li) in flatLetters.enumerated() where key.alterations[li] < 0 {
+            result.append((flats[n] + clef.keyOffset, key.alterations[li] < -1 ? .doubleFlat : .flat))
+        }
+        return result
+    }
+
+    static func meterWidth(_ meter: Meter) -> Double {
+        switch meter {
+        case .free: return 0
+        case .common, .cut: return 16
+        case let .fraction(n, d):
+            let top = n.map(String.init).joined(separator: "+")
+            return Double(max(top.count, String(d).count)) * 10 + 6
+        }
+    }
+
+    /// Horizontal offsets of a chord's heads (seconds go beside the stem) and whether any moved.
+    static func headOffsets(_ heads: [HeadSpec], up: Bool) -> [Double] {
+        var offsets = Array(repeating: 0.0, count: heads.count)
+        if up {
+            for i in heads.indices.dropFirst() where heads[i].step - heads[i - 1].step == 1 && offsets[i - 1] == 0 {
+                offsets[i] = headWidth
+            }
+        } else {
+            for i in heads.indices.reversed().dropFirst() where heads[i + 1].step - heads[i].step == 1 && offsets[i + 1] == 0 {
+                offsets[i] = -headWidth
+            }
+        }
+        return offsets
+    }
+
+    /// Accidental columns for a chord's heads, top down (0 nearest the heads).
+    static func accidentalColumns(_ heads: [HeadSpec]) -> [Int] {
+        var cols = Array(repeating: -1, count: heads.count)
+        var placed: [(step: Int, col: Int)] = []
+        for i in heads.indices.reversed() where heads[i].accidental != nil {
+            var c = 0
+            while placed.contains(where: { $0.col == c && abs($0.step - heads[i].step) < 6 }) { c += 1 }
+            cols[i] = c
+            placed.append((heads[i].step, c))
+        }
+        return cols
+    }
+
+    func prefixWidth(_ line: VoiceLine) -> Double {
+        var w = 30.0
+        let n = LayoutEngine.keyAccidentals(line.key, clef: line.clef).count
+        if n > 0 { w += Double(n) * 7 + 4 }
+        if line.showMeter { w += LayoutEngine.meterWidth(line.meter) + 4 }
+        return w
+    }
+
+    mutating func layoutSystem(_ parts: [(voice: Int, line: VoiceLine)], voices: [VoiceMusic], isLast: Bool) -> [SystemLayout] {
+        let left = options.margin
+        let available = options.pageWidth - 2 * options.margin
+        let stems = parts.map { LayoutEngine.stems(of: $0.line) }
+        // Columns.
+        var index: [ColumnKey: Int] = [:]
+        var columns: [Column] = []
+        for (p, part) in parts.enumerated() {
+            var seen: [ColumnKey: Int] = [:]
+            for (i, e) in part.line.events.enumerated() {
+                let order: Int
+                switch e.kind {
+                case .bar: order = 0
+                case .key, .meter, .clef: order = 1
+                case .notes: order = 2
+                }
+                var key = ColumnKey(time: e.time, order: order, seq: 0)
+                key.seq = seen[key, default: 0]
+                seen[ColumnKey(time: e.time, order: order, seq: 0)] = key.seq + 1
+                if let c = index[key] {
+                    columns[c].entries.append((p, i))
+                } else {
+                    index[key] = columns.count
+                    var col = Column(key: key)
+                    col.entries.append((p, i))
+                    columns.append(col)
+                }
+            }
+        }
+        columns.sort { $0.key < $1.key }
+        for c in columns.indices {
+            var nextTime: Rational?
+            for d in (c + 1)..<max(c + 1, columns.count) where columns[d].key.time > columns[c].key.time {
+                nextTime = columns[d].key.time
+                break
+            }
+            for (p, i) in columns[c].entries {
+                let e = parts[p].line.events[i]
+                switch e.kind {
+                case let .notes(spec):
+                    let (lead, trail) = needs(spec, up: stems[p].up[i] ?? true)
+                    columns[c].lead = max(columns[c].lead, lead)
+                    columns[c].trail = max(columns[c].trail, trail)
+                    var dt = spec.duration.doubleValue
+                    if let n = nextTime, let gap = n.subtracting(e.time) { dt = min(dt, gap.doubleValue) }
+                    let ideal = spec.multiBars > 0 ? 60 : LayoutEngine.ideal(dt)
+                    columns[c].ideal = max(columns[c].ideal, ideal)
+                case let .bar(bar):
+                    let w = LayoutEngine.barWidth(LayoutEngine.barParts(bar.token))
+                    columns[c].lead = max(columns[c].lead, w / 2 + 5)
+                    columns[c].trail = max(columns[c].trail, w / 2 + 6)
+                    columns[c].isBar = true
+                case let .key(key):
+                    let n = max(1, LayoutEngine.keyAccidentals(key, clef: parts[p].line.clef).count)
+                    columns[c].lead = max(columns[c].lead, 4)
+                    columns[c].trail = max(columns[c].trail, Double(n) * 7 + 6)
+                case let .meter(m):
+                    columns[c].lead = max(columns[c].lead, 4)
+                    columns[c].trail = max(columns[c].trail, LayoutEngine.meterWidth(m) + 4)
+                case .clef:
+                    columns[c].lead = max(columns[c].lead, 4)
+                    columns[c].trail = max(columns[c].trail, 24)
+                }
+            }
+        }
+        let prefix = parts.map { prefixWidth($0.line) }.max() ?? 30
+        func total(_ s: Double) -> Double {
+            guard let first = columns.first else { return prefix }
+            var w = prefix + first.lead
+            for c in columns.indices.dropLast() {
+                w += max(columns[c].trail + columns[c + 1].lead, s * columns[c].ideal)
+            }
+            let last = columns[columns.count - 1]
+            w += last.isBar ? last.trail - 5 : max(last.trail, s * last.ideal)
+            return w
+        }
+        // A line too long even squeezed is split at the last bar that fits.
+        if options.breakLongLines, total(0.55) > available, let cut = splitColumn(columns, prefix: prefix, available: available) {
+            let keep = Set(columns[...cut].flatMap { $0.entries.map { "\($0.part):\($0.event)" } })
+            var first: [(voice: Int, line: VoiceLine)] = []
+            var rest: [(voice: Int, line: VoiceLine)] = []
+            for (p, part) in parts.enumerated() {
+                var a = part.line
+                var b = part.line
+                a.events = []
+                b.events = []
+                b.showMeter = false
+                for (i, e) in part.line.events.enumerated() {
+                    if keep.contains("\(p):\(i)") {
+                        a.events.append(e)
+                        switch e.kind {
+                        case let .key(k): b.key = k
+                        case let .meter(m): b.meter = m
+                        case let .clef(c): b.clef = c
+                        default: break
+                        }
+                    } else {
+                        b.events.append(e)
+                    }
+                }
+                if a.hasMusic { first.append((part.voice, a)) }
+                if b.hasMusic { rest.append((part.voice, b)) }
+            }
+            if !first.isEmpty && !rest.isEmpty {
+                return layoutSystem(first, voices: voices, isLast: false) + layoutSystem(rest, voices: voices, isLast: isLast)
+            }
+        }
+        // Justify: find the stretch that fills the width.
+        var s = 1.0
+        let natural = total(1)
+        if natural > available {
+            var lo = 0.0, hi = 1.0
+            for _ in 0..<30 {
+                let mid = (lo + hi) / 2
+                if total(mid) > available { hi = mid } else { lo = mid }
+            }
+            s = lo
+        } else if !isLast || natural > 0.7 * available {
+            var lo = 1.0, hi = 8.0
+            if total(hi) <= available {
+                s = hi
+            } else {
+                for _ in 0..<30 {
+                    let mid = (lo + hi) / 2
+                    if total(mid) > available { hi = mid } else { lo = mid }
+                }
+                s = lo
+            }
+        }
+        var x = left + prefix
+        for c in columns.indices {
+            if c == 0 {
+                x += columns[c].lead
+            } else {
+                x += max(columns[c - 1].trail + columns[c].lead, s * columns[c - 1].ideal)
+            }
+            columns[c].x = x
+        }
+        let right = left + total(s)
+        // Staves.
+        var columnOf: [String: Double] = [:]
+        for col in columns { for (p, i) in col.entries { columnOf["\(p):\(i)"] = col.x } }
+        var staves: [StaffLayout] = []
+        for (p, part) in parts.enumerated() {
+            let xs = part.line.events.indices.map { columnOf["\(p):\($0)"] ?? left }
+            staves.append(layoutStaff(part.line, xs: xs, stems: stems[p], id: voices[part.voice].id,
+                                      name: parts.count > 1 ? voices[part.voice].name : nil, left: left, right: right))
+        }
+        return [SystemLayout(staves: staves)]
+    }
+
+    /// The bar column to end a too-long system at (nil: none fits, keep the line whole).
+    func splitColumn(_ columns: [Column], prefix: Double, available: Double) -> Int? {
+        var w = prefix + (columns.first?.lead ?? 0)
+        var best: Int?
+        var firstBar: Int?
+        for c in columns.indices.dropFirst() {
+            w += max(columns[c - 1].trail + columns[c].lead, 0.8 * columns[c - 1].ideal)
+            guard columns[c].isBar, c < columns.count - 1, columns[c].entries.count > 0 else { continue }
+            if firstBar == nil && c > 1 { firstBar = c }
+            if w + columns[c].trail <= available { best = c }
+        }
+        return best ?? firstBar
+    }
+
+    /// Room a note, chord or rest needs left and right of its column.
+    func needs(_ spec: NoteSpec, up: Bool) -> (lead: Double, trail: Double) {
+        let hw = LayoutEngine.headWidth
+        if spec.multiBars > 0 { return (6, 56) }
+        var lead = spec.shape.log2 == 0 ? hw * 0.65 : hw / 2
+        var trail = lead + 2
+        if spec.isRest { return (7, 8 + Double(spec.shape.dots) * 5) }
+        let offsets = LayoutEngine.headOffsets(spec.heads, up: up)
+        if offsets.contains(where: { $0 < 0 }) { lead += hw }
+        if offsets.contains(where: { $0 > 0 }) { trail += hw }
+        let cols = LayoutEngine.accidentalColumns(spec.heads)
+        if let m = cols.max(), m >= 0 { lead += Double(m + 1) * 8 + 1 }
+        if !spec.graces.isEmpty { lead += Double(spec.graces.count) * 7 + 5 }
+        trail += Double(spec.shape.dots) * 5
+        if up && spec.shape.flags > 0 { trail += 5 }
+        return (lead, trail)
+    }
+
+    // MARK: - One staff
+
+    struct Placed {
+        var x: Double
+        var up: Bool
+        var stemX: Double
+        var stemEnd: Double
+        var heads: [(x: Double, y: Double, step: Int)]
+    }
+
+    static func y(_ step: Int) -> Double { 32 - 4 * Double(step) }
+
+    mutating func layoutStaff(_ line: VoiceLine, xs: [Double], stems: Stems, id: String, name: String?,
+                              left: Double, right: Double) -> StaffLayout {
+        var staff = StaffLayout(voiceID: id, top: 0, left: left, right: right, clef: line.clef)
+        let hw = LayoutEngine.headWidth
+        // Prefix: clef, key, meter.
+        var x = left + 4
+        addClef(line.clef, at: x, to: &staff)
+        x += 28
+        for (n, (step, acc)) in LayoutEngine.keyAccidentals(line.key, clef: line.clef).enumerated() {
+            staff.glyphs.append(GlyphLayout(name: LayoutEngine.accidentalGlyph(acc), x: x + Double(n) * 7 + 3, y: LayoutEngine.y(step), scale: 1))
+        }
+        let nKey = LayoutEngine.keyAccidentals(line.key, clef: line.clef).count
+        if nKey > 0 { x += Double(nKey) * 7 + 4 }
+        if line.showMeter { addMeter(line.meter, at: x + 2, to: &staff) }
+        if let name { staff.texts.append(TextLayout(text: name, x: left - 4, y: 20, size: 10, anchor: .end, style: .voice)) }
+
+        // Notes: heads, stems, dots, accidentals, ledger lines, graces; beams after.
+        var placed: [Int: Placed] = [:]
+        for (i, e) in line.events.enumerated() {
+            guard case let .notes(spec) = e.kind else { continue }
+            let cx = xs[i]
+            if spec.isRest {
+                if !spec.invisible { addRest(spec, at: cx, to: &staff) }
+                placed[i] = Placed(x: cx, up: true, stemX: cx, stemEnd: 16, heads: [])
+                continue
+            }
+            let up = stems.up[i] ?? true
+            let offsets = LayoutEngine.headOffsets(spec.heads, up: up)
+            let kind: HeadKind = spec.shape.log2 == 0 ? .whole : spec.shape.log2 == 1 ? .half : .filled
+            var heads: [(x: Double, y: Double, step: Int)] = []
+            for (h, head) in spec.heads.enumerated() {
+                let hx = cx + offsets[h]
+                let hy = LayoutEngine.y(head.step)
+                heads.append((hx, hy, head.step))
+                staff.noteheads.append(NoteheadLayout(x: hx, y: hy, step: head.step, kind: kind, isGrace: false, serial: spec.serial))
+                for d in 0..<spec.shape.dots {
+                    let dotY = head.step % 2 == 0 ? hy - 4 : hy
+                    staff.glyphs.append(GlyphLayout(name: "dot", x: cx + hw / 2 + 4 + Double(d) * 5 + max(0, offsets.max() ?? 0), y: dotY, scale: 1))
+                }
+            }
+            addLedgers(heads.map { ($0.x, $0.step) }, width: kind == .whole ? 18 : 16, to: &staff)
+            let cols = LayoutEngine.accidentalColumns(spec.heads)
+            let leftmost = cx + (offsets.min() ?? 0) - (kind == .whole ? hw * 0.65 : hw / 2)
+            for (h, head) in spec.heads.enumerated() {
+                guard let acc = head.accidental, cols[h] >= 0 else { continue }
+                staff.glyphs.append(GlyphLayout(name: LayoutEngine.accidentalGlyph(acc), x: leftmost - 5 - Double(cols[h]) * 8,
+                                                y: LayoutEngine.y(head.step), scale: 1))
+            }
+            if !spec.graces.isEmpty {
+                let accRoom = (cols.max() ?? -1) >= 0 ? Double((cols.max() ?? 0) + 1) * 8 + 1 : 0
+                addGraces(spec, rightEdge: leftmost - accRoom - 3, to: &staff)
+            }
+            // Stem (whole notes have none); beamed stems are fixed once the beam is placed.
+            let topY = heads.map(\.y).min() ?? 16
+            let bottomY = heads.map(\.y).max() ?? 16
+            let stemX = up ? cx + hw / 2 - 0.6 : cx - hw / 2 + 0.6
+            let extra = Double(max(0, spec.shape.flags - 2)) * 6
+            let end = up ? min(topY - LayoutEngine.stemLength - extra, 16) : max(bottomY + LayoutEngine.stemLength + extra, 16)
+            placed[i] = Placed(x: cx, up: up, stemX: stemX, stemEnd: kind == .whole ? (up ? topY : bottomY) : end, heads: heads)
+        }
+        // Beams and stems.
+        for group in stems.groups {
+            guard let first = group.first, let p0 = placed[first] else { continue }
+            guard case let .notes(spec0) = line.events[first].kind, spec0.shape.log2 > 0 else { continue }
+            if group.count == 1 {
+                staff.stems.append(StemLayout(x: p0.stemX, y1: p0.up ? p0.heads.map(\.y).max()! : p0.heads.map(\.y).min()!,
+                                              y2: p0.stemEnd, up: p0.up, isGrace: false, serial: spec0.serial))
+                for f in 0..<spec0.shape.flags {
+                    staff.glyphs.append(GlyphLayout(name: p0.up ? "flag.up" : "flag.down", x: p0.stemX,
+                                                    y: p0.stemEnd + (p0.up ? 1 : -1) * Double(f) * 6, scale: 1))
+                }
+                continue
+            }
+            addBeamGroup(group, line: line, placed: &placed, to: &staff, grace: false)
+        }
+        // Ties and slurs.
+        addCurves(line, placed: placed, right: right, to: &staff)
+        // Tuplets and decorations.
+        for (i, e) in line.events.enumerated() {
+            guard case let .notes(spec) = e.kind, let p = placed[i] else { continue }
+            if let tp = spec.tupletP, spec.tupletCount > 0 { addTuplet(tp, count: spec.tupletCount, from: i, line: line, placed: placed, to: &staff) }
+            addDecorations(spec, placed: p, to: &staff)
+        }
+        // Bars and changes.
+        for (i, e) in line.events.enumerated() {
+            switch e.kind {
+            case let .bar(bar):
+                let parts = LayoutEngine.barParts(bar.token)
+                staff.bars.append(BarLayout(x: xs[i], token: bar.token, parts: parts, width: LayoutEngine.barWidth(parts)))
+            case let .key(key):
+                for (n, (step, acc)) in LayoutEngine.keyAccidentals(key, clef: line.clef).enumerated() {
+                    staff.glyphs.append(GlyphLayout(name: LayoutEngine.accidentalGlyph(acc), x: xs[i] + 6 + Double(n) * 7, y: LayoutEngine.y(step), scale: 1))
+                }
+            case let .meter(m):
+                addMeter(m, at: xs[i] + 4, to: &staff)
+            case let .clef(c):
+                addClef(c, at: xs[i] + 2, to: &staff, scale: 0.8)
+            case .notes:
+                break
+            }
+        }
+        // Extents so far, then the rows above: chord symbols and annotations, then endings.
+        for h in staff.noteheads { staff.minY = min(staff.minY, h.y - 5); staff.maxY = max(staff.maxY, h.y + 5) }
+        for s in staff.stems { staff.minY = min(staff.minY, s.y1, s.y2); staff.maxY = max(staff.maxY, s.y1, s.y2) }
+        for b in staff.beams { staff.minY = min(staff.minY, b.y1 - 3, b.y2 - 3); staff.maxY = max(staff.maxY, b.y1 + 3, b.y2 + 3) }
+        for g in staff.glyphs { staff.minY = min(staff.minY, g.y - 8); staff.maxY = max(staff.maxY, g.y + 8) }
+        for t in staff.texts where t.style != .voice { staff.minY = min(staff.minY, t.y - 10); staff.maxY = max(staff.maxY, t.y + 3) }
+        for c in staff.curves { staff.minY = min(staff.minY, c.y1 + c.bow, c.y2 + c.bow); staff.maxY = max(staff.maxY, c.y1 + c.bow, c.y2 + c.bow) }
+        var row = min(-6, staff.minY - 3)
+        var hadRow = false
+        for (i, e) in line.events.enumerated() {
+            guard case let .notes(spec) = e.kind else { continue }
+            var k = 0.0
+            for text in spec.chordSymbols.prefix(3) {
+                staff.texts.append(TextLayout(text: text, x: xs[i] - 4, y: row - k * 12, size: 12, anchor: .start, style: .chord))
+                hadRow = true
+                k += 1
+            }
+            for text in spec.annotations.prefix(3) {
+                let below = text.first == "_"
+                let body = String(text.dropFirst())
+                if below {
+                    staff.texts.append(TextLayout(text: body, x: xs[i] - 4, y: staff.maxY + 12, size: 10, anchor: .start, style: .annotation))
+                } else {
+                    staff.texts.append(TextLayout(text: body, x: xs[i] - 4, y: row - k * 12, size: 10, anchor: .start, style: .annotation))
+                    hadRow = true
+                    k += 1
+                }
+            }
+        }
+        if hadRow { row -= 14 }
+        for t in staff.texts where t.style == .annotation { staff.maxY = max(staff.maxY, t.y + 3) }
+        staff.minY = min(staff.minY, row + 2)
+        addEndings(line, xs: xs, right: right, y: min(-12, row - 2), to: &staff)
+        for e in staff.endings { staff.minY = min(staff.minY, e.y - 13) }
+        return staff
+    }
+
+    static func accidentalGlyph(_ a: Accidental) -> String {
+        switch a {
+        case .doubleFlat: return "acc.doubleflat"
+        case .flat: return "acc.flat"
+        case .natural: return "acc.natural"
+        case .sharp: return "acc.sharp"
+        case .doubleSharp: return "acc.doublesharp"
+        }
+    }
+
+    func addClef(_ clef: Clef, at x: Double, to staff: inout StaffLayout, scale: Double = 1) {
+        switch clef {
+        case .treble: staff.glyphs.append(GlyphLayout(name: "clef.treble", x: x + 10, y: 24, scale: scale))
+        case .bass: staff.glyphs.append(GlyphLayout(name: "clef.bass", x: x + 8, y: 8, scale: scale))
+        case .alto: staff.glyphs.append(GlyphLayout(name: "clef.c", x: x + 4, y: 16, scale: scale))
+        case .tenor: staff.glyphs.append(GlyphLayout(name: "clef.c", x: x + 4, y: 8, scale: scale))
+        }
+    }
+
+    func addMeter(_ meter: Meter, at x: Double, to staff: inout StaffLayout) {
+        switch meter {
+        case .free: break
+        case .common: staff.glyphs.append(GlyphLayout(name: "meter.common", x: x + 7, y: 16, scale: 1))
+        case .cut: staff.glyphs.append(GlyphLayout(name: "meter.cut", x: x + 7, y: 16, scale: 1))
+        case let .fraction(n, d):
+            let top = n.map(String.init).joined(separator: "+")
+            let w = LayoutEngine.meterWidth(meter) - 6
+            staff.texts.append(TextLayout(text: top, x: x + w / 2, y: 15, size: 19, anchor: .middle, style: .meter))
+            staff.texts.append(TextLayout(text: String(d), x: x + w / 2, y: 31, size: 19, anchor: .middle, style: .meter))
+        }
+    }
+
+    func addRest(_ spec: NoteSpec, at x: Double, to staff: inout StaffLayout) {
+        if spec.multiBars > 0 {
+            staff.glyphs.append(GlyphLayout(name: "rest.multi", x: x + 4, y: 16, scale: 1))
+            staff.texts.append(TextLayout(text: String(spec.multiBars), x: x + 24, y: -5, size: 14, anchor: .middle, style: .multirest))
+            return
+        }
+        let k = min(spec.shape.log2, 6)
+        let y: Double = k == 0 ? 8 : 16
+        staff.glyphs.append(GlyphLayout(name: "rest.\(k)", x: x, y: y, scale: 1))
+        for d in 0..<spec.shape.dots {
+            staff.glyphs.append(GlyphLayout(name: "dot", x: x + 9 + Double(d) * 5, y: 12, scale: 1))
+        }
+    }
+
+    func addLedgers(_ heads: [(x: Double, step: Int)], width: Double, to staff: inout StaffLayout) {
+        guard let lo = heads.map(\.step).min(), let hi = heads.map(\.step).max() else { return }
+        let x1 = (heads.map(\.x).min() ?? 0) - width / 2, x2 = (heads.map(\.x).max() ?? 0) + width / 2
+        if lo <= -2 {
+            var s = -2
+            while s >= max(lo, -40) {
+                staff.lines.append(LineLayout(x1: x1, y1: LayoutEngine.y(s), x2: x2, y2: LayoutEngine.y(s), width: 1.2))
+                s -= 2
+            }
+        }
+        if hi >= 10 {
+            var s = 10
+            while s <= min(hi, 48) {
+                staff.lines.append(LineLayout(x1: x1, y1: LayoutEngine.y(s), x2: x2, y2: LayoutEngine.y(s), width: 1.2))
+                s += 2
+            }
+        }
+    }
+
+    func addGraces(_ spec: NoteSpec, rightEdge: Double, to staff: inout StaffLayout) {
+        let n = spec.graces.count
+        let scale = 0.6
+        var xs: [Double] = []
+        for (g, head) in spec.graces.enumerated() {
+            let gx = rightEdge - Double(n - 1 - g) * 7 - 3.5
+            xs.append(gx)
+            staff.noteheads.append(NoteheadLayout(x: gx, y: LayoutEngine.y(head.step), step: head.step, kind: .filled, isGrace: true, serial: spec.serial))
+            addLedgers([(gx, head.step)], width: 9, to: &staff)
+        }
+        let ys = spec.graces.map { LayoutEngine.y($0.step) }
+        let stemXs = xs.map { $0 + LayoutEngine.headWidth * scale / 2 - 0.4 }
+        if n == 1 {
+            let end = min(ys[0] - 18, 20)
+            staff.stems.append(StemLayout(x: stemXs[0], y1: ys[0], y2: end, up: true, isGrace: true, serial: spec.serial))
+            staff.glyphs.append(GlyphLayout(name: "flag.up", x: stemXs[0], y: end, scale: scale))
+            if spec.acciaccatura {
+                staff.lines.append(LineLayout(x1: stemXs[0] - 4, y1: end + 10, x2: stemXs[0] + 5, y2: end + 3, width: 0.9))
+            }
+            return
+        }
+        // One beam over the grace notes, at least 15 units above each head.
+        let slope = max(-0.3, min(0.3, (ys[n - 1] - ys[0]) / max(1, stemXs[n - 1] - stemXs[0]) * 0.5))
+        var b = Double.infinity
+        for k in 0..<n { b = min(b, ys[k] - 15 - slope * (stemXs[k] - stemXs[0])) }
+        b = min(b, 20)
+        for k in 0..<n {
+            staff.stems.append(StemLayout(x: stemXs[k], y1: ys[k], y2: b + slope * (stemXs[k] - stemXs[0]), up: true, isGrace: true, serial: spec.serial))
+        }
+        staff.beams.append(BeamLayout(x1: stemXs[0], y1: b + 1.2, x2: stemXs[n - 1], y2: b + 1.2 + slope * (stemXs[n - 1] - stemXs[0]),
+                                      level: 1, serials: [spec.serial], groupDuration: 0, isGrace: true))
+        if spec.acciaccatura {
+            staff.lines.append(LineLayout(x1: stemXs[0] - 4, y1: b + 12, x2: stemXs[0] + 5, y2: b + 4, width: 0.9))
+        }
+    }
+
+    mutating func addBeamGroup(_ group: [Int], line: VoiceLine, placed: inout [Int: Placed], to staff: inout StaffLayout, grace: Bool) {
+        var specs: [NoteSpec] = []
+        for i in group { if case let .notes(s) = line.events[i].kind { specs.append(s) } }
+        guard specs.count == group.count, let p0 = placed[group[0]], let pn = placed[group[group.count - 1]] else { return }
+        let up = p0.up
+        let maxLevel = specs.map(\.shape.flags).max() ?? 1
+        let minStem = LayoutEngine.stemLength - 2 + Double(max(0, maxLevel - 2)) * 6
+        let x0 = p0.stemX
+        let dx = max(1, pn.stemX - x0)
+        // Slope follows the outer notes, gently.
+        let firstY = up ? p0.heads.map(\.y).min()! : p0.heads.map(\.y).max()!
+        let lastY = up ? pn.heads.map(\.y).min()! : pn.heads.map(\.y).max()!
+        let slope = max(-0.18, min(0.18, (lastY - firstY) / dx * 0.4))
+        var b = up ? Double.infinity : -Double.infinity
+        for i in group {
+            guard let p = placed[i] else { continue }
+            let near = up ? p.heads.map(\.y).min()! : p.heads.map(\.y).max()!
+            let need = up ? near - minStem : near + minStem
+            let at = need - slope * (p.stemX - x0)
+            b = up ? min(b, at) : max(b, at)
+        }
+        // Beams of notes far off the staff reach the middle line.
+        let ends = [b, b + slope * dx]
+        if up, let m = ends.max(), m > 16 { b -= m - 16 }
+        if !up, let m = ends.min(), m < 16 { b += 16 - m }
+        func beamY(_ x: Double) -> Double { b + slope * (x - x0) }
+        let inward = up ? 1.0 : -1.0
+        for (k, i) in group.enumerated() {
+            guard let p = placed[i] else { continue }
+            let far = up ? p.heads.map(\.y).max()! : p.heads.map(\.y).min()!
+            staff.stems.append(StemLayout(x: p.stemX, y1: far, y2: beamY(p.stemX), up: up, isGrace: grace, serial: specs[k].serial))
+            placed[i]?.stemEnd = beamY(p.stemX)
+        }
+        let total = specs.reduce(0.0) { $0 + $1.duration.doubleValue }
+        let centre = 2.0 * inward
+        staff.beams.append(BeamLayout(x1: x0, y1: beamY(x0) + centre, x2: pn.stemX, y2: beamY(pn.stemX) + centre, level: 1,
+                                      serials: specs.map(\.serial), groupDuration: total, isGrace: grace))
+        if maxLevel < 2 { return }
+        for level in 2...maxLevel {
+            let off = centre + inward * Double(level - 1) * 6
+            var k = 0
+            while k < group.count {
+                guard specs[k].shape.flags >= level else { k += 1; continue }
+                var j = k
+                while j + 1 < group.count, specs[j + 1].shape.flags >= level { j += 1 }
+                guard let pk = placed[group[k]], let pj = placed[group[j]] else { k = j + 1; continue }
+                var xa = pk.stemX, xb = pj.stemX
+                if j == k {
+                    // A lone short note gets a stub toward its neighbour.
+                    let towardLeft = k == group.count - 1 || (k > 0 && specs[k - 1].shape.dots > 0)
+                    if towardLeft { xa = xb - 7 } else { xb = xa + 7 }
+                }
+                staff.beams.append(BeamLayout(x1: xa, y1: beamY(xa) + off, x2: xb, y2: beamY(xb) + off, level: level,
+                                              serials: specs[k...j].map(\.serial), groupDuration: 0, isGrace: grace))
+                k = j + 1
+            }
+        }
+    }
+
+    func addCurves(_ line: VoiceLine, placed: [Int: Placed], right: Double, to staff: inout StaffLayout) {
+        var slurStack: [(x: Double, y: Double, above: Bool, index: Int)] = []
+        let noteIndices = line.events.indices.filter { if case let .notes(s) = line.events[$0].kind { return !s.isRest }; return false }
+        for (n, i) in noteIndices.enumerated() {
+            guard case let .notes(spec) = line.events[i].kind, let p = placed[i] else { continue }
+            // Ties to the next note's head on the same step (or to the end of the line).
+            let next = n + 1 < noteIndices.count ? noteIndices[n + 1] : nil
+            for (h, head) in spec.heads.enumerated() where head.tied {
+                let above = spec.heads.count > 1 ? h >= spec.heads.count / 2 && !(spec.heads.count == 1) : !p.up
+                let hy = p.heads[h].y
+                let sy = hy + (above ? -5 : 5)
+                var x2 = right - 3
+                if let next, case let .notes(ns) = line.events[next].kind, let pn = placed[next],
+                   let m = ns.heads.firstIndex(where: { $0.step == head.step }) {
+                    x2 = pn.heads[m].x - 6
+                }
+                let x1 = p.heads[h].x + 6
+                if x2 > x1 { staff.curves.append(CurveLayout(x1: x1, y1: sy, x2: x2, y2: sy, bow: above ? -5 : 5, isTie: true)) }
+            }
+            for _ in 0..<min(spec.slurStarts, 4) {
+                let above = !p.up
+                let y = above ? (p.heads.map(\.y).min() ?? 16) - 6 : (p.heads.map(\.y).max() ?? 16) + 6
+                slurStack.append((p.x, y, above, n))
+            }
+            for _ in 0..<spec.slurEnds {
+                guard let start = slurStack.popLast() else { break }
+                let ey = start.above ? (p.heads.map(\.y).min() ?? 16) - 6 : (p.heads.map(\.y).max() ?? 16) + 6
+                staff.curves.append(slur(from: start, toX: p.x, toY: ey, through: noteIndices[start.index...n].compactMap { placed[$0] }))
+            }
+        }
+        for start in slurStack {
+            staff.curves.append(slur(from: start, toX: right - 3, toY: start.y,
+                                     through: noteIndices[start.index...].compactMap { placed[$0] }))
+        }
+    }
+
+    func slur(from start: (x: Double, y: Double, above: Bool, index: Int), toX: Double, toY: Double, through: [Placed]) -> CurveLayout {
+        let dx = max(1, toX - start.x)
+        var bow = (start.above ? -1.0 : 1.0) * min(14, 5 + dx * 0.05)
+        // Clear the heads in between: the curve's middle is 3/4 of the bow beyond the chord line.
+        for p in through {
+            let t = (p.x - start.x) / dx
+            guard t > 0.1 && t < 0.9 else { continue }
+            let lineY = start.y + (toY - start.y) * t
+            if start.above, let top = p.heads.map(\.y).min() { bow = min(bow, (top - 6 - lineY) / 0.75) }
+            if !start.above, let bottom = p.heads.map(\.y).max() { bow = max(bow, (bottom + 6 - lineY) / 0.75) }
+        }
+        bow = max(-40, min(40, bow))
+        return CurveLayout(x1: start.x + 2, y1: start.y, x2: toX - 2, y2: toY, bow: bow, isTie: false)
+    }
+
+    func addTuplet(_ p: Int, count: Int, from i: Int, line: VoiceLine, placed: [Int: Placed], to staff: inout StaffLayout) {
+        var members: [Placed] = []
+        var k = i
+        while k < line.events.count, members.count < count {
+            if case .notes = line.events[k].kind, let pl = placed[k] { members.append(pl) }
+            k += 1
+        }
+        guard let first = members.first, let last = members.last else { return }
+        let notes = members.filter { !$0.heads.isEmpty }
+        let up = notes.first?.up ?? true
+        let x = (first.x + last.x) / 2
+        let y: Double
+        if up {
+            let top = notes.map { min($0.stemEnd, $0.heads.map(\.y).min() ?? 16) }.min() ?? 0
+            y = min(top, 0) - 4
+        } else {
+            let bottom = notes.map { max($0.stemEnd, $0.heads.map(\.y).max() ?? 16) }.max() ?? 32
+            y = max(bottom, 32) + 12
+        }
+        staff.texts.append(TextLayout(text: String(p), x: x, y: y, size: 11, anchor: .middle, style: .tuplet))
+    }
+
+    mutating func addDecorations(_ spec: NoteSpec, placed p: Placed, to staff: inout StaffLayout) {
+        guard !spec.decorations.isEmpty else { return }
+        let top = min(p.heads.map(\.y).min() ?? 16, p.up && !p.heads.isEmpty ? p.stemEnd : 100)
+        var above = min(-4, top - 7)
+        let bottomHead = p.heads.map(\.y).max() ?? 16
+        let topHead = p.heads.map(\.y).min() ?? 16
+        for name in spec.decorations.prefix(4) {
+            switch name {
+            case "staccato", ".":
+                var y = p.up ? bottomHead + 8 : topHead - 8
+                if y >= 0 && y <= 32 && Int(y) % 8 == 0 { y += p.up ? 4 : -4 }
+                staff.glyphs.append(GlyphLayout(name: "dot", x: p.x, y: y, scale: 1))
+            case "roll", "fermata", "accent", ">", "emphasis", "upbow", "downbow", "lowermordent", "uppermordent", "mordent",
+                 "pralltriller", "tenuto", "segno", "coda", "turn", "snap":
+                let glyph: String
+                switch name {
+                case "accent", ">", "emphasis": glyph = "deco.accent"
+                case "lowermordent", "mordent": glyph = "deco.mordent"
+                case "uppermordent", "pralltriller": glyph = "deco.prall"
+                default: glyph = "deco.\(name)"
+                }
+                staff.glyphs.append(GlyphLayout(name: glyph, x: p.x, y: above - 2, scale: 1))
+                above -= 10
+            case "trill", "T":
+                staff.texts.append(TextLayout(text: "tr", x: p.x, y: above + 1, size: 12, anchor: .middle, style: .annotation))
+                above -= 12
+            default:
+                if !(name.allSatisfy(\.isNumber)) {
+                    skip("decoration \(name)", "decoration !\(name)! is not drawn")
+                }
+            }
+        }
+    }
+
+    mutating func skip(_ kind: String, _ message: String) {
+        if !skipped.contains(message), skipped.count < 50 { skipped.append(message) }
+    }
+
+    func addEndings(_ line: VoiceLine, xs: [Double], right: Double, y: Double, to staff: inout StaffLayout) {
+        var open: (label: String, x: Double)?
+        for (i, e) in line.events.enumerated() {
+            var closesHere = false
+            var closed = false
+            if case let .bar(bar) = e.kind, open != nil {
+                if bar.isRepeatEnd || bar.isSectionEnd || bar.isRepeatStart || e.ending != nil {
+                    closesHere = true
+                    closed = bar.isRepeatEnd
+                }
+            }
+            if closesHere, let o = open {
+                staff.endings.append(EndingLayout(label: o.label, x1: o.x, x2: xs[i] - 2, y: y, closed: closed))
+                open = nil
+            }
+            if let label = e.ending {
+                if let o = open { staff.endings.append(EndingLayout(label: o.label, x1: o.x, x2: xs[i] - 2, y: y, closed: false)) }
+                var startX = xs[i]
+                if case let .bar(bar) = e.kind {
+                    startX += LayoutEngine.barWidth(LayoutEngine.barParts(bar.token)) / 2 + 1
+                } else {
+                    startX -= 8
+                }
+                open = (label, startX)
+            }
+        }
+        if let o = open { staff.endings.append(EndingLayout(label: o.label, x1: o.x, x2: right - 2, y: y, closed: false)) }
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}
