@@ -47,7 +47,7 @@ let package = Package(
         // evaluation, benchmarks. The shipped model (Resources/irish.safetensors) travels with it.
         .target(
             name: "Composer",
-            dependencies: ["ABCNotation", "CharModel", "Synth", "Linalg"],
+            dependencies: ["ABCNotation", "CharModel", "Synth", "Linalg", "Engraver"],
             resources: [.copy("Resources")]
         ),
         // Argument parsing only: each subcommand is options, validate() and one Composer call.

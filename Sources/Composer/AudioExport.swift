@@ -1,5 +1,5 @@
-// AudioExport: one tune → one audio or MIDI file, the extension choosing the format. Shared by
-// `tunegen render` and `tunegen generate --wav/--midi`.
+// AudioExport: one tune → one audio, MIDI or sheet-music (.svg) file, the extension choosing the
+// format. Shared by `tunegen render` and `tunegen generate --wav/--midi/--svg`.
 import ABCNotation
 import Foundation
 import Synth
@@ -17,12 +17,17 @@ public struct SoundSettings: Sendable {
 
 public enum AudioExport {
     /// Extensions `render` and `generate` write.
-    public static let extensions = AudioFormat.supportedExtensions + ["mid", "midi"]
+    public static let extensions = AudioFormat.supportedExtensions + ["mid", "midi", "svg"]
 
     public static func isMIDI(_ url: URL) -> Bool { ["mid", "midi"].contains(url.pathExtension.lowercased()) }
 
     /// Checks that `url` names a format we write and a folder that exists, before any work.
     public static func checkDestination(_ url: URL) throws {
+        let ext = url.pathExtension.lowercased()
+        if !ext.isEmpty && !extensions.contains(ext) {
+            throw TunegenError("\(url.path): unknown output extension '.\(url.pathExtension)' (hint: tunegen writes .\(extensions.joined(separator: ", .")))")
+        }
+        if SheetMusic.isSVG(url) { return try SheetMusic.checkDestination(url) }
         do {
             if isMIDI(url) { try MIDIFile.checkDestination(url) } else { _ = try AudioFile.checkDestination(url) }
         } catch {
@@ -34,6 +39,7 @@ public enum AudioExport {
     /// from the score and the synthesizer go to standard error with the tune's file name.
     @discardableResult
     public static func export(_ tune: Tune, to url: URL, sound: SoundSettings) throws -> String {
+        if SheetMusic.isSVG(url) { return try SheetMusic.export(tune, to: url) }
         let result = tune.score()
         for d in result.diagnostics where d.severity == .error {
             FileHandle.standardError.write(Data("\(d.description)\n".utf8))
@@ -77,9 +83,12 @@ public enum AudioExport {
 }
 
 extension AudioExport {
-    /// Renders every tune of `file` into `folder` as NNN-title.FORMAT, printing a line per tune.
-    /// Tunes that fail are reported and counted; any failure ends with exit status 1.
+    /// Renders every tune of `file` into `folder` as NNN-title.FORMAT (`format` may list several,
+    /// "svg,wav"), printing a line per tune, then writes the tunebook page FOLDER/index.html when
+    /// sheet music or audio was written. Tunes that fail are reported and counted; any failure
+    /// ends with exit status 1.
     public static func renderAll(_ file: ABCFile, into folder: String, format: String, sound: SoundSettings) throws {
+        let formats = format.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !file.tunes.isEmpty else { throw TunegenError("\(file.fileName): no tunes (a tune starts with an X: line)") }
         let url = URL(fileURLWithPath: folder, isDirectory: true)
         do {
@@ -88,15 +97,27 @@ extension AudioExport {
             throw TunegenError("cannot create folder '\(folder)': \(error.localizedDescription)")
         }
         var failed = 0
+        var entries: [TunebookEntry] = []
         for tune in file.tunes {
             let slug = slug(tune.title)
-            let name = String(format: "%03d", tune.index) + (slug.isEmpty ? "" : "-\(slug)") + ".\(format.lowercased())"
-            do {
-                print(try export(tune, to: url.appendingPathComponent(name), sound: sound))
-            } catch let failure as TunegenError {
-                failed += 1
-                FileHandle.standardError.write(Data("tunegen: \(failure.description)\n".utf8))
+            var written: [String] = []
+            var tuneFailed = false
+            for ext in formats {
+                let name = String(format: "%03d", tune.index) + (slug.isEmpty ? "" : "-\(slug)") + ".\(ext)"
+                do {
+                    print(try export(tune, to: url.appendingPathComponent(name), sound: sound))
+                    written.append(name)
+                } catch let failure as TunegenError {
+                    tuneFailed = true
+                    FileHandle.standardError.write(Data("tunegen: \(failure.description)\n".utf8))
+                }
             }
+            if tuneFailed { failed += 1 }
+            entries.append(TunebookEntry(tune: tune, files: written))
+        }
+        if formats.contains(where: { $0 == "svg" || AudioFormat.supportedExtensions.contains($0) }) {
+            let page = try Tunebook.write(title: (file.fileName as NSString).lastPathComponent, entries: entries, into: url)
+            print("\(page.path): tunebook page, \(entries.count) tunes")
         }
         if failed > 0 {
             throw TunegenError("\(failed) of \(file.tunes.count) tunes could not be rendered", exitStatus: 1)

@@ -30,6 +30,8 @@ public struct GenerateRequest: Sendable {
     public var attempts: Int
     public var json: Bool
     public var sound: SoundSettings
+    /// Engrave each tune to a .svg beside its .abc (and write the tunebook page DIR/index.html).
+    public var svg = false
 
     public init(model: String?, count: Int, seed: UInt64, sampling: SamplingOptions, header: Header, out: String?,
                 wav: Bool, midi: Bool, steer: Bool, validOnly: Bool, attempts: Int, json: Bool, sound: SoundSettings) {
@@ -64,7 +66,8 @@ public struct GenerateRun {
         }
         var folder: URL?
         let folderName = out ?? "."
-        if let out = out ?? ((wav || midi) ? "." : nil) {
+        let svg = request.svg
+        if let out = out ?? ((wav || midi || svg) ? "." : nil) {
             let url = URL(fileURLWithPath: out, isDirectory: true)
             do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
                 throw TunegenError("cannot create folder '\(out)': \(error.localizedDescription)")
@@ -93,6 +96,7 @@ public struct GenerateRun {
         for i in accepted.indices { accepted[i].renumber(i + 1, seed: seed) }
 
         var documents: [GeneratedTune.Document] = []
+        var entries: [TunebookEntry] = []
         var stdout = ""
         for tune in accepted {
             var files: [String] = []
@@ -103,20 +107,27 @@ public struct GenerateRun {
                     throw TunegenError("cannot write '\(abcURL.path)': \(error.localizedDescription)")
                 }
                 files.append((folderName as NSString).appendingPathComponent(abcURL.lastPathComponent))
-                for (wanted, ext) in [(wav, "wav"), (midi, "mid")] where wanted {
+                var written: [String] = []
+                for (wanted, ext) in [(svg, "svg"), (wav, "wav"), (midi, "mid")] where wanted {
                     let url = base.appendingPathExtension(ext)
                     guard let parsed = tune.tune else { continue }
                     do {
                         try AudioExport.export(parsed, to: url, sound: sound)
                         files.append((folderName as NSString).appendingPathComponent(url.lastPathComponent))
+                        written.append(url.lastPathComponent)
                     } catch let failure as TunegenError {
                         FileHandle.standardError.write(Data("tunegen: tune \(tune.number): \(failure.description)\n".utf8))
                     }
                 }
+                if let parsed = tune.tune { entries.append(TunebookEntry(tune: parsed, abc: tune.text, files: written)) }
             }
             if !json { FileHandle.standardError.write(Data((tune.summaryLine + (files.isEmpty ? "" : "  → " + files.joined(separator: ", ")) + "\n").utf8)) }
             documents.append(tune.document(files: files))
             if folder == nil && !json { stdout += tune.text + "\n" }
+        }
+        if let folder, out != nil, svg || wav, !entries.isEmpty {
+            let page = try Tunebook.write(title: "tunegen, seed \(seed)", entries: entries, into: folder)
+            if !json { FileHandle.standardError.write(Data("tunebook page: \((folderName as NSString).appendingPathComponent(page.lastPathComponent))\n".utf8)) }
         }
         let rates = TierRates(accepted)
         if json {

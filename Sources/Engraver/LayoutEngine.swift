@@ -49,7 +49,7 @@ struct LayoutEngine {
                 var x = options.margin
                 if let glyph {
                     glyphs.append(GlyphLayout(name: glyph, x: x + 4, y: y - 3, scale: 1))
-                    x += 12
+                    x += glyph.contains("dotted") ? 16 : 12
                 }
                 texts.append(TextLayout(text: text, x: x, y: y, size: 12, anchor: .start, style: .tempo))
             }
@@ -258,7 +258,7 @@ struct LayoutEngine {
     }
 
     func prefixWidth(_ line: VoiceLine) -> Double {
-        var w = 30.0
+        var w = 36.0
         let n = LayoutEngine.keyAccidentals(line.key, clef: line.clef).count
         if n > 0 { w += Double(n) * 7 + 4 }
         if line.showMeter { w += LayoutEngine.meterWidth(line.meter) + 4 }
@@ -266,8 +266,11 @@ struct LayoutEngine {
     }
 
     mutating func layoutSystem(_ parts: [(voice: Int, line: VoiceLine)], voices: [VoiceMusic], isLast: Bool) -> [SystemLayout] {
-        let left = options.margin
-        let available = options.pageWidth - 2 * options.margin
+        // Voice names (several voices) go left of the staves.
+        let names = parts.count > 1 ? parts.compactMap { voices[$0.voice].name } : []
+        let indent = names.isEmpty ? 0 : min(90, Double(names.map(\.count).max() ?? 0) * 5.5 + 6)
+        let left = options.margin + indent
+        let available = options.pageWidth - 2 * options.margin - indent
         let stems = parts.map { LayoutEngine.stems(of: $0.line) }
         // Columns.
         var index: [ColumnKey: Int] = [:]
@@ -593,7 +596,7 @@ struct LayoutEngine {
         if hadRow { row -= 14 }
         for t in staff.texts where t.style == .annotation { staff.maxY = max(staff.maxY, t.y + 3) }
         staff.minY = min(staff.minY, row + 2)
-        addEndings(line, xs: xs, right: right, y: min(-12, row - 2), to: &staff)
+        addEndings(line, xs: xs, right: right, y: min(-14, staff.minY - 12), to: &staff)
         for e in staff.endings { staff.minY = min(staff.minY, e.y - 13) }
         return staff
     }

@@ -258,6 +258,15 @@ struct NotationReader {
     }
 
     mutating func append(_ kind: EventKind, to v: Int) {
+        // A change before any music of the line belongs to the line's prefix (clef, key, meter).
+        if !voices[v].line.events.contains(where: { if case .notes = $0.kind { return true }; return false }) {
+            switch kind {
+            case let .key(k): voices[v].line.key = k; return
+            case let .meter(m): voices[v].line.meter = m; voices[v].line.showMeter = true; return
+            case let .clef(c): voices[v].line.clef = c; return
+            default: break
+            }
+        }
         var e = Event(time: voices[v].time, kind: kind)
         if let label = voices[v].pendingEnding, case .bar = kind {
             e.ending = label

@@ -1,13 +1,13 @@
-// `tunegen bench model|abc|synth`: the benchmarks, one subcommand each; the measuring is
+// `tunegen bench model|abc|synth|engrave`: the benchmarks, one subcommand each; the measuring is
 // Composer's `Benchmarks`.
 import ArgumentParser
 import Composer
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure training and sampling, notation and audio speed.",
+        abstract: "Measure training and sampling, notation, audio and engraving speed.",
         discussion: "Run on a quiet machine and compare figures within one run: absolute times drift.",
-        subcommands: [BenchModel.self, BenchABC.self, BenchSynth.self],
+        subcommands: [BenchModel.self, BenchABC.self, BenchSynth.self, BenchEngrave.self],
         defaultSubcommand: BenchModel.self)
 }
 
@@ -87,4 +87,21 @@ struct BenchSynth: ParsableCommand {
     }
 
     func run() throws { try Benchmarks.synth(corpus: corpus, tunes: tunes) }
+}
+
+struct BenchEngrave: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engrave", abstract: "Measure sheet-music engraving (tunes per CPU second) over an ABC file.")
+
+    @Argument(help: "ABC file whose tunes are engraved.")
+    var file = "corpus/irish.abc"
+
+    @Option(help: "Timed rounds; the best is reported.")
+    var rounds = 5
+
+    func validate() throws {
+        if rounds < 1 { throw ValidationError("--rounds must be at least 1") }
+    }
+
+    func run() throws { try Benchmarks.engraving(file: file, rounds: rounds) }
 }

@@ -63,6 +63,9 @@ struct Generate: ParsableCommand {
     @Flag(help: "Write each tune as a .mid beside its .abc file, in --out (default: the current folder).")
     var midi = false
 
+    @Flag(help: "Engrave each tune as sheet music (.svg) beside its .abc file; with --out, --svg or --wav also write the tunebook page DIR/index.html.")
+    var svg = false
+
     @Flag(inversion: .prefixedNo, help: "Steer with the parser: a line of music that adds an error or a bar of the wrong length is drawn again (up to 8 times). --no-steer gives the model's raw samples, drawn as one batch.")
     var steer = true
 
@@ -92,12 +95,13 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let request = GenerateRequest(
+        var request = GenerateRequest(
             model: model, count: count, seed: seed,
             sampling: SamplingOptions(temperature: temperature, topK: topK, topP: topP, maxLength: maxLength, stop: "\n\n"),
             header: prime.map { .prime($0) } ?? .fields(key: key, mode: mode, meter: meter, title: title),
             out: out, wav: wav, midi: midi, steer: steer, validOnly: validOnly, attempts: attempts, json: json,
             sound: sound.settings)
+        request.svg = svg
         try GenerateRun(request).run()
     }
 }

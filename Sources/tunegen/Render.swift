@@ -6,10 +6,11 @@ import Foundation
 
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Render a tune to audio (.wav, .flac, .ogg) or MIDI (.mid).",
+        abstract: "Render a tune to audio (.wav, .flac, .ogg), MIDI (.mid) or sheet music (.svg).",
         discussion: """
             The output's extension picks the format. With --all, OUT is a folder and every tune is \
-            written into it as NNN-title.EXT (--format picks EXT, default wav).
+            written into it as NNN-title.EXT (--format picks EXT, default wav; several as svg,wav), \
+            with a tunebook page OUT/index.html showing each tune's sheet music, player and ABC.
             """)
 
     @Argument(help: "ABC file ('-' reads standard input).")
@@ -23,7 +24,7 @@ struct Render: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output file (or folder with --all).")
     var output: String
 
-    @Option(help: "With --all: the format of the files (wav, flac, ogg, mid).")
+    @Option(help: "With --all: the format of the files (wav, flac, ogg, mid, svg; several comma-separated, e.g. svg,wav).")
     var format: String = "wav"
 
     @OptionGroup var sound: SoundOptions
@@ -32,8 +33,9 @@ struct Render: ParsableCommand {
         if all && (selection.position != nil || selection.referenceNumber != nil) {
             throw ValidationError("use --all or --tune/--x, not both")
         }
-        if all && !AudioExport.extensions.contains(format.lowercased()) {
-            throw ValidationError("--format must be one of \(AudioExport.extensions.joined(separator: ", ")) (got '\(format)')")
+        let formats = format.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if all && (formats.isEmpty || formats.contains { !AudioExport.extensions.contains($0) }) {
+            throw ValidationError("--format must be one or more of \(AudioExport.extensions.joined(separator: ", ")), comma-separated (got '\(format)')")
         }
     }
 

@@ -57,7 +57,8 @@ final class RenderCommandTests: XCTestCase {
         let folder = dir.appendingPathComponent("all")
         let r = try TunegenProcess.run(["render", abc.path, "--all", "-o", folder.path, "--format", "ogg", "--rate", "8000"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["001-the-first.ogg", "002-second.ogg"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
+                       ["001-the-first.ogg", "002-second.ogg", "index.html"], "audio, and the tunebook page that plays it")
     }
 
     func testBadRequestsFailWithExit2AndNoFile() throws {
