@@ -543,7 +543,9 @@ struct LayoutEngine {
         // Tuplets and decorations.
         for (i, e) in line.events.enumerated() {
             guard case let .notes(spec) = e.kind, let p = placed[i] else { continue }
-            if let tp = spec.tupletP, spec.tupletCount > 0 { addTuplet(tp, count: spec.tupletCount, from: i, line: line, placed: placed, to: &staff) }
+            if let tp = spec.tupletP, spec.tupletCount > 0 {
+                addTuplet(tp, count: spec.tupletCount, from: i, line: line, placed: placed, groups: stems.groups, to: &staff)
+            }
             addDecorations(spec, placed: p, to: &staff)
         }
         // Bars and changes.
@@ -812,11 +814,14 @@ struct LayoutEngine {
         return CurveLayout(x1: start.x + 2, y1: start.y, x2: toX - 2, y2: toY, bow: bow, isTie: false)
     }
 
-    func addTuplet(_ p: Int, count: Int, from i: Int, line: VoiceLine, placed: [Int: Placed], to staff: inout StaffLayout) {
+    /// The tuplet's number over (or under) its notes; a bracket too unless one beam joins them all.
+    func addTuplet(_ p: Int, count: Int, from i: Int, line: VoiceLine, placed: [Int: Placed], groups: [[Int]],
+                   to staff: inout StaffLayout) {
         var members: [Placed] = []
+        var indices: [Int] = []
         var k = i
         while k < line.events.count, members.count < count {
-            if case .notes = line.events[k].kind, let pl = placed[k] { members.append(pl) }
+            if case .notes = line.events[k].kind, let pl = placed[k] { members.append(pl); indices.append(k) }
             k += 1
         }
         guard let first = members.first, let last = members.last else { return }
@@ -832,6 +837,16 @@ struct LayoutEngine {
             y = max(bottom, 32) + 12
         }
         staff.texts.append(TextLayout(text: String(p), x: x, y: y, size: 11, anchor: .middle, style: .tuplet))
+        let beamed = groups.contains { g in g.count > 1 && indices.allSatisfy { g.contains($0) } }
+        if !beamed && members.count > 1 {
+            let by = up ? y - 4 : y - 4
+            let hook = up ? 4.0 : -4.0
+            let (x1, x2) = (first.x - 6, last.x + 6)
+            staff.lines.append(LineLayout(x1: x1, y1: by + hook, x2: x1, y2: by, width: 0.9))
+            staff.lines.append(LineLayout(x1: x1, y1: by, x2: x - 6, y2: by, width: 0.9))
+            staff.lines.append(LineLayout(x1: x + 6, y1: by, x2: x2, y2: by, width: 0.9))
+            staff.lines.append(LineLayout(x1: x2, y1: by, x2: x2, y2: by + hook, width: 0.9))
+        }
     }
 
     mutating func addDecorations(_ spec: NoteSpec, placed p: Placed, to staff: inout StaffLayout) {

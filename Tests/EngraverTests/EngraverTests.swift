@@ -142,6 +142,18 @@ final class EngraverTests: XCTestCase {
         XCTAssertEqual(allStaves(layout).flatMap(\.beams).filter { $0.level == 2 }.count, 2)
     }
 
+    func testUnbeamedTupletsGetABracket() {
+        let t = tune("(3A2B2c2 d2e2|", meter: "C", key: "C")
+        let layout = Engraver.layout(for: t).layout
+        checkInvariants(layout)
+        let staff = allStaves(layout)[0]
+        XCTAssertEqual(staff.texts.filter { $0.style == .tuplet }.map(\.text), ["3"])
+        XCTAssertEqual(staff.lines.count, 4, "two hooks and a line either side of the number")
+        // A beamed triplet has its number and no bracket.
+        let beamed = allStaves(Engraver.layout(for: tune("(3ABc d2 e4|", meter: "C", key: "C")).layout)[0]
+        XCTAssertEqual(beamed.lines.count, 0)
+    }
+
     func testBeamedStemsReachTheBeam() {
         let t = tune("GBd gbd|", meter: "6/8", key: "G")
         let staff = allStaves(Engraver.layout(for: t).layout)[0]
