@@ -100,7 +100,7 @@ enum Glyphs {
 /// Numbers for SVG text: one decimal, no trailing zero, no "-0".
 enum SVGNumber {
     static func format(_ v: Double) -> String {
-        guard v.isFinite else { return "0" }
+        guard v.isFinite, abs(v) < 1e12 else { return "0" }
         let tenths = Int((v * 10).rounded())
         if tenths == 0 { return "0" }
         let sign = tenths < 0 ? "-" : ""

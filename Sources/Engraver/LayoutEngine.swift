@@ -265,7 +265,8 @@ struct LayoutEngine {
         return w
     }
 
-    mutating func layoutSystem(_ parts: [(voice: Int, line: VoiceLine)], voices: [VoiceMusic], isLast: Bool) -> [SystemLayout] {
+    mutating func layoutSystem(_ parts: [(voice: Int, line: VoiceLine)], voices: [VoiceMusic], isLast: Bool,
+                               allowSplit: Bool = true) -> [SystemLayout] {
         // Voice names (several voices) go left of the staves.
         let names = parts.count > 1 ? parts.compactMap { voices[$0.voice].name } : []
         let indent = names.isEmpty ? 0 : min(90, Double(names.map(\.count).max() ?? 0) * 5.5 + 6)
@@ -344,35 +345,47 @@ struct LayoutEngine {
             w += last.isBar ? last.trail - 5 : max(last.trail, s * last.ideal)
             return w
         }
-        // A line too long even squeezed is split at the last bar that fits.
-        if options.breakLongLines, total(0.55) > available, let cut = splitColumn(columns, prefix: prefix, available: available) {
-            let keep = Set(columns[...cut].flatMap { $0.entries.map { "\($0.part):\($0.event)" } })
-            var first: [(voice: Int, line: VoiceLine)] = []
-            var rest: [(voice: Int, line: VoiceLine)] = []
-            for (p, part) in parts.enumerated() {
-                var a = part.line
-                var b = part.line
-                a.events = []
-                b.events = []
-                b.showMeter = false
-                for (i, e) in part.line.events.enumerated() {
-                    if keep.contains("\(p):\(i)") {
-                        a.events.append(e)
-                        switch e.kind {
-                        case let .key(k): b.key = k
-                        case let .meter(m): b.meter = m
-                        case let .clef(c): b.clef = c
-                        default: break
+        // A line too long even squeezed is split at bar lines, greedily, in one pass; the pieces
+        // are laid out without further splitting (so a hostile line stays linear).
+        if allowSplit, options.breakLongLines, total(0.55) > available {
+            let cuts = splitColumns(columns, prefix: prefix, available: available)
+            if !cuts.isEmpty {
+                var segmentOf: [[Int]] = parts.map { Array(repeating: 0, count: $0.line.events.count) }
+                var segment = 0
+                for (c, col) in columns.enumerated() {
+                    for (p, i) in col.entries { segmentOf[p][i] = segment }
+                    if segment < cuts.count, c == cuts[segment] { segment += 1 }
+                }
+                var pieces: [[(voice: Int, line: VoiceLine)]] = Array(repeating: [], count: cuts.count + 1)
+                for (p, part) in parts.enumerated() {
+                    var line = part.line
+                    line.events = []
+                    var lines = Array(repeating: line, count: cuts.count + 1)
+                    for (i, e) in part.line.events.enumerated() {
+                        let k = segmentOf[p][i]
+                        lines[k].events.append(e)
+                        // Later pieces start with the clef, key and meter in force.
+                        for later in (k + 1)..<lines.count {
+                            switch e.kind {
+                            case let .key(key): lines[later].key = key
+                            case let .meter(m): lines[later].meter = m
+                            case let .clef(c): lines[later].clef = c
+                            default: break
+                            }
+                            if case .notes = e.kind { break }
+                            if case .bar = e.kind { break }
                         }
-                    } else {
-                        b.events.append(e)
+                    }
+                    for k in lines.indices where lines[k].hasMusic {
+                        if k > 0 { lines[k].showMeter = false }
+                        pieces[k].append((part.voice, lines[k]))
                     }
                 }
-                if a.hasMusic { first.append((part.voice, a)) }
-                if b.hasMusic { rest.append((part.voice, b)) }
-            }
-            if !first.isEmpty && !rest.isEmpty {
-                return layoutSystem(first, voices: voices, isLast: false) + layoutSystem(rest, voices: voices, isLast: isLast)
+                var result: [SystemLayout] = []
+                for (k, piece) in pieces.enumerated() where !piece.isEmpty {
+                    result += layoutSystem(piece, voices: voices, isLast: isLast && k == pieces.count - 1, allowSplit: false)
+                }
+                return result
             }
         }
         // Justify: find the stretch that fills the width.
@@ -419,18 +432,32 @@ struct LayoutEngine {
         return [SystemLayout(staves: staves)]
     }
 
-    /// The bar column to end a too-long system at (nil: none fits, keep the line whole).
-    func splitColumn(_ columns: [Column], prefix: Double, available: Double) -> Int? {
+    /// Bar columns to end systems at, so each piece fits at a gentle squeeze (a piece with no bar
+    /// that fits keeps its first bar and is squeezed harder).
+    func splitColumns(_ columns: [Column], prefix: Double, available: Double) -> [Int] {
+        var cuts: [Int] = []
         var w = prefix + (columns.first?.lead ?? 0)
         var best: Int?
-        var firstBar: Int?
-        for c in columns.indices.dropFirst() {
+        var c = 1
+        while c < columns.count {
             w += max(columns[c - 1].trail + columns[c].lead, 0.8 * columns[c - 1].ideal)
-            guard columns[c].isBar, c < columns.count - 1, columns[c].entries.count > 0 else { continue }
-            if firstBar == nil && c > 1 { firstBar = c }
-            if w + columns[c].trail <= available { best = c }
+            if columns[c].isBar, c < columns.count - 1 {
+                if w + columns[c].trail <= available || best == nil {
+                    best = c
+                } else if let b = best {
+                    // Cut at the last bar that fitted; the next piece starts after it.
+                    cuts.append(b)
+                    best = nil
+                    w = prefix + columns[b + 1].lead
+                    c = b + 2
+                    continue
+                }
+            }
+            c += 1
         }
-        return best ?? firstBar
+        // The tail after the last cut may still be too long: cut it at its last fitting bar.
+        if let b = best, w > available, cuts.last != b { cuts.append(b) }
+        return cuts
     }
 
     /// Room a note, chord or rest needs left and right of its column.

@@ -340,6 +340,14 @@ final class EngraverTests: XCTestCase {
         }
     }
 
+    func testAHugeSingleLineIsSplitIntoSystems() {
+        // 5,000 bars on one line: hundreds of systems from one greedy pass, every bar drawn.
+        let t = tune(String(repeating: "ABcd efga|", count: 5000), meter: "C|")
+        let layout = Engraver.layout(for: t).layout
+        XCTAssertEqual(allStaves(layout).reduce(0) { $0 + $1.bars.count }, 5000)
+        XCTAssertGreaterThan(layout.systems.count, 500)
+    }
+
     func testEveryCorpusTuneEngraves() throws {
         let text = try String(contentsOf: EngraverTests.corpusURL, encoding: .utf8)
         let file = ABCParser.parse(text, fileName: "irish.abc")

@@ -87,6 +87,25 @@ final class SheetMusicCommandTests: XCTestCase {
         for svg in files where svg.hasSuffix(".svg") { XCTAssertTrue(try isXML(book.appendingPathComponent(svg)), svg) }
     }
 
+    func testGenerateSVGWritesSheetMusicAndATunebookPage() throws {
+        let out = dir.appendingPathComponent("gen")
+        let r = try TunegenProcess.run(["generate", "--count", "2", "--seed", "7", "--key", "D", "--meter", "6/8",
+                                        "--out", out.path, "--svg", "--wav", "--rate", "8000"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        XCTAssertEqual(files, ["index.html", "tune-7-01.abc", "tune-7-01.svg", "tune-7-01.wav", "tune-7-02.abc", "tune-7-02.svg", "tune-7-02.wav"])
+        for svg in files where svg.hasSuffix(".svg") { XCTAssertTrue(try isXML(out.appendingPathComponent(svg)), svg) }
+        let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        XCTAssertEqual(Set(Self.references(in: html)), ["tune-7-01.svg", "tune-7-01.wav", "tune-7-02.svg", "tune-7-02.wav"])
+        XCTAssertTrue(html.contains("Key: D major · Meter: 6/8"))
+        XCTAssertTrue(html.contains("Z:tunegen, seed 7"), "the generated ABC text is on the page")
+        // Without --svg or --wav there is no page.
+        let plain = dir.appendingPathComponent("plain")
+        let p = try TunegenProcess.run(["generate", "--count", "1", "--seed", "7", "--out", plain.path, "--midi"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: plain.appendingPathComponent("index.html").path))
+    }
+
     /// Loads the tunebook page in headless Chromium and asks, from the page itself, that every
     /// image decoded and has a size; skipped when Chromium is not installed.
     func testTunebookPageRendersInHeadlessChromium() throws {
