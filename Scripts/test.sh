@@ -10,7 +10,8 @@ if [ "${1:-}" = "--fast" ]; then
   shift
   for slow in ShippedModelTests TrainGenerateTests FuzzTests \
               'RobustnessTests.testHundredThousand' 'CheckpointTests.testRandomBitFlips' \
-              'GradientTests.testFiniteDifferences' 'CheckpointInteropTests'; do
+              'GradientTests.testFiniteDifferences' 'CheckpointInteropTests' \
+              'EngraverTests.testEveryCorpusTuneEngraves' 'EngraverTests.testAHugeSingleLineIsSplitIntoSystems'; do
     skip+=(--skip "$slow")
   done
 fi

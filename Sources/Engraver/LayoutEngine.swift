@@ -319,7 +319,7 @@ struct LayoutEngine {
                 case let .bar(bar):
                     let w = LayoutEngine.barWidth(LayoutEngine.barParts(bar.token))
                     columns[c].lead = max(columns[c].lead, w / 2 + 5)
-                    columns[c].trail = max(columns[c].trail, w / 2 + 6)
+                    columns[c].trail = max(columns[c].trail, w / 2 + 9)
                     columns[c].isBar = true
                 case let .key(key):
                     let n = max(1, LayoutEngine.keyAccidentals(key, clef: parts[p].line.clef).count)

@@ -90,7 +90,7 @@ enum SVGWriter {
         out += "<g class=\"staff\" data-voice=\"\(escape(staff.voiceID))\" transform=\"translate(0,\(f(staff.top)))\">\n"
         var lines = ""
         for k in 0..<5 {
-            let y = f(Double(k) * staffSpace)
+            let y = f(Double(k) * ScoreLayout.staffSpace)
             lines += "M\(f(staff.left)),\(y)H\(f(staff.right))"
         }
         out += "<path d=\"\(lines)\" stroke=\"#000\" stroke-width=\"0.8\" fill=\"none\"/>\n"

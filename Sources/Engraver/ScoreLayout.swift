@@ -3,9 +3,6 @@
 // Within a staff, y is local: the top staff line is y = 0, the bottom line y = 32, and a staff
 // step (line to space) is 4; `StaffLayout.top` places the staff on the page.
 
-/// A staff space in user units.
-public let staffSpace = 8.0
-
 /// A notehead's kind.
 public enum HeadKind: String, Sendable, Hashable {
     case whole, half, filled
@@ -139,6 +136,8 @@ public struct SystemLayout: Sendable {
 
 /// A whole engraved tune.
 public struct ScoreLayout: Sendable {
+    /// A staff space (line to line) in SVG user units.
+    public static let staffSpace = 8.0
     public var width: Double
     public var height: Double
     /// Title, composer, tempo (page coordinates).

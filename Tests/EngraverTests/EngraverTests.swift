@@ -46,12 +46,13 @@ final class EngraverTests: XCTestCase {
                     lastX = h.x
                     lastSerial = h.serial
                 }
-                let all = staff.noteheads
+                let all = staff.noteheads.sorted { $0.x < $1.x }
                 for i in all.indices {
-                    for j in all.indices where j > i {
+                    for j in (i + 1)..<all.count {
                         let a = all[i], b = all[j]
+                        if b.x - a.x >= LayoutEngine.headWidth { break }
                         let w = (a.isGrace || b.isGrace) ? 6.0 : LayoutEngine.headWidth
-                        let overlap = abs(a.x - b.x) < w - 0.01 && abs(a.y - b.y) < staffSpace - 0.01
+                        let overlap = abs(a.x - b.x) < w - 0.01 && abs(a.y - b.y) < ScoreLayout.staffSpace - 0.01
                         XCTAssertFalse(overlap, "heads overlap at (\(a.x), \(a.y)) and (\(b.x), \(b.y))", file: file, line: line)
                     }
                 }
