@@ -119,6 +119,8 @@ struct LayoutEngine {
         var trail = 0.0
         var ideal = 0.0
         var isBar = false
+        /// Half the widest bar line's width (a system's last bar ends flush with the staff).
+        var barHalf = 0.0
         var x = 0.0
     }
 
@@ -321,6 +323,7 @@ struct LayoutEngine {
                     columns[c].lead = max(columns[c].lead, w / 2 + 5)
                     columns[c].trail = max(columns[c].trail, w / 2 + 9)
                     columns[c].isBar = true
+                    columns[c].barHalf = max(columns[c].barHalf, w / 2)
                 case let .key(key):
                     let n = max(1, LayoutEngine.keyAccidentals(key, clef: parts[p].line.clef).count)
                     columns[c].lead = max(columns[c].lead, 4)
@@ -342,7 +345,7 @@ struct LayoutEngine {
                 w += max(columns[c].trail + columns[c + 1].lead, s * columns[c].ideal)
             }
             let last = columns[columns.count - 1]
-            w += last.isBar ? last.trail - 5 : max(last.trail, s * last.ideal)
+            w += last.isBar ? last.barHalf : max(last.trail, s * last.ideal)
             return w
         }
         // A line too long even squeezed is split at bar lines, greedily, in one pass; the pieces
@@ -472,7 +475,7 @@ struct LayoutEngine {
         if offsets.contains(where: { $0 > 0 }) { trail += hw }
         let cols = LayoutEngine.accidentalColumns(spec.heads)
         if let m = cols.max(), m >= 0 { lead += Double(m + 1) * 8 + 1 }
-        if !spec.graces.isEmpty { lead += Double(spec.graces.count) * 7 + 5 }
+        if !spec.graces.isEmpty { lead += LayoutEngine.graceWidth(spec.graces) + 5 }
         trail += Double(spec.shape.dots) * 5
         if up && spec.shape.flags > 0 { trail += 5 }
         return (lead, trail)
@@ -695,12 +698,23 @@ struct LayoutEngine {
         }
     }
 
+    /// Room for grace notes: 7 a head, 5 more for each small accidental.
+    static func graceWidth(_ graces: [HeadSpec]) -> Double {
+        graces.reduce(0.0) { $0 + 7 + ($1.accidental == nil ? 0 : 5) }
+    }
+
     func addGraces(_ spec: NoteSpec, rightEdge: Double, to staff: inout StaffLayout) {
         let n = spec.graces.count
         let scale = 0.6
         var xs: [Double] = []
-        for (g, head) in spec.graces.enumerated() {
-            let gx = rightEdge - Double(n - 1 - g) * 7 - 3.5
+        var x = rightEdge - LayoutEngine.graceWidth(spec.graces)
+        for head in spec.graces {
+            if let acc = head.accidental {
+                staff.glyphs.append(GlyphLayout(name: LayoutEngine.accidentalGlyph(acc), x: x + 2, y: LayoutEngine.y(head.step), scale: 0.6))
+                x += 5
+            }
+            let gx = x + 3.5
+            x += 7
             xs.append(gx)
             staff.noteheads.append(NoteheadLayout(x: gx, y: LayoutEngine.y(head.step), step: head.step, kind: .filled, isGrace: true, serial: spec.serial))
             addLedgers([(gx, head.step)], width: 9, to: &staff)
