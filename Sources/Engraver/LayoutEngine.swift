@@ -475,7 +475,7 @@ struct LayoutEngine {
         if offsets.contains(where: { $0 > 0 }) { trail += hw }
         let cols = LayoutEngine.accidentalColumns(spec.heads)
         if let m = cols.max(), m >= 0 { lead += Double(m + 1) * 8 + 1 }
-        if !spec.graces.isEmpty { lead += LayoutEngine.graceWidth(spec.graces) + 5 }
+        if !spec.graces.isEmpty { lead += LayoutEngine.graceWidth(spec.graces) + 8 }
         trail += Double(spec.shape.dots) * 5
         if up && spec.shape.flags > 0 { trail += 5 }
         return (lead, trail)
@@ -543,7 +543,7 @@ struct LayoutEngine {
             }
             if !spec.graces.isEmpty {
                 let accRoom = (cols.max() ?? -1) >= 0 ? Double((cols.max() ?? 0) + 1) * 8 + 1 : 0
-                addGraces(spec, rightEdge: leftmost - accRoom - 3, to: &staff)
+                addGraces(spec, rightEdge: leftmost - accRoom - 6, to: &staff)
             }
             // Stem (whole notes have none); beamed stems are fixed once the beam is placed.
             let topY = heads.map(\.y).min() ?? 16
