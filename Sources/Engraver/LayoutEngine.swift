@@ -221,6 +221,28 @@ struct LayoutEngine {
         return result
     }
 
+    /// The key in force just before event `i` of a line.
+    static func key(before i: Int, in line: VoiceLine) -> KeySignature {
+        var key = line.key
+        for e in line.events[..<i] { if case let .key(k) = e.kind { key = k } }
+        return key
+    }
+
+    /// Staff steps of the naturals that cancel `old`'s sharps or flats which `new` drops.
+    static func naturals(from old: KeySignature?, to new: KeySignature, clef: Clef) -> [Int] {
+        guard let old else { return [] }
+        let sharps = [8, 5, 9, 6, 3, 7, 4], sharpLetters = [3, 0, 4, 1, 5, 2, 6]
+        let flats = [4, 7, 3, 6, 2, 5, 1], flatLetters = [6, 2, 5, 1, 4, 0, 3]
+        var steps: [Int] = []
+        for (n, li) in sharpLetters.enumerated() where old.alterations[li] > 0 && new.alterations[li] <= 0 {
+            steps.append(sharps[n] + clef.keyOffset)
+        }
+        for (n, li) in flatLetters.enumerated() where old.alterations[li] < 0 && new.alterations[li] >= 0 {
+            steps.append(flats[n] + clef.keyOffset)
+        }
+        return steps
+    }
+
     static func meterWidth(_ meter: Meter) -> Double {
         switch meter {
         case .free: return 0
@@ -262,6 +284,7 @@ struct LayoutEngine {
     func prefixWidth(_ line: VoiceLine) -> Double {
         var w = 36.0
         let n = LayoutEngine.keyAccidentals(line.key, clef: line.clef).count
+            + LayoutEngine.naturals(from: line.cancelledKey, to: line.key, clef: line.clef).count
         if n > 0 { w += Double(n) * 7 + 4 }
         if line.showMeter { w += LayoutEngine.meterWidth(line.meter) + 4 }
         return w
@@ -325,7 +348,8 @@ struct LayoutEngine {
                     columns[c].isBar = true
                     columns[c].barHalf = max(columns[c].barHalf, w / 2)
                 case let .key(key):
-                    let n = max(1, LayoutEngine.keyAccidentals(key, clef: parts[p].line.clef).count)
+                    let n = max(1, LayoutEngine.keyAccidentals(key, clef: parts[p].line.clef).count
+                        + LayoutEngine.naturals(from: LayoutEngine.key(before: i, in: parts[p].line), to: key, clef: parts[p].line.clef).count)
                     columns[c].lead = max(columns[c].lead, 4)
                     columns[c].trail = max(columns[c].trail, Double(n) * 7 + 6)
                 case let .meter(m):
@@ -380,7 +404,7 @@ struct LayoutEngine {
                         }
                     }
                     for k in lines.indices where lines[k].hasMusic {
-                        if k > 0 { lines[k].showMeter = false }
+                        if k > 0 { lines[k].showMeter = false; lines[k].cancelledKey = nil }
                         pieces[k].append((part.voice, lines[k]))
                     }
                 }
@@ -501,10 +525,7 @@ struct LayoutEngine {
         var x = left + 4
         addClef(line.clef, at: x, to: &staff)
         x += 28
-        for (n, (step, acc)) in LayoutEngine.keyAccidentals(line.key, clef: line.clef).enumerated() {
-            staff.glyphs.append(GlyphLayout(name: LayoutEngine.accidentalGlyph(acc), x: x + Double(n) * 7 + 3, y: LayoutEngine.y(step), scale: 1))
-        }
-        let nKey = LayoutEngine.keyAccidentals(line.key, clef: line.clef).count
+        let nKey = addKey(line.key, cancelling: line.cancelledKey, clef: line.clef, at: x + 3, to: &staff)
         if nKey > 0 { x += Double(nKey) * 7 + 4 }
         if line.showMeter { addMeter(line.meter, at: x + 2, to: &staff) }
         if let name { staff.texts.append(TextLayout(text: name, x: left - 4, y: 20, size: 10, anchor: .end, style: .voice)) }
@@ -579,15 +600,15 @@ struct LayoutEngine {
             addDecorations(spec, placed: p, to: &staff)
         }
         // Bars and changes.
+        var keyInForce = line.key
         for (i, e) in line.events.enumerated() {
             switch e.kind {
             case let .bar(bar):
                 let parts = LayoutEngine.barParts(bar.token)
                 staff.bars.append(BarLayout(x: xs[i], token: bar.token, parts: parts, width: LayoutEngine.barWidth(parts)))
             case let .key(key):
-                for (n, (step, acc)) in LayoutEngine.keyAccidentals(key, clef: line.clef).enumerated() {
-                    staff.glyphs.append(GlyphLayout(name: LayoutEngine.accidentalGlyph(acc), x: xs[i] + 6 + Double(n) * 7, y: LayoutEngine.y(step), scale: 1))
-                }
+                addKey(key, cancelling: keyInForce, clef: line.clef, at: xs[i] + 6, to: &staff)
+                keyInForce = key
             case let .meter(m):
                 addMeter(m, at: xs[i] + 4, to: &staff)
             case let .clef(c):
@@ -641,6 +662,22 @@ struct LayoutEngine {
         case .sharp: return "acc.sharp"
         case .doubleSharp: return "acc.doublesharp"
         }
+    }
+
+    /// Naturals cancelling what `old` had and `key` drops, then `key`'s signature, from x.
+    /// Returns the number of signs drawn.
+    @discardableResult
+    func addKey(_ key: KeySignature, cancelling old: KeySignature?, clef: Clef, at x: Double, to staff: inout StaffLayout) -> Int {
+        var n = 0
+        for step in LayoutEngine.naturals(from: old, to: key, clef: clef) {
+            staff.glyphs.append(GlyphLayout(name: "acc.natural", x: x + Double(n) * 7, y: LayoutEngine.y(step), scale: 1))
+            n += 1
+        }
+        for (step, acc) in LayoutEngine.keyAccidentals(key, clef: clef) {
+            staff.glyphs.append(GlyphLayout(name: LayoutEngine.accidentalGlyph(acc), x: x + Double(n) * 7, y: LayoutEngine.y(step), scale: 1))
+            n += 1
+        }
+        return n
     }
 
     func addClef(_ clef: Clef, at x: Double, to staff: inout StaffLayout, scale: Double = 1) {

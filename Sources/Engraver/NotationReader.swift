@@ -138,6 +138,8 @@ struct VoiceLine {
     var meter: Meter
     /// The first line of a voice shows the time signature.
     var showMeter: Bool
+    /// The key before a key change at the very start of this line (its accidentals are cancelled).
+    var cancelledKey: KeySignature?
     var hasMusic: Bool { events.contains { if case .key = $0.kind { return false }; if case .meter = $0.kind { return false }; if case .clef = $0.kind { return false }; return true } }
 }
 
@@ -261,7 +263,12 @@ struct NotationReader {
         // A change before any music of the line belongs to the line's prefix (clef, key, meter).
         if !voices[v].line.events.contains(where: { if case .notes = $0.kind { return true }; return false }) {
             switch kind {
-            case let .key(k): voices[v].line.key = k; return
+            case let .key(k):
+                if voices[v].line.cancelledKey == nil && k.alterations != voices[v].line.key.alterations {
+                    voices[v].line.cancelledKey = voices[v].line.key
+                }
+                voices[v].line.key = k
+                return
             case let .meter(m): voices[v].line.meter = m; voices[v].line.showMeter = true; return
             case let .clef(c): voices[v].line.clef = c; return
             default: break

@@ -188,6 +188,16 @@ final class EngraverTests: XCTestCase {
         XCTAssertTrue(bass.glyphs.contains { $0.name == "clef.bass" })
     }
 
+    func testKeyChangesCancelWhatTheyDrop() {
+        // D major to F major at a line start: naturals on F and C, then B flat; back to D mid-line:
+        // a natural on B, then F and C sharp.
+        let t = tune("DFA d3|\nK:F\nFAc f3|[K:D] DFA d3|", meter: "6/8", key: "D")
+        let layout = Engraver.layout(for: t).layout
+        let second = layout.systems[1].staves[0].glyphs.map(\.name).filter { $0.hasPrefix("acc.") }
+        XCTAssertEqual(second, ["acc.natural", "acc.natural", "acc.flat", "acc.natural", "acc.sharp", "acc.sharp"])
+        checkInvariants(layout)
+    }
+
     // MARK: Bars, endings, lines
 
     func testEveryBarLineAppears() {
