@@ -40,6 +40,17 @@ final class SheetMusicCommandTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["second.svg", "tunes.abc"])
     }
 
+    func testATuneWithErrorsEngravesWhatCanBeReadAndSaysWhatItSkipped() throws {
+        let abc = try write("X:1\nT:Broken\nM:6/8\nL:1/8\nK:D\nABc def|g#a bag|A5 B & c|\n")
+        let svg = dir.appendingPathComponent("broken.svg")
+        let r = try TunegenProcess.run(["render", abc.path, "-o", svg.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(try isXML(svg))
+        XCTAssertTrue(r.stderr.contains("tunes.abc:6:"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("[sheet music]"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("skipped"), r.stdout)
+    }
+
     func testUnknownExtensionListsTheWorkingOnes() throws {
         let abc = try write(twoTunes)
         let r = try TunegenProcess.run(["render", abc.path, "-o", dir.appendingPathComponent("x.pdf").path])
