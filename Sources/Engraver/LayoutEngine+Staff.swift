@@ -347,7 +347,8 @@ extension LayoutEngine {
             // Ties to the next note's head on the same step (or to the end of the line).
             let next = n + 1 < noteIndices.count ? noteIndices[n + 1] : nil
             for (h, head) in spec.heads.enumerated() where head.tied {
-                let above = spec.heads.count > 1 ? h >= spec.heads.count / 2 && !(spec.heads.count == 1) : !p.up
+                // A chord's upper half ties above, its lower half below; a single note away from its stem.
+                let above = spec.heads.count > 1 ? h >= spec.heads.count / 2 : !p.up
                 let hy = p.heads[h].y
                 let sy = hy + (above ? -5 : 5)
                 var x2 = right - 3
