@@ -29,6 +29,10 @@ let package = Package(
             providers: [.apt(["libsndfile1-dev"])]
         ),
 
+        // Open MPI, loaded at run time only under mpirun (dlopen): nothing to link, nothing to install
+        // to build. A C shim because MPI's handles are macros over Open MPI's global objects.
+        .target(name: "CMPI"),
+
         // Pure Swift: ABC text <-> structure, diagnostics, validity tiers, timed events.
         .target(name: "ABCNotation"),
         // Our own C kernels for the small per-time-step products (AVX-512 / AVX2 / portable,
@@ -37,7 +41,7 @@ let package = Package(
         // Matrices over flat [Float]; the only file importing COpenBLAS lives here.
         .target(name: "Linalg", dependencies: ["COpenBLAS", "CKernels"]),
         // Vocabulary, LSTM with BPTT, Adam, checkpoints, sampler. Knows nothing of music.
-        .target(name: "CharModel", dependencies: ["Linalg"]),
+        .target(name: "CharModel", dependencies: ["Linalg", "CMPI"]),
         // Timed events -> audio (libsndfile) and Standard MIDI Files.
         .target(name: "Synth", dependencies: ["ABCNotation", "CSndFile"]),
         // Parsed tune -> standalone SVG staff notation (layout values, then an SVG writer).

@@ -73,34 +73,46 @@ public final class Trainer {
     private var carried: LSTMState?
     private var dropoutRNG: SeededGenerator
     private let cache: ForwardCache
+    /// Data-parallel training (DataParallel.swift): sums gradients over processes; nil alone.
+    public let reducer: GradientReducer?
+    /// The streams of each batch this process computes (all of them without a reducer).
+    public let share: Range<Int>
 
-    /// A trainer for `model` on the encoded training text `tokens`.
-    public init(model: CharLSTM, tokens: [Int32], config: TrainerConfig) {
+    /// A trainer for `model` on the encoded training text `tokens`; with a `reducer`, one of
+    /// several processes training it together, each on its share of every batch.
+    public init(model: CharLSTM, tokens: [Int32], config: TrainerConfig, reducer: GradientReducer? = nil) {
         self.model = model
         self.config = config
         adam = Adam(config: config.optimizer, parameterCount: model.parameters.count)
         batcher = Batcher(tokens: tokens, batch: config.batch, steps: config.steps, mode: config.batchMode, seed: config.seed)
         gradients = [Float](repeating: 0, count: model.parameters.count)
-        cache = ForwardCache(shape: model.shape, batch: config.batch, steps: config.steps)
+        self.reducer = reducer
+        share = reducer?.share(ofBatch: config.batch) ?? 0 ..< config.batch
+        cache = ForwardCache(shape: model.shape, batch: share.count, steps: config.steps)
         dropoutRNG = SeededGenerator(seed: config.seed ^ 0xD209_0D20_90D2_090D)
     }
 
     /// One training step.
     public func step() -> StepStats {
         // 1. Batch (and, in sequential mode, the state carried from the previous window).
-        let batch = batcher.next()
+        // Every process draws the whole batch (the same generator) and computes its own streams.
+        let whole = batcher.next()
+        let batch = reducer == nil ? whole : whole.streams(share)
         let initial = batch.startsSequences ? nil : carried
         let learningRate = adam.currentLearningRate
         // 2. Forward.
-        let dropoutSeed = config.dropout > 0 ? dropoutRNG.next() : 0
-        let (loss, final) = model.forward(inputs: batch.inputs, targets: batch.targets, initial: initial, cache: cache,
-                                          dropout: config.dropout, dropoutSeed: dropoutSeed)
-        var stats = StepStats(step: adam.state.step, loss: loss, gradientNorm: .nan, characters: batch.batch * batch.steps,
+        let dropoutSeed = config.dropout > 0 ? dropoutRNG.next() ^ (UInt64(share.lowerBound) &* 0x9E37_79B9_7F4A_7C15) : 0
+        let (localLoss, final) = model.forward(inputs: batch.inputs, targets: batch.targets, initial: initial, cache: cache,
+                                               dropout: config.dropout, dropoutSeed: dropoutSeed)
+        // 3. Zero grads. 4. Backward (not on a non-finite loss).
+        gradients.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } // one memset, not a checked loop
+        if localLoss.isFinite { model.backward(cache: cache, gradients: &gradients) }
+        // 4b. Data-parallel: the whole batch's gradient and loss, the same on every process (every
+        // process gets here every step, so a non-finite loss anywhere is skipped everywhere).
+        let loss = reducer?.reduce(gradients: &gradients, loss: localLoss, streams: share.count, of: config.batch) ?? localLoss
+        var stats = StepStats(step: adam.state.step, loss: loss, gradientNorm: .nan, characters: whole.batch * whole.steps,
                               applied: false, learningRate: learningRate)
         guard loss.isFinite else { carried = nil; return stats }
-        // 3. Zero grads. 4. Backward.
-        gradients.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } // one memset, not a checked loop
-        model.backward(cache: cache, gradients: &gradients)
         // 5. Clip (the norm is measured either way; a non-finite norm means a bad gradient).
         let norm = config.clipNorm.map { GradientClipping.clip(&gradients, maxNorm: $0) } ?? GradientClipping.globalNorm(gradients)
         stats.gradientNorm = norm

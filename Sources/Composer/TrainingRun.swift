@@ -39,6 +39,10 @@ public final class TrainingRun {
     public let vocabulary: Vocabulary
     public let trainer: Trainer
     let validationTokens: [Int32]
+    /// The MPI job this process is a rank of (`mpirun -np N tunegen train`); nil without mpirun.
+    let group: TrainingGroup?
+    /// Rank 0, or a run without mpirun: the process that writes files and speaks.
+    var isRoot: Bool { group?.isRoot ?? true }
 
     /// Loop position and history; saved in every checkpoint so a resumed run continues them.
     struct Record: Codable {
@@ -67,6 +71,7 @@ public final class TrainingRun {
         outFolder = URL(fileURLWithPath: output.folder, isDirectory: true)
         outName = output.folder
         commandLine = (["tunegen"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        group = try TrainingGroup.start()
 
         var resumed: (file: ModelFile, settings: RunSettings, record: Record)?
         if let path = resume {
@@ -113,7 +118,10 @@ public final class TrainingRun {
                                hiddenSize: settings.hidden, layers: settings.layers)
         var initRNG = SeededGenerator(seed: settings.seed)
         let model = resumed?.file.model ?? CharLSTM(shape: shape, rng: &initRNG)
-        trainer = Trainer(model: model, tokens: tokens, config: settings.trainer)
+        if let group, settings.trainer.batch < group.size {
+            throw TunegenError("a batch of \(settings.trainer.batch) streams cannot be shared by \(group.size) processes: use --batch \(group.size) or more (each rank computes batch/processes streams)")
+        }
+        trainer = Trainer(model: model, tokens: tokens, config: settings.trainer, reducer: group?.reducer)
         if let resumed {
             trainer.restore(try Self.trainerState(from: resumed.file.checkpoint))
             record = resumed.record
@@ -125,8 +133,18 @@ public final class TrainingRun {
 
     /// Trains to `settings.iterations`. Returns the exit status: 0 done, 130 interrupted.
     public func run() throws -> Int32 {
-        try createOutFolder()
-        let logHandle = try openLog()
+        do {
+            let status = try loop()
+            group?.finish()
+            return status
+        } catch let failure as GroupFailure {
+            throw group?.failTogether(failure) ?? failure.error
+        }
+    }
+
+    private func loop() throws -> Int32 {
+        if isRoot { try createOutFolder() }
+        let logHandle = isRoot ? try openLog() : nil
         defer { try? logHandle?.close() }
         installInterruptHandler()
 
@@ -137,9 +155,13 @@ public final class TrainingRun {
         say("model: V \(vocabulary.count), E \(s.embedding), H \(s.hidden), L \(s.layers) (\(trainer.model.parameters.count) parameters); "
             + "B \(s.trainer.batch), T \(s.trainer.steps), lr \(s.trainer.optimizer.learningRate), \(s.iterations) iterations, seed \(s.seed); "
             + "OpenBLAS \(OpenBLASCore.description)")
+        if let group, group.size > 1 {
+            let (low, high) = (s.trainer.batch / group.size, (s.trainer.batch + group.size - 1) / group.size)
+            say("data-parallel: \(group.size) processes (MPI), \(low == high ? "\(low)" : "\(low)–\(high)") of the \(s.trainer.batch) streams each; rank 0 writes")
+        }
         if record.iteration > 0 { say("resuming at iteration \(record.iteration)") }
 
-        let progress = ProgressLine(total: s.iterations, enabled: !quiet)
+        let progress = ProgressLine(total: s.iterations, enabled: !quiet && isRoot)
         progress.validation = record.lastValidationBPC
         var lastGood = trainer.state
         var consecutiveFailures = 0
@@ -170,7 +192,7 @@ public final class TrainingRun {
                     record.learningRateCuts += 1
                     guard record.learningRateCuts <= 10 else {
                         progress.finish()
-                        throw TunegenError("training diverged: non-finite values persist after 10 learning-rate cuts; the last good checkpoint is in \(outFolder.path). Try a smaller --lr or --clip")
+                        throw GroupFailure(TunegenError("training diverged: non-finite values persist after 10 learning-rate cuts; the last good checkpoint is in \(outFolder.path). Try a smaller --lr or --clip"))
                     }
                     trainer.restore(lastGood)
                     let lr = s.trainer.optimizer.learningRate / Float(1 << record.learningRateCuts)
@@ -182,6 +204,7 @@ public final class TrainingRun {
 
             let done = record.iteration == s.iterations
             if record.iteration % s.evalEvery == 0 || done {
+                try group?.checkSameWeights(trainer.model.parameters, iteration: record.iteration)
                 if trainer.model.parameters.allSatisfy(\.isFinite) {
                     validate(progress: progress)
                     lastGood = trainer.state
@@ -190,7 +213,9 @@ public final class TrainingRun {
             if record.iteration % s.checkpointEvery == 0 || done {
                 try saveCheckpoint(name: "latest")
             }
-            if interruptRequested.load(ordering: .relaxed) {
+            // Under mpirun every rank stops after the same step (a Ctrl-C reaches the ranks as SIGTERM).
+            let interrupted = interruptRequested.load(ordering: .relaxed)
+            if group?.anyStopRequested(interrupted) ?? interrupted {
                 progress.finish()
                 try saveCheckpoint(name: "latest")
                 say("interrupted at iteration \(record.iteration): saved \(shown("latest.safetensors")); resume with --resume")
@@ -199,7 +224,7 @@ public final class TrainingRun {
             }
         }
         progress.finish()
-        try writeCurve()
+        if isRoot { try writeCurve() }
         if status == 0 { summarise() }
         return status
     }
@@ -255,6 +280,7 @@ public final class TrainingRun {
     /// Writes OUT/name.safetensors atomically, with the full training state. Never writes
     /// non-finite weights (Checkpoint would refuse to read them back).
     private func saveCheckpoint(name: String) throws {
+        guard isRoot else { return }
         let state = trainer.state
         guard state.parameters.allSatisfy(\.isFinite) else { return }
         let hyper = try JSONOutput.compact(settings)
@@ -300,6 +326,7 @@ public final class TrainingRun {
     private func shown(_ name: String) -> String { (outName as NSString).appendingPathComponent(name) }
 
     private func say(_ line: String) {
+        guard isRoot else { return }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
@@ -307,6 +334,10 @@ public final class TrainingRun {
         signal(SIGINT) { _ in
             interruptRequested.store(true, ordering: .relaxed)
             signal(SIGINT, SIG_DFL)  // a second Ctrl-C stops at once
+        }
+        // mpirun passes a Ctrl-C on to its ranks as SIGTERM (then SIGKILL a few seconds later).
+        if group != nil {
+            signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
         }
     }
 
