@@ -2,7 +2,9 @@
 # Installs the Debian packages tunegen builds against, only when they are missing.
 set -euo pipefail
 need=()
-for pkg in libopenblas-dev libsndfile1-dev pkg-config; do
+# openmpi-bin: mpirun and libmpi.so.40, loaded at run time by `mpirun … tunegen train` and used by
+# the data-parallel test; nothing links against it, so no libopenmpi-dev.
+for pkg in libopenblas-dev libsndfile1-dev pkg-config openmpi-bin; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
