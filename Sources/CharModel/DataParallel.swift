@@ -5,6 +5,8 @@
 // same weights, and a repeat with the same N gives the same bits. The trainer calls this once
 // per step (`GradientReducer`); moving bytes between processes is a `Communicator`'s (MPI's).
 
+import Dispatch
+
 /// What data-parallel training needs from a group of processes: data movement and integer
 /// reductions only, so all float arithmetic (and its order) stays ours.
 public protocol Communicator: AnyObject {
@@ -43,6 +45,9 @@ public final class DataParallelReducer: GradientReducer {
     private var send: [Float] = []
     private var receive: [Float] = []
     private var summed: [Float] = []
+    /// Wall-clock seconds of the last `reduce`'s exchange: moving and summing the gradients, and
+    /// waiting in the collectives for the slowest rank's backward.
+    public private(set) var lastExchangeSeconds = 0.0
 
     public init(communicator: Communicator) { self.communicator = communicator }
 
@@ -70,6 +75,8 @@ public final class DataParallelReducer: GradientReducer {
                 s[p] = loss.isFinite ? weight * loss : .nan
             }
         }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { lastExchangeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         // Reduce-scatter: rank k receives every rank's piece k, and sums it in rank order 0, 1, … N−1.
         send.withUnsafeBufferPointer { s in
             receive.withUnsafeMutableBufferPointer { communicator.allToAll(s, $0, count: chunk) }

@@ -38,6 +38,11 @@ public final class MPIWorld: Communicator {
         if cmpi_load(&message, Int32(message.count)) != 0 {
             throw MPIError(description: text(message) + " (install Open MPI: apt-get install openmpi-bin)")
         }
+        // A rank waiting in a collective yields its core instead of spinning on it (unless the user
+        // set it): the ranks' own compute threads, other ranks on the node and other jobs need it.
+        // Measured on this 2-core machine under load: 0.25 ms per exchange of the tiny model's
+        // gradients instead of 52 ms.
+        setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0)
         var rank: Int32 = 0, size: Int32 = 0
         let rc = cmpi_init(&rank, &size)
         guard rc == 0 else { throw MPIError(description: "MPI_Init_thread failed: \(errorString(rc))") }

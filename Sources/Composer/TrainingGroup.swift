@@ -6,6 +6,7 @@
 // here runs: libmpi is never loaded.
 import CharModel
 import Foundation
+import Linalg
 
 final class TrainingGroup {
     let world: MPIWorld
@@ -28,6 +29,22 @@ final class TrainingGroup {
     private init(world: MPIWorld) {
         self.world = world
         reducer = world.size > 1 ? DataParallelReducer(communicator: world) : nil
+    }
+
+    /// Ranks on this machine (Open MPI's OMPI_COMM_WORLD_LOCAL_SIZE; 1 if unknown).
+    var localRanks: Int {
+        Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1
+    }
+
+    /// Ranks sharing a machine share its cores: each gets processors / local ranks threads (at
+    /// least 1) for OpenBLAS and the per-step kernels, unless OPENBLAS_NUM_THREADS says otherwise.
+    /// Returns the threads per rank.
+    @discardableResult
+    func shareCores(with model: inout CharLSTM) -> Int {
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, localRanks))
+        if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil, threads < BLAS.threads { BLAS.setThreads(threads) }
+        model.recurrentThreads = min(2, threads)
+        return threads
     }
 
     /// True on every rank when any rank was asked to stop (Ctrl-C, SIGTERM). Once per step.

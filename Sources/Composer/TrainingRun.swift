@@ -117,7 +117,8 @@ public final class TrainingRun {
         let shape = ModelShape(vocabularySize: vocabulary.count, embeddingSize: settings.embedding,
                                hiddenSize: settings.hidden, layers: settings.layers)
         var initRNG = SeededGenerator(seed: settings.seed)
-        let model = resumed?.file.model ?? CharLSTM(shape: shape, rng: &initRNG)
+        var model = resumed?.file.model ?? CharLSTM(shape: shape, rng: &initRNG)
+        if let group, group.size > 1 { group.shareCores(with: &model) }
         if let group, settings.trainer.batch < group.size {
             throw TunegenError("a batch of \(settings.trainer.batch) streams cannot be shared by \(group.size) processes: use --batch \(group.size) or more (each rank computes batch/processes streams)")
         }
@@ -270,10 +271,13 @@ public final class TrainingRun {
         guard let handle else { return }
         struct Line: Encodable {
             var step: Int, loss: Double, loss_bits: Double, val_bpc: Double?, lr: Double, chars_per_s: Double, elapsed: Double
+            /// Data-parallel runs only: milliseconds of the step spent exchanging gradients.
+            var exchange_ms: Double?
         }
         let line = Line(step: record.iteration, loss: Double(stats.loss), loss_bits: bits,
                         val_bpc: record.lastValidationBPC, lr: Double(stats.learningRate),
-                        chars_per_s: Double(stats.characters) / max(seconds, 1e-9), elapsed: record.elapsed)
+                        chars_per_s: Double(stats.characters) / max(seconds, 1e-9), elapsed: record.elapsed,
+                        exchange_ms: group?.reducer.map { $0.lastExchangeSeconds * 1000 })
         handle.write(Data((try JSONOutput.compact(line) + "\n").utf8))
     }
 

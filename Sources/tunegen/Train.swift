@@ -12,7 +12,10 @@ struct Train: ParsableCommand {
             A seeded 10% of the tunes (--validation) is held out and scored in bits per character. \
             OUT gets latest.safetensors (every --checkpoint-every steps and at the end), \
             best.safetensors (lowest validation bpc) and loss.svg. Ctrl-C saves and exits (status 130); \
-            --resume FILE continues exactly where FILE left off.
+            --resume FILE continues exactly where FILE left off. \
+            Under Open MPI's `mpirun -np N`, N processes train one model together: each computes its \
+            share of every batch of --batch streams, the gradients are summed, and rank 0 alone writes \
+            (README: "Training on several machines").
             """)
 
     @Argument(help: "ABC files or folders (default: corpus/).")
