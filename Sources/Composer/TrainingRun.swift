@@ -339,9 +339,11 @@ public final class TrainingRun {
             interruptRequested.store(true, ordering: .relaxed)
             signal(SIGINT, SIG_DFL)  // a second Ctrl-C stops at once
         }
-        // mpirun passes a Ctrl-C on to its ranks as SIGTERM (then SIGKILL a few seconds later).
+        // mpirun passes a Ctrl-C on to its ranks as SIGTERM, then SIGKILL after its
+        // odls_base_sigkill_timeout (1 s); it forwards SIGUSR1 as is, with no deadline.
         if group != nil {
             signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
+            signal(SIGUSR1) { _ in interruptRequested.store(true, ordering: .relaxed) }
         }
     }
 
