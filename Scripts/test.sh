@@ -10,7 +10,7 @@ if [ "${1:-}" = "--fast" ]; then
   shift
   for slow in ShippedModelTests TrainGenerateTests FuzzTests \
               'RobustnessTests.testHundredThousand' 'CheckpointTests.testRandomBitFlips' \
-              'GradientTests.testFiniteDifferences' 'CheckpointInteropTests' \
+              'GradientTests.testFiniteDifferences' 'CheckpointInteropTests' DataParallelCLITests \
               'EngraverTests.testEveryCorpusTuneEngraves' 'EngraverTests.testAHugeSingleLineIsSplitIntoSystems'; do
     skip+=(--skip "$slow")
   done
