@@ -13,6 +13,7 @@ struct Tunegen: ParsableCommand {
             Generate.self,
             Train.self,
             Eval.self,
+            Evaluate.self,
             Render.self,
             Export.self,
             Check.self,
