@@ -13,7 +13,7 @@ public enum EvaluationHTML {
         var value: Double
     }
 
-    static let width = 640.0, height = 240.0, left = 44.0, bottom = 40.0, top = 28.0
+    static let width = 640.0, height = 260.0, left = 44.0, bottom = 52.0, top = 40.0
 
     /// Grouped bars: for each bin, TUNES then reference, heights scaled to the largest value.
     static func layout(series: [[Double]]) -> (boxes: [BarBox], maximum: Double, slot: Double) {
@@ -48,7 +48,7 @@ public enum EvaluationHTML {
         svg += "<text x=\"\(left)\" y=\"16\" font-size=\"13\" font-weight=\"bold\">\(escape(title))</text>\n"
         for (k, name) in names.enumerated() {
             let x = width - 200 + Double(k) * 100
-            svg += "<rect x=\"\(x)\" y=\"6\" width=\"10\" height=\"10\" fill=\"\(colors[k % 2])\"/><text x=\"\(x + 14)\" y=\"15\" font-size=\"11\">\(escape(name))</text>\n"
+            svg += "<rect x=\"\(x)\" y=\"22\" width=\"10\" height=\"10\" fill=\"\(colors[k % 2])\"/><text x=\"\(x + 14)\" y=\"31\" font-size=\"11\">\(escape(name))</text>\n"
         }
         let axisY = height - bottom
         svg += "<line x1=\"\(left)\" y1=\"\(axisY)\" x2=\"\(width - 10)\" y2=\"\(axisY)\" stroke=\"#333\"/>\n"
@@ -64,10 +64,16 @@ public enum EvaluationHTML {
                           box.x, box.y, box.width, box.height, colors[box.series % 2],
                           escape("\(names[box.series]): \(percent ? String(format: "%.1f%%", box.value * 100) : String(format: "%.0f", box.value))"))
         }
-        let every = max(1, Int((Double(bins.count) * 34 / (width - left)).rounded(.up)))
+        // Long labels (keys) are turned so they do not run into each other.
+        let turned = bins.contains { $0.count > 5 }
+        let every = turned ? 1 : max(1, Int((Double(bins.count) * 34 / (width - left)).rounded(.up)))
         for (b, bin) in bins.enumerated() where b % every == 0 {
             let x = left + (Double(b) + 0.5) * slot
-            svg += "<text x=\"\(x)\" y=\"\(axisY + 14)\" font-size=\"10\" text-anchor=\"middle\">\(escape(bin))</text>\n"
+            if turned {
+                svg += "<text x=\"\(x)\" y=\"\(axisY + 12)\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-30 \(x) \(axisY + 12))\">\(escape(bin))</text>\n"
+            } else {
+                svg += "<text x=\"\(x)\" y=\"\(axisY + 14)\" font-size=\"10\" text-anchor=\"middle\">\(escape(bin))</text>\n"
+            }
         }
         if let marker {
             let x = left + marker.bin * slot
