@@ -75,11 +75,12 @@ extension Tune {
                 multi += sound.multiBars
                 if sound.multiBars == 0 { length = length?.adding(sound.duration) }
             case let .bar(bar, _):
+                // The bar line belongs to the bar before it, unless something that starts the next
+                // bar (|:, an ending, a part) stands between them.
                 let hadSounds = !sounds.isEmpty
                 close()
-                if hadSounds || bars.isEmpty == false && !pendingRepeatStart && pendingEnding == nil && pendingPart == nil {
-                    if let last = bars.indices.last { bars[last].barLinesAfter.append(bar) }
-                }
+                let startsNext = pendingRepeatStart || pendingEnding != nil || pendingPart != nil
+                if hadSounds || !startsNext, let last = bars.indices.last { bars[last].barLinesAfter.append(bar) }
                 if bar.isRepeatStart { pendingRepeatStart = true }
             case let .ending(numbers, _):
                 close()

@@ -64,6 +64,41 @@ public struct SetComparison: Sendable, Codable {
     public var meters: HistogramComparison
 }
 
+/// One tune of TUNES in the JSON document: its form and closure, and why the strict check failed.
+public struct TuneSummary: Sendable, Codable {
+    public var tune: TuneOrigin
+    public var tier: Int
+    public var strictProblems: [String]
+    public var key: String
+    public var meter: String
+    public var barsPerPart: [Double]
+    public var aabb: Bool
+    public var endsOnTonic: Bool?
+    public var fullBars: Int
+    public var recurringBars: Int
+    public var openingBarReturns: Bool?
+    public var notes: Int
+    public var pitchRange: Int
+    public var distinctPitches: Int
+
+    init(_ f: TuneFeatures) {
+        tune = f.origin
+        tier = f.tier
+        strictProblems = f.strictProblems
+        key = f.keyLabel
+        meter = f.meterLabel
+        barsPerPart = f.parts.map(\.bars)
+        aabb = f.isAABB
+        endsOnTonic = f.endsOnTonic
+        fullBars = f.fullBars
+        recurringBars = f.recurringBars
+        openingBarReturns = f.openingBarReturns
+        notes = f.noteCount
+        pitchRange = f.pitchRange
+        distinctPitches = f.distinctPitches
+    }
+}
+
 /// Everything `evaluate` measured: what `--json` prints.
 public struct EvaluationReport: Sendable, Codable {
     public var settings: EvaluationSettings
@@ -74,6 +109,8 @@ public struct EvaluationReport: Sendable, Codable {
     public var comparison: SetComparison
     public var mgeval: [MGEvalFeature]
     public var novelty: NoveltySummary
+    /// Every tune of TUNES (with errors too), in input order.
+    public var perTune: [TuneSummary]
 }
 
 /// One set read from files.
@@ -86,9 +123,11 @@ struct TuneSet {
 public enum Evaluation {
     /// Reads every set, measures and compares. Throws a TunegenError when a set has no tunes.
     public static func run(_ settings: EvaluationSettings) throws -> EvaluationReport {
+        Phases.last = Date()
         let tunes = try read(settings.tunes, role: "TUNES")
         let reference = try read(settings.reference, role: "--reference")
         let training = try settings.training.map { try read($0, role: "--training") } ?? reference
+        Phases.mark("read and measure")
         return report(settings: settings, tunes: tunes, reference: reference, training: training)
     }
 
@@ -102,9 +141,13 @@ public enum Evaluation {
                                        keys: HistogramComparison(a.keys, b.keys),
                                        meters: HistogramComparison(a.meters, b.meters))
         let measuredA = tunes.features.filter(\.isMeasured), measuredB = reference.features.filter(\.isMeasured)
+        Phases.mark("summaries")
         let mgeval = MGEval.compare(measuredA, measuredB, pairs: settings.mgevalPairs, seed: settings.seed)
+        Phases.mark("MGEval")
         let index = NoveltyIndex(training: training.features)
+        Phases.mark("n-gram index")
         let perTune = parallelMap(measuredA) { index.novelty(of: $0) }
+        Phases.mark("novelty search")
         let copies = perTune.filter { $0.nearest != nil && $0.similarity >= settings.copyThreshold }
             .map { LikelyCopy(tune: $0.tune, trainingTune: $0.nearest!, similarity: $0.similarity, longestSharedNotes: $0.longestSharedNotes) }
         let n = Double(max(perTune.count, 1))
@@ -118,7 +161,8 @@ public enum Evaluation {
             meanSimilarity: perTune.reduce(0) { $0 + $1.similarity } / n,
             copyThreshold: settings.copyThreshold, likelyCopies: copies, perTune: perTune)
         return EvaluationReport(settings: settings, unreadable: tunes.unreadable + reference.unreadable + training.unreadable,
-                                tunes: a, reference: b, comparison: comparison, mgeval: mgeval, novelty: novelty)
+                                tunes: a, reference: b, comparison: comparison, mgeval: mgeval, novelty: novelty,
+                                perTune: tunes.features.map(TuneSummary.init))
     }
 
     /// Reads and measures the tunes of `paths` (files or folders of .abc files). A path or file
@@ -170,4 +214,18 @@ func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable 
 final class ParallelSlots<R>: @unchecked Sendable {
     var values: [R?]
     init(_ n: Int) { values = Array(repeating: nil, count: n) }
+}
+
+/// With TUNEGEN_EVALUATE_PHASES set, each phase's wall time goes to standard error (for
+/// Scripts/bench-evaluate.sh).
+enum Phases {
+    nonisolated(unsafe) static var last = Date()
+    static let enabled = ProcessInfo.processInfo.environment["TUNEGEN_EVALUATE_PHASES"] != nil
+
+    static func mark(_ name: String) {
+        guard enabled else { return }
+        let now = Date()
+        FileHandle.standardError.write(Data(String(format: "phase %@: %.2f s\n", name, now.timeIntervalSince(last)).utf8))
+        last = now
+    }
 }

@@ -8,7 +8,10 @@ import Foundation
 /// A sorted flat index of k-grams: (hash, tune, position), looked up by binary search.
 struct GramIndex {
     let k: Int
-    let sequences: [[Int64]]
+    /// Every sequence, end to end (one flat array: reading it retains nothing per access).
+    private let tokens: [Int64]
+    /// Sequence t is tokens[starts[t] ..< starts[t + 1]].
+    private let starts: [Int]
     private var hashes: [UInt64] = []
     private var refs: [UInt64] = []   // tune << 32 | position
     /// A gram occurring more often than this is skipped as a seed (runs through it are still
@@ -17,7 +20,11 @@ struct GramIndex {
 
     init(sequences: [[Int64]], k: Int) {
         self.k = k
-        self.sequences = sequences
+        var flat: [Int64] = []
+        var starts = [0]
+        for s in sequences { flat += s; starts.append(flat.count) }
+        tokens = flat
+        self.starts = starts
         var pairs: [(UInt64, UInt64)] = []
         pairs.reserveCapacity(sequences.reduce(0) { $0 + max($1.count - k + 1, 0) })
         for (t, s) in sequences.enumerated() where s.count >= k {
@@ -36,6 +43,9 @@ struct GramIndex {
         }
         return h
     }
+
+    /// Sequence `t`.
+    func sequence(_ t: Int) -> ArraySlice<Int64> { tokens[starts[t]..<starts[t + 1]] }
 
     /// Index range of entries with hash `h`.
     func occurrences(_ h: UInt64) -> Range<Int> {
@@ -59,6 +69,7 @@ struct GramIndex {
         var result = Match()
         guard query.count >= k else { return result }
         var previousSeeded = false
+        return tokens.withUnsafeBufferPointer { all in
         for i in 0...(query.count - k) {
             let range = occurrences(GramIndex.hash(query, i, k))
             let seeded = !range.isEmpty && range.count <= GramIndex.maxOccurrences
@@ -66,37 +77,50 @@ struct GramIndex {
             guard seeded else { continue }
             for e in range {
                 let t = Int(refs[e] >> 32), j = Int(refs[e] & 0xFFFF_FFFF)
-                let s = sequences[t]
-                // Verify (hashes can collide) and extend forward.
+                let s = UnsafeBufferPointer(rebasing: all[starts[t]..<starts[t + 1]])
+                // Verify the k tokens (hashes can collide).
+                guard j + k <= s.count else { continue }
                 var f = 0
-                while i + f < query.count && j + f < s.count && query[i + f] == s[j + f] { f += 1 }
-                guard f >= k else { continue }
+                while f < k && query[i + f] == s[j + f] { f += 1 }
+                guard f == k else { continue }
                 if countHits { result.gramHits[t, default: 0] += 1 }
-                // The same run was already extended from the gram before, if that one seeded.
+                // The same run was already extended from the gram before, if that one seeded:
+                // each maximal run is extended once, so the cost is hits · k, not hits · run length.
                 if previousSeeded && i > 0 && j > 0 && query[i - 1] == s[j - 1] { continue }
+                while i + f < query.count && j + f < s.count && query[i + f] == s[j + f] { f += 1 }
                 var b = 0
                 while i - b > 0 && j - b > 0 && query[i - b - 1] == s[j - b - 1] { b += 1 }
                 if b + f > result.longest { result.longest = b + f; result.longestTune = t }
             }
         }
         return result
+        }
     }
 }
 
 /// Levenshtein distance between two token sequences, two rows. O(n·m) time, O(m) memory.
-func editDistance(_ a: [Int64], _ b: [Int64]) -> Int {
+func editDistance<A: Collection<Int64>, B: Collection<Int64>>(_ a: A, _ b: B) -> Int {
+    let a = Array(a), b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var previous = Array(0...b.count)
     var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        let ai = a[i - 1]
-        for j in 1...b.count {
-            let substitute = previous[j - 1] + (ai == b[j - 1] ? 0 : 1)
-            current[j] = min(substitute, min(previous[j], current[j - 1]) + 1)
+    a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+            for i in 1...a.count {
+                previous.withUnsafeMutableBufferPointer { prev in
+                    current.withUnsafeMutableBufferPointer { cur in
+                        cur[0] = i
+                        let ai = a[i - 1]
+                        for j in 1...b.count {
+                            let substitute = prev[j - 1] + (ai == b[j - 1] ? 0 : 1)
+                            cur[j] = min(substitute, min(prev[j], cur[j - 1]) + 1)
+                        }
+                    }
+                }
+                swap(&previous, &current)
+            }
         }
-        swap(&previous, &current)
     }
     return previous[b.count]
 }
@@ -155,8 +179,11 @@ public struct NoveltyIndex: Sendable {
         var nearest: Int?
         var best = Double.infinity
         for (t, _) in ranked.prefix(NoveltyIndex.candidates) {
-            let other = notes.sequences[t]
-            let d = Double(editDistance(tune.noteTokens, other)) / Double(max(tune.noteTokens.count, other.count, 1))
+            let other = notes.sequence(t)
+            let longer = Double(max(tune.noteTokens.count, other.count, 1))
+            // The distance is at least the difference in length: skip a candidate that cannot win.
+            if Double(abs(tune.noteTokens.count - other.count)) / longer > best { continue }
+            let d = Double(editDistance(tune.noteTokens, other)) / longer
             if d < best || (d == best && t < (nearest ?? .max)) { best = d; nearest = t }
         }
         return TuneNovelty(tune: tune.origin, longestSharedNotes: noteMatch.longest,
