@@ -40,8 +40,9 @@ public enum EvaluationHTML {
     }
 
     /// A grouped bar chart as an `<svg>` element.
+    /// `edges`: bin labels at the bins' left edges (bins that are ranges), not their centres.
     static func chart(title: String, bins: [String], series: [[Double]], names: [String], percent: Bool = true,
-                      marker: (bin: Double, label: String)? = nil) -> String {
+                      marker: (bin: Double, label: String)? = nil, edges: Bool = false) -> String {
         let (boxes, maximum, slot) = layout(series: series)
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">\n"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n"
@@ -68,7 +69,7 @@ public enum EvaluationHTML {
         let turned = bins.contains { $0.count > 5 }
         let every = turned ? 1 : max(1, Int((Double(bins.count) * 34 / (width - left)).rounded(.up)))
         for (b, bin) in bins.enumerated() where b % every == 0 {
-            let x = left + (Double(b) + 0.5) * slot
+            let x = left + (Double(b) + (edges ? 0 : 0.5)) * slot
             if turned {
                 svg += "<text x=\"\(x)\" y=\"\(axisY + 12)\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-30 \(x) \(axisY + 12))\">\(escape(bin))</text>\n"
             } else {
@@ -117,11 +118,11 @@ public enum EvaluationHTML {
         for t in r.novelty.perTune { similarity[min(Int(t.similarity * 20), 19)] += 1 }
         html += chart(title: "Tunes by similarity to the nearest training tune", bins: (0..<20).map { String(format: "%.2f", Double($0) / 20) },
                       series: [similarity], names: ["TUNES"], percent: false,
-                      marker: (r.novelty.copyThreshold * 20, "copy threshold \(String(format: "%.2f", r.novelty.copyThreshold))"))
+                      marker: (r.novelty.copyThreshold * 20, "copy threshold \(String(format: "%.2f", r.novelty.copyThreshold))"), edges: true)
         var runs = [Double](repeating: 0, count: 11)
         for t in r.novelty.perTune { runs[min(t.longestSharedNotes / 4, 10)] += 1 }
         html += chart(title: "Tunes by longest run of notes shared with training", bins: (0..<11).map { $0 == 10 ? "40+" : "\($0 * 4)" },
-                      series: [runs], names: ["TUNES"], percent: false)
+                      series: [runs], names: ["TUNES"], percent: false, edges: true)
         html += "</div>\n<p>Full bars found verbatim in training: \(EvaluationReport.percent(r.novelty.barsInTraining)); "
             + "mean similarity \(String(format: "%.3f", r.novelty.meanSimilarity)); likely copies: \(r.novelty.likelyCopies.count).</p>\n"
         if !r.novelty.likelyCopies.isEmpty {

@@ -62,6 +62,10 @@ public struct HistogramComparison: Sendable, Codable, Equatable {
         // The grid: the reference's bins, then any only TUNES uses (fixed grids are equal already).
         var grid = b.bins
         for bin in a.bins where !grid.contains(bin) { grid.append(bin) }
+        // Numbered bins (bars per part) in numeric order, "fractional" last.
+        if grid.allSatisfy({ Int($0) != nil || $0 == "fractional" }) {
+            grid.sort { (Int($0) ?? .max, $0) < (Int($1) ?? .max, $1) }
+        }
         let ca = a.counts(on: grid), cb = b.counts(on: grid)
         let ta = Double(ca.reduce(0, +)), tb = Double(cb.reduce(0, +))
         bins = grid
