@@ -161,6 +161,14 @@ final class EvaluationMeasureTests: XCTestCase {
         XCTAssertEqual(f.strictProblems, [])
     }
 
+    func testLastBarMayCompleteItsOwnSectionsPickup() {
+        // Sections with pickups of 1/4 and 1/8; the last bar (7/8) completes the second one.
+        let text = "X:8\nT:Two pickups\nM:C\nL:1/8\nK:G\ngf|eBB2 gBe2|B3A Bdgf|]\nd|cBB2 cBAG|ABcA FAdA|ADED CEA,|]\n"
+        XCTAssertEqual(EvaluationFixtures.features(text).strictProblems, [])
+        let short = text.replacingOccurrences(of: "ADED CEA,|]", with: "ADED CE|]")
+        XCTAssertEqual(EvaluationFixtures.features(short).strictProblems.count, 1)
+    }
+
     func testFirstEndingWithoutASecondFailsTheStrictCheck() {
         let text = "X:7\nT:One ending\nM:6/8\nL:1/8\nK:G\n|:GAB c2d|e2d c2B|A2B c2d|1 B2A G3:|d2e f2g|a3 g3|]\n"
         let f = EvaluationFixtures.features(text)

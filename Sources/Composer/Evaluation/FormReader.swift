@@ -71,7 +71,7 @@ enum FormReader {
 
 /// The strict bar check: the tune passes tiers 1–4, and, as abc2midi plays it, every bar before a
 /// `:|` makes one whole bar with the first bar of the section the repeat returns to (a whole bar
-/// when that bar is whole), the last bar makes one with the tune's pickup, and every first ending
+/// when that bar is whole), the last bar makes one with the tune's pickup or its section's, and every first ending
 /// closed by `:|` has a later ending.
 ///
 /// This is the one function to swap for ABCNotation's own tiers once they are this strict
@@ -103,8 +103,9 @@ enum StrictBarCheck {
                     problems.append("\(where_): a first ending closed by :| has no later ending")
                 }
             } else if k == bars.count - 1, length < whole {
-                let pickup = bars[0].length ?? .zero
-                if !(pickup < whole) || pickup.adding(length) != whole {
+                // It completes the tune's pickup, or the pickup of the section it ends.
+                let pickups = [bars[0], bars[sectionStart]].compactMap { $0.multiBars == 0 ? $0.length : nil }.filter { $0 < whole }
+                if !pickups.contains(where: { $0.adding(length) == whole }) {
                     problems.append("\(where_): the last bar is \(length) of a whole note and does not complete the pickup")
                 }
             }
