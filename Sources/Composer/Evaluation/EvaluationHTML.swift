@@ -109,7 +109,14 @@ public enum EvaluationHTML {
         add("Pitch class (tonic = 1)", c.pitchClasses)
         add("Interval (semitones)", c.intervals)
         add("Note length (whole notes)", c.noteLengths)
-        add("Bars per part", c.barsPerPart, limit: 14)
+        // Bars per part: the lengths that hold at least 1% of either set's parts, and "fractional" always.
+        let parts = c.barsPerPart
+        let shown = parts.bins.indices.filter { parts.bins[$0] == "fractional" || max(parts.tunes[$0], parts.reference[$0]) >= 0.01 }
+        var common = parts
+        common.bins = shown.map { parts.bins[$0] }
+        common.tunes = shown.map { parts.tunes[$0] }
+        common.reference = shown.map { parts.reference[$0] }
+        add("Bars per part (lengths of 1% or more)", common)
         add("Key (12 most common in the reference)", c.keys, limit: 12)
         add("Meter", c.meters, limit: 10)
         html += "</div>\n<h2>Novelty against \(r.novelty.trainingTunes) training tunes</h2>\n<div class=\"plots\">\n"
