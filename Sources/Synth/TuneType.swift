@@ -115,7 +115,10 @@ public struct TempoChoice: Sendable, Equatable {
     public init(tune: Tune, override: Double? = nil) {
         let meter = tune.meter
         defer {
-            if let type { countedUnit = type == .march && meter.isCompound ? 1.5 : type.countedBeats.unitInQuarters }
+            // A written or forced tempo is shown in quarter notes, as Q: and --tempo count.
+            if let type, source != "--tempo", source != "Q: field" {
+                countedUnit = type == .march && meter.isCompound ? 1.5 : type.countedBeats.unitInQuarters
+            }
         }
         let fromRhythm = tune.rhythm.flatMap(TuneType.init(rhythm:))
         if let override {
