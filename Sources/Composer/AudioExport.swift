@@ -12,10 +12,13 @@ public struct SoundSettings: Sendable {
     public var tempo: Double?
     /// Lift, humanize and accompaniment. Its `tempo` is ignored: `tempo` above is the override.
     public var performance: PerformanceOptions
+    /// A SoundFont to render through FluidSynth instead of the built-in instruments (a path, or
+    /// "default" for an installed one); nil for the built-in synthesizer.
+    public var soundFont: String?
 
     public init(render: RenderOptions = RenderOptions(), tempo: Double? = nil,
-                performance: PerformanceOptions = PerformanceOptions()) {
-        (self.render, self.tempo, self.performance) = (render, tempo, performance)
+                performance: PerformanceOptions = PerformanceOptions(), soundFont: String? = nil) {
+        (self.render, self.tempo, self.performance, self.soundFont) = (render, tempo, performance, soundFont)
     }
 }
 
@@ -67,14 +70,16 @@ public enum AudioExport {
                 let count = score.voices.map(\.notes.count).reduce(0, +)
                 return "\(url.path): MIDI, \(count) notes, \(String(format: "%.1f", score.totalSeconds)) s" + notes
             }
-            let rendering = try Synthesizer(options: render).render(score)
+            let rendering = try sound.soundFont.map { try SoundFontRenderer.render(score, soundFont: $0, options: render) }
+                ?? Synthesizer(options: render).render(score)
             for warning in rendering.warnings {
                 FileHandle.standardError.write(Data("\(tune.fileName): tune \(tune.index): warning: \(warning)\n".utf8))
             }
             try AudioFile.write(rendering.buffer, to: url)
             let b = rendering.buffer
             return "\(url.path): \(String(format: "%.1f", b.duration)) s, \(b.sampleRate) Hz, \(b.channels == 1 ? "mono" : "stereo"), "
-                + "\(render.instrument.rawValue)\(render.room ? " in a room" : ", dry")" + notes
+                + "\(render.instrument.rawValue)\(render.room ? " in a room" : ", dry")"
+                + (sound.soundFont.map { " (SoundFont \((try? SoundFontRenderer.resolve($0)) ?? $0))" } ?? "") + notes
         } catch let failure as TunegenError {
             throw failure
         } catch {

@@ -20,14 +20,15 @@ public enum Instrument: String, CaseIterable, Sendable, Codable {
     case accordion
 
     /// General MIDI program number (0-based, as written in the Program Change message):
-    /// plucked 25 (Acoustic Guitar, steel), bowed 40 (Violin), flute 73 (Flute), whistle 78
-    /// (Whistle), accordion 21 (Accordion).
+    /// plucked 25 (Acoustic Guitar, steel), bowed 40 (Violin), flute 73 (Flute), whistle 74
+    /// (Recorder: like the tin whistle a duct flute; GM's 78 "Whistle" is a human whistle, and in
+    /// TimGM6mb it is not even in tune), accordion 21 (Accordion).
     public var midiProgram: Int {
         switch self {
         case .plucked: 25
         case .bowed: 40
         case .flute: 73
-        case .whistle: 78
+        case .whistle: 74
         case .accordion: 21
         }
     }

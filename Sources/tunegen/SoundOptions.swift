@@ -30,6 +30,9 @@ struct SoundOptions: ParsableArguments {
     @Flag(help: "Play every note as written: no beat accents, no hornpipe swing.")
     var noLift = false
 
+    @Option(help: "Render through FluidSynth with this SoundFont (.sf2) instead of the built-in instruments, using the General MIDI program of --instrument; 'default' finds one installed by Debian (timgm6mb-soundfont, fluid-soundfont-gm).")
+    var soundfont: String?
+
     @Option(help: "Vary timing (up to ±10 ms) and loudness (up to ±8%) like a player, from this seed. Off by default: the same tune gives the same samples.")
     var humanize: UInt64?
 
@@ -43,6 +46,9 @@ struct SoundOptions: ParsableArguments {
         if !RenderOptions.sampleRateRange.contains(rate) {
             throw ValidationError("--rate must be between \(RenderOptions.sampleRateRange.lowerBound) and \(RenderOptions.sampleRateRange.upperBound) Hz (got \(rate))")
         }
+        if let soundfont {
+            do { _ = try SoundFontRenderer.resolve(soundfont) } catch { throw ValidationError("--soundfont: \(error)") }
+        }
     }
 
     var settings: SoundSettings {
@@ -53,7 +59,8 @@ struct SoundOptions: ParsableArguments {
         options.ornaments = !plainOrnaments
         options.room = !dry
         return SoundSettings(render: options, tempo: tempo,
-                             performance: PerformanceOptions(lift: !noLift, humanize: humanize, chords: chords))
+                             performance: PerformanceOptions(lift: !noLift, humanize: humanize, chords: chords),
+                             soundFont: soundfont)
     }
 }
 

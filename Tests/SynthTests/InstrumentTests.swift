@@ -115,3 +115,53 @@ final class InstrumentTests: XCTestCase {
         XCTAssertGreaterThan(onset, 2 * middle)
     }
 }
+
+/// The SoundFont path through FluidSynth: needs an installed General MIDI SoundFont.
+final class SoundFontTests: XCTestCase {
+    func testAQuarterNoteThroughASoundFontIsA440WithTheStatedLength() throws {
+        guard let font = SoundFontRenderer.findInstalled() else {
+            throw XCTSkip("no SoundFont installed in \(SoundFontRenderer.searchPaths) (apt-get install timgm6mb-soundfont)")
+        }
+        let rate = 22_050
+        let score = Analysis.score([(69, 0, 1)], qpm: 60)
+        for instrument in Instrument.allCases {
+            let r = try SoundFontRenderer.render(score, soundFont: font, options: RenderOptions(instrument: instrument, sampleRate: rate, channels: 1, room: false))
+            XCTAssertEqual(r.buffer.frames, rate + Int(RenderOptions.tailSeconds * Double(rate)), "\(instrument)")
+            // A sounds: at 440, 880 or 1760 Hz (a font's whistle may sound an octave or two up) the
+            // spectrum is far stronger than a quarter tone either side.
+            let x = r.buffer.samples, range = rate / 5..<rate * 9 / 10
+            func m(_ hz: Double) -> Double { Analysis.magnitude(x, range: range, sampleRate: rate, frequency: hz) }
+            let onA = [440.0, 880, 1760].map(m).max()!
+            let off = [440.0, 880, 1760].flatMap { [m($0 * pow(2, -0.5 / 12)), m($0 * pow(2, 0.5 / 12))] }.max()!
+            XCTAssertGreaterThan(onA, 3 * off, "\(instrument) through \(font)")
+            XCTAssertEqual(r.buffer.peak, RenderOptions.targetPeak, accuracy: 1e-4)
+            // Sound during the note, near silence at the end of the tail.
+            XCTAssertGreaterThan(Analysis.rms(r.buffer.samples, rate / 4..<rate / 2), 0.01)
+        }
+        // Stereo with FluidSynth's reverb and chorus: the channels differ.
+        let stereo = try SoundFontRenderer.render(Analysis.score([(62, 0, 0.5), (66, 0.5, 0.5), (69, 1, 1)], qpm: 120),
+                                                  soundFont: font, options: RenderOptions(instrument: .bowed, sampleRate: rate))
+        XCTAssertNotEqual(stereo.buffer.channel(0), stereo.buffer.channel(1))
+    }
+
+    func testBadSoundFontsAreClearErrors() throws {
+        let dir = try Analysis.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let junk = dir.appendingPathComponent("junk.sf2")
+        try Data("this is not a SoundFont".utf8).write(to: junk)
+        XCTAssertThrowsError(try SoundFontRenderer.resolve(junk.path)) { error in
+            XCTAssertEqual(error as? SoundFontError, .notASoundFont(junk.path))
+        }
+        // A file with only a SoundFont's first 12 bytes passes the check but fails to load: an error, no crash.
+        let fake = dir.appendingPathComponent("fake.sf2")
+        try Data("RIFF\u{10}\0\0\0sfbkLIST".utf8).write(to: fake)
+        XCTAssertThrowsError(try SoundFontRenderer.render(Analysis.score([(69, 0, 1)]), soundFont: fake.path,
+                                                          options: RenderOptions(sampleRate: 8_000))) { error in
+            XCTAssertTrue("\(error)".contains("FluidSynth") || "\(error)".contains("not a SoundFont"), "\(error)")
+        }
+        XCTAssertThrowsError(try SoundFontRenderer.resolve(dir.appendingPathComponent("none.sf2").path)) { error in
+            XCTAssertTrue("\(error)".contains("no such file"), "\(error)")
+        }
+        XCTAssertThrowsError(try SoundFontRenderer.resolve(dir.path))
+    }
+}

@@ -61,6 +61,23 @@ final class RenderCommandTests: XCTestCase {
         XCTAssertNotEqual(try AudioFile.read(wav).samples, try AudioFile.read(plain).samples)
     }
 
+    func testSoundFontRendersWhenInstalledAndBadOnesAreRefused() throws {
+        let abc = try write("X:1\nT:A\nM:4/4\nL:1/4\nQ:1/4=60\nK:C\nA|\n")
+        let junk = dir.appendingPathComponent("junk.sf2")
+        try Data("not a soundfont".utf8).write(to: junk)
+        let bad = try TunegenProcess.run(["render", abc.path, "-o", dir.appendingPathComponent("x.wav").path, "--soundfont", junk.path])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("not a SoundFont"), bad.stderr)
+        guard SoundFontRenderer.findInstalled() != nil else {
+            throw XCTSkip("no SoundFont installed (apt-get install timgm6mb-soundfont)")
+        }
+        let wav = dir.appendingPathComponent("sf.wav")
+        let r = try TunegenProcess.run(["render", abc.path, "-o", wav.path, "--rate", "8000", "--soundfont", "default", "--instrument", "bowed", "--dry"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("SoundFont /usr/share/sounds/"), r.stdout)
+        XCTAssertEqual(try AudioFile.info(wav).frames, 8000 + Int(RenderOptions.tailSeconds * 8000))
+    }
+
     func testHumanizeIsReproducibleForASeed() throws {
         let abc = try write("X:1\nT:Jig\nM:6/8\nL:1/8\nK:D\n|dfe dAF|GBd gfe|\n")
         func render(_ name: String, _ extra: [String]) throws -> [Float] {
