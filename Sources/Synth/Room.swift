@@ -23,7 +23,8 @@ struct Room {
     static let rightTaps: [(ms: Double, gain: Float)] = [(8.9, 0.60), (13.7, -0.45), (19.1, 0.38), (26.9, -0.30), (35.3, 0.24), (44.9, 0.18)]
 
     /// Adds the room to `samples` (interleaved stereo, `frames` frames) at `sampleRate`.
-    /// Cost: about 25 multiply-adds a frame, in vectorised loops; memory: 4 × frames floats.
+    /// Cost: about 25 multiply-adds a frame, in vectorised loops over blocks that stay in cache;
+    /// memory: one mono copy of the input.
     static func apply(_ samples: inout [Float], frames: Int, sampleRate: Int) {
         guard frames > 0 else { return }
         let scale = Double(sampleRate) / 44_100
@@ -32,49 +33,51 @@ struct Room {
         func taps(_ t: [(ms: Double, gain: Float)]) -> [(Int, Float)] {
             t.map { (max(1, Int($0.ms * Double(sampleRate) / 1000)), $0.gain * earlyLevel) }
         }
-        var mono = [Float](repeating: 0, count: frames)
-        var early = [[Float]](repeating: [Float](repeating: 0, count: frames), count: 2)
-        samples.withUnsafeMutableBufferPointer { x in
+        let sides = [taps(leftTaps), taps(rightTaps)]
+        let longest = sides.flatMap { $0.map(\.0) }.max()!
+        // The dry mix in mono, after `longest` frames of silence so every tap reads in bounds.
+        var mono = [Float](repeating: 0, count: longest + frames)
+        samples.withUnsafeBufferPointer { x in
             mono.withUnsafeMutableBufferPointer { m in
-                for f in 0..<frames { m[f] = 0.5 * (x[2 * f] + x[2 * f + 1]) }
-                // Early reflections: delayed, scaled copies of the dry mix, different per side.
-                for (side, list) in [taps(leftTaps), taps(rightTaps)].enumerated() {
-                    early[side].withUnsafeMutableBufferPointer { e in
-                        for (d, g) in list where d < frames {
-                            for f in d..<frames { e[f] += g * m[f - d] }
-                        }
-                    }
-                }
-                // The network's input: the early sound, a quarter of each side (reuses `mono`).
-                early[0].withUnsafeBufferPointer { el in
-                    early[1].withUnsafeBufferPointer { er in
-                        for f in 0..<frames { m[f] = 0.25 * (el[f] + er[f]) }
-                    }
-                }
+                let dst = m.baseAddress! + longest
+                for f in 0..<frames { dst[f] = 0.5 * (x[2 * f] + x[2 * f + 1]) }
             }
         }
         var lines = [Float](repeating: 0, count: lengths.reduce(0, +))
         let block = lengths.min()!
-        var scratch = [Float](repeating: 0, count: 8 * block)
+        var scratch = [Float](repeating: 0, count: 11 * block)
         var index = [Int](repeating: 0, count: 4)
         var previous = [Float](repeating: 0, count: 4)
         let (a, b) = damping
         let tail = tailLevel
         samples.withUnsafeMutableBufferPointer { x in
-        mono.withUnsafeBufferPointer { input in
-        early[0].withUnsafeBufferPointer { el in
-        early[1].withUnsafeBufferPointer { er in
+        mono.withUnsafeBufferPointer { m in
         lines.withUnsafeMutableBufferPointer { d in
         scratch.withUnsafeMutableBufferPointer { s in
             let base = [0, lengths[0], lengths[0] + lengths[1], lengths[0] + lengths[1] + lengths[2]].map { d.baseAddress! + $0 }
             let out = (0..<4).map { s.baseAddress! + $0 * block }          // what each line puts out
             let lp = (0..<4).map { s.baseAddress! + (4 + $0) * block }     // ... damped
+            let early = (0..<2).map { s.baseAddress! + (8 + $0) * block }  // early reflections, left and right
+            let input = s.baseAddress! + 10 * block                         // the network's input
+            let dry = m.baseAddress! + longest
+            let interleaved = x.baseAddress!
             var f = 0
             while f < frames {
                 // A block no longer than the shortest line (so nothing read was written in it)
                 // and not crossing any line's wrap-around.
                 var n = min(block, frames - f)
                 for i in 0..<4 { n = min(n, lengths[i] - index[i]) }
+                // Early reflections: delayed, scaled copies of the dry mix, different per side.
+                for side in 0..<2 {
+                    let e = early[side]
+                    for j in 0..<n { e[j] = 0 }
+                    for (delay, g) in sides[side] {
+                        let src = dry + (f - delay)
+                        for j in 0..<n { e[j] += g * src[j] }
+                    }
+                }
+                let el = early[0], er = early[1]
+                for j in 0..<n { input[j] = 0.25 * (el[j] + er[j]) }
                 for i in 0..<4 {
                     let src = base[i] + index[i], o = out[i], l = lp[i]
                     for j in 0..<n { o[j] = src[j] }
@@ -84,23 +87,24 @@ struct Room {
                 }
                 let l0 = lp[0], l1 = lp[1], l2 = lp[2], l3 = lp[3]
                 let w0 = base[0] + index[0], w1 = base[1] + index[1], w2 = base[2] + index[2], w3 = base[3] + index[3]
-                let g0 = gains[0], g1 = gains[1], g2 = gains[2], g3 = gains[3]
+                let g0 = 0.5 * gains[0], g1 = 0.5 * gains[1], g2 = 0.5 * gains[2], g3 = 0.5 * gains[3]
                 for j in 0..<n {
                     // Hadamard mix (orthogonal, /2), loop gain per line, the input added with signs.
-                    let p = l0[j], q = l1[j], r = l2[j], t = l3[j], v = input[f + j]
-                    w0[j] = g0 * 0.5 * (p + q + r + t) + v
-                    w1[j] = g1 * 0.5 * (p - q + r - t) - v
-                    w2[j] = g2 * 0.5 * (p + q - r - t) + v
-                    w3[j] = g3 * 0.5 * (p - q - r + t) - v
+                    let p = l0[j], q = l1[j], r = l2[j], t = l3[j], v = input[j]
+                    w0[j] = g0 * (p + q + r + t) + v
+                    w1[j] = g1 * (p - q + r - t) - v
+                    w2[j] = g2 * (p + q - r - t) + v
+                    w3[j] = g3 * (p - q - r + t) - v
                 }
+                let y = interleaved + 2 * f
                 for j in 0..<n {
                     let p = l0[j], q = l1[j], r = l2[j], t = l3[j]
-                    x[2 * (f + j)] += el[f + j] + tail * (p - r + 0.5 * q)
-                    x[2 * (f + j) + 1] += er[f + j] + tail * (q - t + 0.5 * r)
+                    y[2 * j] += el[j] + tail * (p - r + 0.5 * q)
+                    y[2 * j + 1] += er[j] + tail * (q - t + 0.5 * r)
                 }
                 for i in 0..<4 { index[i] = (index[i] + n) % lengths[i] }
                 f += n
             }
-        }}}}}}
+        }}}}
     }
 }

@@ -277,10 +277,25 @@ public struct Synthesizer: Sendable {
     static func normalise(_ x: inout [Float], to target: Float) -> (Float, Int) {
         var replaced = 0
         var peak: Float = 0
-        for i in x.indices {
-            let s = x[i]
-            if !s.isFinite { x[i] = 0; replaced += 1; continue }
-            peak = max(peak, abs(s))
+        x.withUnsafeMutableBufferPointer { p in
+            // Non-finite samples are rare: count them in a loop that vectorises, replace if any.
+            var bad = 0
+            for s in p where !(abs(s) <= .greatestFiniteMagnitude) { bad += 1 }
+            if bad > 0 {
+                for i in p.indices where !p[i].isFinite { p[i] = 0 }
+                replaced = bad
+            }
+            // Peak over four running maxima (one would be a single long dependency chain).
+            var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
+            let wide = p.count / 4 * 4
+            var i = 0
+            while i < wide {
+                let a = abs(p[i]), b = abs(p[i + 1]), c = abs(p[i + 2]), d = abs(p[i + 3])
+                m0 = a > m0 ? a : m0; m1 = b > m1 ? b : m1; m2 = c > m2 ? c : m2; m3 = d > m3 ? d : m3
+                i += 4
+            }
+            peak = max(max(m0, m1), max(m2, m3))
+            while i < p.count { peak = max(peak, abs(p[i])); i += 1 }
         }
         guard peak > 0 else { return (peak, replaced) }
         let g = target / peak
