@@ -28,6 +28,9 @@ let package = Package(
             pkgConfig: "sndfile",
             providers: [.apt(["libsndfile1-dev"])]
         ),
+        // FluidSynth's header and library are on the default paths (apt libfluidsynth-dev, installed
+        // by Scripts/setup.sh); no pkgConfig, whose glib/SDL flags SwiftPM rejects with warnings.
+        .systemLibrary(name: "CFluidSynth"),
 
         // Open MPI, loaded at run time only under mpirun (dlopen): nothing to link, nothing to install
         // to build. A C shim because MPI's handles are macros over Open MPI's global objects.
@@ -43,7 +46,7 @@ let package = Package(
         // Vocabulary, LSTM with BPTT, Adam, checkpoints, sampler. Knows nothing of music.
         .target(name: "CharModel", dependencies: ["Linalg", "CMPI"]),
         // Timed events -> audio (libsndfile) and Standard MIDI Files.
-        .target(name: "Synth", dependencies: ["ABCNotation", "CSndFile"]),
+        .target(name: "Synth", dependencies: ["ABCNotation", "CSndFile", "CFluidSynth"]),
         // Parsed tune -> standalone SVG staff notation (layout values, then an SVG writer).
         .target(name: "Engraver", dependencies: ["ABCNotation"]),
 

@@ -4,7 +4,8 @@ set -euo pipefail
 need=()
 # openmpi-bin: mpirun and libmpi.so.40, loaded at run time by `mpirun … tunegen train` and used by
 # the data-parallel test; nothing links against it, so no libopenmpi-dev.
-for pkg in libopenblas-dev libsndfile1-dev pkg-config openmpi-bin; do
+# libfluidsynth-dev: the optional `--soundfont` path (Synth's CFluidSynth) links against it.
+for pkg in libopenblas-dev libsndfile1-dev libfluidsynth-dev pkg-config openmpi-bin; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

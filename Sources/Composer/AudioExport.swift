@@ -4,14 +4,21 @@ import ABCNotation
 import Foundation
 import Synth
 
-/// How to sound a tune: the synthesizer's options, and a tempo that overrides the tune's Q:.
+/// How to sound a tune: the synthesizer's options, a tempo that overrides the tune's Q: and
+/// tune type, and how to interpret it (lift, humanize, accompaniment; see `Performance`).
 public struct SoundSettings: Sendable {
     public var render: RenderOptions
-    /// Quarter notes a minute; nil keeps the tune's own tempo.
+    /// Quarter notes a minute; nil keeps the tune's own tempo (its Q:, else its dance's).
     public var tempo: Double?
+    /// Lift, humanize and accompaniment. Its `tempo` is ignored: `tempo` above is the override.
+    public var performance: PerformanceOptions
+    /// A SoundFont to render through FluidSynth instead of the built-in instruments (a path, or
+    /// "default" for an installed one); nil for the built-in synthesizer.
+    public var soundFont: String?
 
-    public init(render: RenderOptions = RenderOptions(), tempo: Double? = nil) {
-        (self.render, self.tempo) = (render, tempo)
+    public init(render: RenderOptions = RenderOptions(), tempo: Double? = nil,
+                performance: PerformanceOptions = PerformanceOptions(), soundFont: String? = nil) {
+        (self.render, self.tempo, self.performance, self.soundFont) = (render, tempo, performance, soundFont)
     }
 }
 
@@ -35,8 +42,10 @@ public enum AudioExport {
         }
     }
 
-    /// Renders `tune` to `url` (format from the extension). Returns a one-line summary; warnings
-    /// from the score and the synthesizer go to standard error with the tune's file name.
+    /// Renders `tune` to `url` (format from the extension), played as `Performance` interprets it.
+    /// Returns a summary: the file line, then indented lines saying the tempo chosen and, with
+    /// accompaniment, the chords played. Warnings from the score and the synthesizer go to
+    /// standard error with the tune's file name.
     @discardableResult
     public static func export(_ tune: Tune, to url: URL, sound: SoundSettings) throws -> String {
         if SheetMusic.isSVG(url) { return try SheetMusic.export(tune, to: url) }
@@ -44,24 +53,33 @@ public enum AudioExport {
         for d in result.diagnostics where d.severity == .error {
             FileHandle.standardError.write(Data("\(d.description)\n".utf8))
         }
-        var score = result.score
-        if let tempo = sound.tempo { score.tempos = [TempoChange(onset: 0, quarterNotesPerMinute: tempo)] }
-        guard score.voices.contains(where: { !$0.notes.isEmpty }) else {
+        guard result.score.voices.contains(where: { !$0.notes.isEmpty }) else {
             throw TunegenError("\(tune.fileName): tune \(tune.index) has no notes to play")
         }
+        var interpretation = sound.performance
+        interpretation.tempo = sound.tempo
+        let performance = Performance(tune: tune, score: result.score, options: interpretation)
+        let score = performance.score
+        let notes = performance.summary.map { "\n  " + $0 }.joined()
+        // The accompaniment comes from Performance; the synthesizer's own chord pad stays off.
+        var render = sound.render
+        render.chords = false
         do {
             if isMIDI(url) {
                 try MIDIFile.write(score, to: url, program: sound.render.instrument.midiProgram)
-                let notes = score.voices.map(\.notes.count).reduce(0, +)
-                return "\(url.path): MIDI, \(notes) notes, \(String(format: "%.1f", score.totalSeconds)) s"
+                let count = score.voices.map(\.notes.count).reduce(0, +)
+                return "\(url.path): MIDI, \(count) notes, \(String(format: "%.1f", score.totalSeconds)) s" + notes
             }
-            let rendering = try Synthesizer(options: sound.render).render(score)
+            let rendering = try sound.soundFont.map { try SoundFontRenderer.render(score, soundFont: $0, options: render) }
+                ?? Synthesizer(options: render).render(score)
             for warning in rendering.warnings {
                 FileHandle.standardError.write(Data("\(tune.fileName): tune \(tune.index): warning: \(warning)\n".utf8))
             }
             try AudioFile.write(rendering.buffer, to: url)
             let b = rendering.buffer
-            return "\(url.path): \(String(format: "%.1f", b.duration)) s, \(b.sampleRate) Hz, \(b.channels == 1 ? "mono" : "stereo"), \(sound.render.instrument.rawValue)"
+            return "\(url.path): \(String(format: "%.1f", b.duration)) s, \(b.sampleRate) Hz, \(b.channels == 1 ? "mono" : "stereo"), "
+                + "\(render.instrument.rawValue)\(render.room ? " in a room" : ", dry")"
+                + (sound.soundFont.map { " (SoundFont \((try? SoundFontRenderer.resolve($0)) ?? $0))" } ?? "") + notes
         } catch let failure as TunegenError {
             throw failure
         } catch {

@@ -112,7 +112,11 @@ public struct GenerateRun {
                     let url = base.appendingPathExtension(ext)
                     guard let parsed = tune.tune else { continue }
                     do {
-                        try AudioExport.export(parsed, to: url, sound: sound)
+                        let summary = try AudioExport.export(parsed, to: url, sound: sound)
+                        // Say what the accompaniment played (never a silent --chords), once per tune.
+                        for line in summary.split(separator: "\n") where line.hasPrefix("  chords:") && (ext == "wav" || !wav) {
+                            FileHandle.standardError.write(Data("tunegen: tune \(tune.number): \(line.dropFirst(2))\n".utf8))
+                        }
                         files.append((folderName as NSString).appendingPathComponent(url.lastPathComponent))
                         written.append(url.lastPathComponent)
                     } catch let failure as TunegenError {

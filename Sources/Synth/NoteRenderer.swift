@@ -124,24 +124,23 @@ struct NoteRenderer {
             run(total: total, envelope: env(0.004, 0, 1), emit: emit) { out, count, line in
                 string.run(out, count: count, line: line)
             }
-        case .instrument(.bowed):
-            var osc = Oscillator(table: table(key: 1000 + pitch, frequency: f, harmonics: Self.bowedHarmonic),
-                                 frequency: f, rate: rate, level: level, vibratoDepth: 0.0035, vibratoDelay: 0.25,
-                                 breath: 0, rng: rng)
-            run(total: total, envelope: env(0.05, 0.12, 0.75), emit: emit) { out, count, _ in
-                osc.run(out, count: count, sine: sine)
-            }
-        case .instrument(.flute):
-            var osc = Oscillator(table: table(key: 2000 + pitch, frequency: f, harmonics: Self.fluteHarmonic),
-                                 frequency: f, rate: rate, level: level, vibratoDepth: 0.003, vibratoDelay: 0.2,
-                                 breath: 0.05, rng: rng)
-            run(total: total, envelope: env(0.03, 0.08, 0.85), emit: emit) { out, count, _ in
+        case .instrument(let instrument):
+            let voice = Self.voicing(instrument)
+            let shape = voice.shape
+            // Per-note variation (seeded): how hard the bow bites or the breath chiffs, and when
+            // the vibrato starts.
+            let bite = 0.7 + 0.6 * Double(rng.nextSigned() * 0.5 + 0.5)
+            let delayScale = 0.8 + 0.4 * Double(rng.nextSigned() * 0.5 + 0.5)
+            var osc = Oscillator(table: table(key: voice.tableKey + pitch, frequency: f, harmonics: voice.harmonics),
+                                 frequency: f, rate: rate, level: level, voice: voice, bite: Float(bite),
+                                 vibratoDelay: voice.vibratoDelay * delayScale, rng: rng)
+            run(total: total, envelope: env(shape.attack, shape.decay, shape.sustain), emit: emit) { out, count, _ in
                 osc.run(out, count: count, sine: sine)
             }
         case .pad:
-            var osc = Oscillator(table: table(key: 3000 + pitch, frequency: f, harmonics: Self.padHarmonic),
-                                 frequency: f, rate: rate, level: level, vibratoDepth: 0, vibratoDelay: 0,
-                                 breath: 0, rng: rng)
+            var osc = Oscillator(table: table(key: 9000 + pitch, frequency: f, harmonics: Self.padVoice.harmonics),
+                                 frequency: f, rate: rate, level: level, voice: Self.padVoice, bite: 0,
+                                 vibratoDelay: 0, rng: rng)
             run(total: total, envelope: env(0.12, 0.3, 0.7), emit: emit) { out, count, _ in
                 osc.run(out, count: count, sine: sine)
             }
@@ -222,35 +221,124 @@ struct NoteRenderer {
         return PluckedString(n: n, c: Float((1 - d) / (1 + d)), half: 0.5 * rho)
     }
 
-    // MARK: Wavetables
+    // MARK: Wavetable instruments
 
-    static func bowedHarmonic(_ k: Int) -> Double {
-        // Sawtooth-like 1/k with a body resonance bump near the 3rd–5th harmonic and softer evens.
+    /// Envelope times (seconds) and sustain level of a sustained instrument.
+    struct Shape {
+        var attack: Double
+        var decay: Double
+        var sustain: Float
+    }
+
+    /// Everything that makes a wavetable instrument itself: its spectrum, envelope, vibrato,
+    /// noise (bow or breath) and a detuned second reed.
+    struct Voicing {
+        var tableKey: Int
+        var harmonics: @Sendable (Int, Double) -> Double
+        var shape: Shape
+        /// Vibrato rate (Hz), largest depth (fraction of the frequency), seconds before it
+        /// starts and seconds it takes to grow to full depth.
+        var vibratoRate: Double
+        var vibratoDepth: Double
+        var vibratoDelay: Double
+        var vibratoGrowth: Double
+        /// Noise level under the tone (relative to the tone's peak), the extra burst at the
+        /// onset (bow scratch, breath chiff) and its decay time, and the noise low-pass
+        /// coefficient (0…1, higher is brighter).
+        var noise: Float
+        var burst: Float
+        var burstSeconds: Double
+        var noiseColour: Float
+        /// Second reed's detuning in cents (played against a reed detuned by the negative
+        /// amount, so the pair is centred on the pitch); 0 for one oscillator.
+        var detuneCents: Double
+    }
+
+    static let padVoice = Voicing(tableKey: 9000, harmonics: { k, _ in padHarmonic(k) }, shape: Shape(attack: 0.12, decay: 0.3, sustain: 0.7),
+                                  vibratoRate: 5.5, vibratoDepth: 0, vibratoDelay: 0, vibratoGrowth: 1,
+                                  noise: 0, burst: 0, burstSeconds: 0.01, noiseColour: 0.3, detuneCents: 0)
+
+    /// The sustained instruments (the plucked string is Karplus–Strong, above):
+    /// - bowed: sawtooth-like spectrum with a body resonance near the 4th harmonic, rolling off
+    ///   smoothly above 3.5 kHz (no hard edge), vibrato 5.8 Hz growing from 0.2 s over 0.5 s to
+    ///   ±18 cents, bow noise under the tone and a scratch at each bow change (50 ms);
+    /// - flute: nearly pure (fundamental, weak 2nd and 3rd), breathy attack (60 ms), breath noise
+    ///   with a chiff at the onset, vibrato 5 Hz growing from 0.3 s to ±12 cents;
+    /// - whistle: tin whistle, brighter than the flute (strong 2nd and 3rd), quick attack
+    ///   (12 ms) with a short chiff, little vibrato (6 Hz, ±6 cents, late);
+    /// - accordion: free reeds, a rich buzzy spectrum (1/k^0.7) rolling off above 4 kHz, two
+    ///   reeds tuned ±5 cents apart (a slow 2–3 Hz beating at A4, as a "medium wet" box), steady
+    ///   bellows, no vibrato.
+    static func voicing(_ instrument: Instrument) -> Voicing {
+        switch instrument {
+        case .bowed, .plucked:   // .plucked is Karplus–Strong (render(…)); never voiced here
+            return Voicing(tableKey: 1000, harmonics: bowedHarmonic, shape: Shape(attack: 0.06, decay: 0.12, sustain: 0.8),
+                           vibratoRate: 5.8, vibratoDepth: cents(18), vibratoDelay: 0.2, vibratoGrowth: 0.5,
+                           noise: 0.012, burst: 0.10, burstSeconds: 0.05, noiseColour: 0.55, detuneCents: 0)
+        case .flute:
+            return Voicing(tableKey: 2000, harmonics: { k, _ in fluteHarmonic(k) }, shape: Shape(attack: 0.06, decay: 0.08, sustain: 0.85),
+                           vibratoRate: 5.0, vibratoDepth: cents(12), vibratoDelay: 0.3, vibratoGrowth: 0.6,
+                           noise: 0.035, burst: 0.22, burstSeconds: 0.06, noiseColour: 0.3, detuneCents: 0)
+        case .whistle:
+            return Voicing(tableKey: 3000, harmonics: { k, _ in whistleHarmonic(k) }, shape: Shape(attack: 0.012, decay: 0.05, sustain: 0.9),
+                           vibratoRate: 6.0, vibratoDepth: cents(6), vibratoDelay: 0.4, vibratoGrowth: 0.4,
+                           noise: 0.02, burst: 0.12, burstSeconds: 0.015, noiseColour: 0.45, detuneCents: 0)
+        case .accordion:
+            return Voicing(tableKey: 4000, harmonics: reedHarmonic, shape: Shape(attack: 0.02, decay: 0.06, sustain: 0.92),
+                           vibratoRate: 5.5, vibratoDepth: 0, vibratoDelay: 0, vibratoGrowth: 1,
+                           noise: 0, burst: 0, burstSeconds: 0.01, noiseColour: 0.3, detuneCents: 5)
+        }
+    }
+
+    /// A pitch ratio minus one for `c` cents.
+    static func cents(_ c: Double) -> Double { pow(2, c / 1200) - 1 }
+
+    static func bowedHarmonic(_ k: Int, _ hz: Double) -> Double {
+        // Sawtooth-like 1/k with a body resonance bump near the 3rd–5th harmonic and softer
+        // evens, falling about 12 dB an octave above 3.5 kHz.
         let body = 1 + 0.6 * exp(-pow(Double(k) - 4, 2) / 4)
-        return body / Double(k) * (k % 2 == 0 ? 0.8 : 1)
+        let rolloff = 1 / (1 + pow(hz / 3500, 2))
+        return body / Double(k) * (k % 2 == 0 ? 0.8 : 1) * rolloff
     }
 
     static func fluteHarmonic(_ k: Int) -> Double {
         k > 5 ? 0 : [1.0, 0.32, 0.12, 0.05, 0.02][k - 1]
     }
 
+    static func whistleHarmonic(_ k: Int) -> Double {
+        k > 6 ? 0 : [1.0, 0.45, 0.22, 0.09, 0.04, 0.02][k - 1]
+    }
+
+    static func reedHarmonic(_ k: Int, _ hz: Double) -> Double {
+        pow(Double(k), -0.7) / (1 + pow(hz / 4000, 2)) * (k % 2 == 0 ? 0.9 : 1)
+    }
+
     static func padHarmonic(_ k: Int) -> Double {
         k > 6 ? 0 : 1 / Double(k * k)
     }
 
-    /// One period of the band-limited wave for `frequency`, harmonics below 0.45·rate (and 9 kHz),
-    /// peak 1, with one guard sample for interpolation. Cached by `key`.
-    private mutating func table(key: Int, frequency f: Double, harmonics: (Int) -> Double) -> [Float] {
+    /// sin(2π i / tableSize) for i in 0..<tableSize, in Double, for building tables.
+    static let sineTable: [Double] = (0..<tableSize).map { sin(2 * Double.pi * Double($0) / Double(tableSize)) }
+
+    /// One period of the band-limited wave for `frequency`: harmonics k (amplitude
+    /// `harmonics(k, k·f)`) below 0.45·rate and 16 kHz, peak 1, with one guard sample for
+    /// interpolation. Cached by `key`. O(harmonics × tableSize) additions, no sin calls.
+    private mutating func table(key: Int, frequency f: Double, harmonics: (Int, Double) -> Double) -> [Float] {
         if let t = tables[key] { return t }
-        let limit = min(0.45 * Double(sampleRate), 9000)
+        let limit = min(0.45 * Double(sampleRate), 16_000)
         let kmax = max(1, Int(limit / f))
         let size = NoteRenderer.tableSize
         var acc = [Double](repeating: 0, count: size)
-        for k in 1...kmax {
-            let a = harmonics(k)
-            if a == 0 { continue }
-            for i in 0..<size {
-                acc[i] += a * sin(2 * Double.pi * Double(k * i % size) / Double(size))
+        Self.sineTable.withUnsafeBufferPointer { sine in
+            for k in 1...kmax {
+                let a = harmonics(k, Double(k) * f)
+                if a == 0 { continue }
+                var j = 0
+                for i in 0..<size {
+                    acc[i] += a * sine[j]
+                    j += k
+                    if j >= size { j &= size - 1 }
+                }
             }
         }
         let peak = max(acc.map(abs).max() ?? 1, 1e-12)
@@ -260,34 +348,47 @@ struct NoteRenderer {
         return t
     }
 
-    /// Wavetable oscillator with delayed vibrato (5.5 Hz, depth fading in over 0.25 s) and optional
-    /// low-passed breath noise; state carries across chunks.
+    /// Wavetable oscillator with a vibrato that grows after the onset, per-note noise (a burst
+    /// at the onset decaying exponentially over a steady floor, low-passed) and an optional
+    /// second, detuned reed; state carries across chunks.
     struct Oscillator {
         let table: [Float]
         let inc: Float
+        let inc2: Float
+        let twoReeds: Bool
         let vibInc: Float
         let vibStart: Int
         let vibratoDepth: Float
         let vibStep: Float
-        let breath: Float
+        let noiseFloor: Float
+        let burstDecay: Float
+        let colour: Float
         let level: Float
+        var burst: Float
         var rng: SplitMix64
         var phase: Float = 0
+        var phase2: Float = 0
         var vphase: Float = 0
         var depth: Float = 0
         var lp: Float = 0
         var frame = 0
 
-        init(table: [Float], frequency f: Double, rate: Int, level: Float, vibratoDepth: Float,
-             vibratoDelay: Double, breath: Float, rng: SplitMix64) {
+        init(table: [Float], frequency f: Double, rate: Int, level: Float, voice: Voicing, bite: Float,
+             vibratoDelay: Double, rng: SplitMix64) {
             let size = Float(NoteRenderer.tableSize)
             self.table = table
-            inc = Float(f / Double(rate)) * size
-            vibInc = Float(5.5 / Double(rate)) * size
+            let detune = voice.detuneCents
+            twoReeds = detune != 0
+            inc = Float(f * (twoReeds ? pow(2, -detune / 1200) : 1) / Double(rate)) * size
+            inc2 = Float(f * pow(2, detune / 1200) / Double(rate)) * size
+            vibInc = Float(voice.vibratoRate / Double(rate)) * size
             vibStart = Int(vibratoDelay * Double(rate))
-            self.vibratoDepth = vibratoDepth
-            vibStep = vibratoDepth / Float(max(1, rate / 4))
-            self.breath = breath
+            vibratoDepth = Float(voice.vibratoDepth)
+            vibStep = Float(voice.vibratoDepth / max(1, voice.vibratoGrowth * Double(rate)))
+            noiseFloor = voice.noise
+            burst = voice.burst * bite
+            burstDecay = Float(exp(-1 / (voice.burstSeconds * Double(rate))))
+            colour = voice.noiseColour
             self.level = level
             self.rng = rng
         }
@@ -295,6 +396,7 @@ struct NoteRenderer {
         mutating func run(_ out: UnsafeMutableBufferPointer<Float>, count: Int, sine: [Float]) {
             let size = Float(NoteRenderer.tableSize)
             let mask = NoteRenderer.tableMask
+            let noisy = noiseFloor > 0 || burst > 0
             table.withUnsafeBufferPointer { tab in
                 sine.withUnsafeBufferPointer { sin in
                     for i in 0..<count {
@@ -302,19 +404,28 @@ struct NoteRenderer {
                         let frac = phase - Float(ip)
                         let a = tab[ip & mask], b = tab[(ip & mask) + 1]
                         var s = a + frac * (b - a)
-                        if breath > 0 {
-                            lp += 0.3 * (rng.nextSigned() - lp)
-                            s += breath * lp
-                        }
-                        out[i] = s * level
-                        var step = inc
+                        var mod: Float = 1
                         if vibratoDepth > 0 && frame >= vibStart {
                             depth = min(vibratoDepth, depth + vibStep)
-                            step *= 1 + depth * sin[Int(vphase) & mask]
+                            mod = 1 + depth * sin[Int(vphase) & mask]
                             vphase += vibInc
                             if vphase >= size { vphase -= size }
                         }
-                        phase += step
+                        if twoReeds {
+                            let jp = Int(phase2)
+                            let g = phase2 - Float(jp)
+                            let c = tab[jp & mask], d = tab[(jp & mask) + 1]
+                            s = 0.5 * (s + c + g * (d - c))
+                            phase2 += inc2 * mod
+                            if phase2 >= size { phase2 -= size }
+                        }
+                        if noisy {
+                            lp += colour * (rng.nextSigned() - lp)
+                            s += (noiseFloor + burst) * lp
+                            burst *= burstDecay
+                        }
+                        out[i] = s * level
+                        phase += inc * mod
                         if phase >= size { phase -= size }
                         frame += 1
                     }

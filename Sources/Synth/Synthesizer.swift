@@ -25,12 +25,14 @@ public struct RenderLimits: Sendable, Equatable, Codable {
     public init() {}
 }
 
-/// How to render. Defaults: plucked, 44.1 kHz stereo, no chord pad, ornaments on, seed 0.
+/// How to render. Defaults: plucked, 44.1 kHz stereo, in a room, no chord pad, ornaments on, seed 0.
 public struct RenderOptions: Sendable, Equatable, Codable {
     /// Accepted sample rates (Hz).
     public static let sampleRateRange = 8_000...192_000
-    /// Silence after the last note's written end, in which releases ring out: 0.5 s.
+    /// Silence after the last note's written end, in which releases ring out: 0.5 s dry.
     public static let tailSeconds = 0.5
+    /// The tail in a room, long enough for the reverb to fall by 60 dB: 1.0 s.
+    public static let roomTailSeconds = 1.0
     /// Peak level after normalisation: −1 dBFS (10^(−1/20) ≈ 0.891).
     public static let targetPeak: Float = 0.891
 
@@ -45,11 +47,21 @@ public struct RenderOptions: Sendable, Equatable, Codable {
     public var ornaments: Bool = true
     /// Seed for the plucked noise bursts and breath noise; same seed and score → same samples.
     public var seed: UInt64 = 0
+    /// Place the instruments apart in the stereo field and add a small room (`Room`); false
+    /// (`--dry`) is the plain sound: voices panned lightly, no reverb, a 0.5 s tail.
+    public var room: Bool = true
+    /// The voice played as accompaniment (a plucked guitar/bouzouki whatever `instrument` is,
+    /// placed right of the melody); `Performance` adds it.
+    public var accompanimentVoiceID: String = Performance.accompanimentVoiceID
     public var limits = RenderLimits()
 
+    /// Seconds of tail after the music: `roomTailSeconds` in a room, else `tailSeconds`.
+    public var tail: Double { room ? RenderOptions.roomTailSeconds : RenderOptions.tailSeconds }
+
     public init(instrument: Instrument = .plucked, sampleRate: Int = 44_100, channels: Int = 2,
-                chords: Bool = false, ornaments: Bool = true, seed: UInt64 = 0,
+                chords: Bool = false, ornaments: Bool = true, seed: UInt64 = 0, room: Bool = true,
                 limits: RenderLimits = RenderLimits()) {
+        self.room = room
         self.instrument = instrument
         self.sampleRate = sampleRate
         self.channels = channels
@@ -126,10 +138,13 @@ public struct Rendering: Sendable {
 /// - timing: beats → seconds through the score's tempo map (same result as `Score.seconds(atBeat:)`);
 ///   a note sounds from its onset for its duration, then releases for the instrument's
 ///   `releaseSeconds` (≤ 0.5 s), overlapping whatever follows; rests are exact silence;
-/// - length: the later of `totalBeats` and the last note end, in seconds, + `RenderOptions.tailSeconds`
-///   (0.5 s), rounded to whole frames;
-/// - chords and voices are summed; in stereo, voices are spread evenly over ±0.35 (equal-power pan,
-///   voice 1 left of centre), the chord pad in the centre; mono sums everything;
+/// - length: the later of `totalBeats` and the last note end, in seconds, + `options.tail`
+///   (0.5 s dry, 1 s in a room), rounded to whole frames;
+/// - chords and voices are summed; dry, in stereo, voices are spread evenly over ±0.35 (equal-power
+///   pan, voice 1 left of centre), the chord pad in the centre; in a room (the default) the melody
+///   voices sit over −0.5…−0.1 (one voice at −0.2), the accompaniment voice at +0.45, then `Room`
+///   adds early reflections and a diffuse tail that differ between the channels; mono sums everything
+///   (in a room, after the reverb);
 /// - velocity → amplitude (v/127)^1.5; "staccato" halves the sounding length;
 /// - grace notes, "trill" and "roll" are realised (see `segments(for:options:warnings:)`) unless
 ///   `options.ornaments` is false; other marks are ignored;
@@ -169,20 +184,27 @@ public struct Synthesizer: Sendable {
         try Self.checkPolyphony(segments, limit: o.limits.maxSimultaneousNotes)
 
         let rate = Double(o.sampleRate)
-        let frames = Int((endSeconds * rate).rounded()) + Int((RenderOptions.tailSeconds * rate).rounded())
-        let channels = o.channels
-        guard frames * channels <= o.limits.maxSamples else {
-            throw RenderError.tooManySamples(count: frames * channels, limit: o.limits.maxSamples)
+        let frames = Int((endSeconds * rate).rounded()) + Int((o.tail * rate).rounded())
+        guard frames * o.channels <= o.limits.maxSamples else {
+            throw RenderError.tooManySamples(count: frames * o.channels, limit: o.limits.maxSamples)
         }
+        // A room is built in stereo even for a mono file (mixed down at the end).
+        let channels = o.room ? 2 : o.channels
         var out = [Float](repeating: 0, count: frames * channels)
 
-        // Pan: voices spread over ±0.35 (equal-power), the pad in the middle.
-        let voiceCount = score.voices.count
+        let positions = Self.positions(score: score, options: o)
         func gains(_ voice: Int) -> (Float, Float) {
             guard channels == 2 else { return (1, 0) }
-            let p = voice < 0 || voiceCount < 2 ? 0 : -0.35 + 0.7 * Double(voice) / Double(voiceCount - 1)
+            let p = voice < 0 ? 0 : positions[voice]
             let angle = (p + 1) * Double.pi / 4
             return (Float(cos(angle)), Float(sin(angle)))
+        }
+        // In a room, heard in stereo, a voice off centre also reaches the far side later, as at a
+        // spaced pair of microphones: |position| × 0.6 ms (0.12 ms for the melody at −0.2).
+        func delays(_ voice: Int) -> (Int, Int) {
+            guard o.room, o.channels == 2, voice >= 0 else { return (0, 0) }
+            let d = Int((abs(positions[voice]) * Self.spacedPairSeconds * rate).rounded())
+            return positions[voice] < 0 ? (0, d) : (d, 0)
         }
 
         segments.sort { ($0.start, $0.voice, $0.pitch) < ($1.start, $1.voice, $1.pitch) }
@@ -198,6 +220,7 @@ public struct Synthesizer: Sendable {
                 }
                 let releaseFrames = Int((release * rate).rounded())
                 let (gl, gr) = gains(seg.voice)
+                let (dl, dr) = delays(seg.voice)
                 renderer.render(sound: seg.sound, pitch: seg.pitch, noteFrames: noteFrames,
                                 releaseFrames: releaseFrames, level: seg.level, noiseKey: seg.key) { src, offset in
                     let first = startFrame + offset
@@ -206,21 +229,46 @@ public struct Synthesizer: Sendable {
                     if channels == 1 {
                         for i in 0..<count { dst[first + i] += src[i] }
                     } else {
-                        var j = first * 2
-                        for i in 0..<count {
-                            let s = src[i]
-                            dst[j] += gl * s
-                            dst[j + 1] += gr * s
-                            j += 2
-                        }
+                        let cl = min(count, frames - first - dl), cr = min(count, frames - first - dr)
+                        var j = (first + dl) * 2
+                        for i in 0..<max(0, cl) { dst[j] += gl * src[i]; j += 2 }
+                        j = (first + dr) * 2 + 1
+                        for i in 0..<max(0, cr) { dst[j] += gr * src[i]; j += 2 }
                     }
                 }
             }
         }
+        if o.room {
+            Room.apply(&out, frames: frames, sampleRate: o.sampleRate)
+            if o.channels == 1 {
+                var mono = [Float](repeating: 0, count: frames)
+                for f in 0..<frames { mono[f] = 0.5 * (out[2 * f] + out[2 * f + 1]) }
+                out = mono
+            }
+        }
         let (rawPeak, replaced) = Self.normalise(&out, to: RenderOptions.targetPeak)
         if replaced > 0 { warnings.append("\(replaced) non-finite samples replaced by silence") }
-        return Rendering(buffer: AudioBuffer(sampleRate: o.sampleRate, channels: channels, samples: out),
+        return Rendering(buffer: AudioBuffer(sampleRate: o.sampleRate, channels: o.channels, samples: out),
                          warnings: warnings, rawPeak: rawPeak)
+    }
+
+    /// Largest delay between the channels for a voice at the far left or right, seconds.
+    static let spacedPairSeconds = 0.0006
+
+    /// Stereo position of each voice, −1 (left) … +1 (right). Dry: spread over ±0.35, one voice
+    /// in the centre. In a room: melody voices over −0.5…−0.1 (one at −0.2), the accompaniment
+    /// voice at +0.45.
+    static func positions(score: Score, options: RenderOptions) -> [Double] {
+        let count = score.voices.count
+        guard options.room else {
+            return (0..<count).map { count < 2 ? 0 : -0.35 + 0.7 * Double($0) / Double(count - 1) }
+        }
+        let melody = score.voices.indices.filter { score.voices[$0].id != options.accompanimentVoiceID }
+        var out = [Double](repeating: 0.45, count: count)
+        for (k, v) in melody.enumerated() {
+            out[v] = melody.count < 2 ? -0.2 : -0.5 + 0.4 * Double(k) / Double(melody.count - 1)
+        }
+        return out
     }
 
     /// Replaces non-finite samples with 0, scales the peak to `target` (silence stays silence),
@@ -229,10 +277,25 @@ public struct Synthesizer: Sendable {
     static func normalise(_ x: inout [Float], to target: Float) -> (Float, Int) {
         var replaced = 0
         var peak: Float = 0
-        for i in x.indices {
-            let s = x[i]
-            if !s.isFinite { x[i] = 0; replaced += 1; continue }
-            peak = max(peak, abs(s))
+        x.withUnsafeMutableBufferPointer { p in
+            // Non-finite samples are rare: count them in a loop that vectorises, replace if any.
+            var bad = 0
+            for s in p where !(abs(s) <= .greatestFiniteMagnitude) { bad += 1 }
+            if bad > 0 {
+                for i in p.indices where !p[i].isFinite { p[i] = 0 }
+                replaced = bad
+            }
+            // Peak over four running maxima (one would be a single long dependency chain).
+            var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
+            let wide = p.count / 4 * 4
+            var i = 0
+            while i < wide {
+                let a = abs(p[i]), b = abs(p[i + 1]), c = abs(p[i + 2]), d = abs(p[i + 3])
+                m0 = a > m0 ? a : m0; m1 = b > m1 ? b : m1; m2 = c > m2 ? c : m2; m3 = d > m3 ? d : m3
+                i += 4
+            }
+            peak = max(max(m0, m1), max(m2, m3))
+            while i < p.count { peak = max(peak, abs(p[i])); i += 1 }
         }
         guard peak > 0 else { return (peak, replaced) }
         let g = target / peak
@@ -333,14 +396,16 @@ public struct Synthesizer: Sendable {
             out.append(Segment(voice: voice, sound: sound, pitch: pitch, start: start,
                                duration: dur, level: level, key: key))
         }
-        let sound = SegmentSound.instrument(options.instrument)
+        let melodySound = SegmentSound.instrument(options.instrument)
         let tempo = TempoMap(score)
         var zeroLength = 0
         var clamped = 0
         for (v, voice) in score.voices.enumerated() {
+            let accompaniment = voice.id == options.accompanimentVoiceID
+            let sound = accompaniment ? SegmentSound.instrument(.plucked) : melodySound
             for n in voice.notes {
                 if !(1...127).contains(n.velocity) { clamped += 1 }
-                let level = level(velocity: n.velocity)
+                let level = level(velocity: n.velocity) * (accompaniment ? 0.7 : 1)
                 var start = tempo.seconds(atBeat: n.onset)
                 var dur = tempo.seconds(atBeat: n.onset + n.duration) - start
                 guard dur > 0 else { zeroLength += 1; continue }

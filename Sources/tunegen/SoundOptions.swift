@@ -6,12 +6,13 @@ import Synth
 
 extension Instrument: ExpressibleByArgument {}
 
-/// How to sound a tune: instrument, tempo override, sample rate, channels, accompaniment.
+/// How to sound a tune: instrument, tempo override, sample rate, channels, room, lift,
+/// humanize, accompaniment.
 struct SoundOptions: ParsableArguments {
     @Option(help: "Instrument: \(Instrument.allCases.map(\.rawValue).joined(separator: ", ")).")
     var instrument: Instrument = .plucked
 
-    @Option(help: "Tempo in quarter notes a minute, overriding the tune's Q: field.")
+    @Option(help: "Tempo in quarter notes a minute, overriding the tune's Q: field (without Q:, a tune plays at its dance's session tempo, from R: or the meter).")
     var tempo: Double?
 
     @Option(help: "Sample rate in Hz (8000…192000).")
@@ -20,8 +21,20 @@ struct SoundOptions: ParsableArguments {
     @Flag(help: "Write one channel instead of two.")
     var mono = false
 
-    @Flag(help: "Accompany the tune with a soft pad from its chord symbols.")
+    @Flag(help: "Accompany the tune (guitar/bouzouki, vamp or oom-pah-pah by meter): its chord symbols, or chords inferred from the melody and key when it has none. Says which chords it played.")
     var chords = false
+
+    @Flag(help: "The plain sound: no stereo placement, no room reverb.")
+    var dry = false
+
+    @Flag(help: "Play every note as written: no beat accents, no hornpipe swing.")
+    var noLift = false
+
+    @Option(help: "Render through FluidSynth with this SoundFont (.sf2) instead of the built-in instruments, using the General MIDI program of --instrument; 'default' finds one installed by Debian (timgm6mb-soundfont, fluid-soundfont-gm).")
+    var soundfont: String?
+
+    @Option(help: "Vary timing (up to ±10 ms) and loudness (up to ±8%) like a player, from this seed. Off by default: the same tune gives the same samples.")
+    var humanize: UInt64?
 
     @Flag(help: "Play decorations (rolls, trills) plainly.")
     var plainOrnaments = false
@@ -33,6 +46,9 @@ struct SoundOptions: ParsableArguments {
         if !RenderOptions.sampleRateRange.contains(rate) {
             throw ValidationError("--rate must be between \(RenderOptions.sampleRateRange.lowerBound) and \(RenderOptions.sampleRateRange.upperBound) Hz (got \(rate))")
         }
+        if let soundfont {
+            do { _ = try SoundFontRenderer.resolve(soundfont) } catch { throw ValidationError("--soundfont: \(error)") }
+        }
     }
 
     var settings: SoundSettings {
@@ -40,9 +56,11 @@ struct SoundOptions: ParsableArguments {
         options.instrument = instrument
         options.sampleRate = rate
         options.channels = mono ? 1 : 2
-        options.chords = chords
         options.ornaments = !plainOrnaments
-        return SoundSettings(render: options, tempo: tempo)
+        options.room = !dry
+        return SoundSettings(render: options, tempo: tempo,
+                             performance: PerformanceOptions(lift: !noLift, humanize: humanize, chords: chords),
+                             soundFont: soundfont)
     }
 }
 

@@ -22,7 +22,9 @@ final class SynthesizerTests: XCTestCase {
     }
 
     func testA440MeasuresWithinOneHertzForEachInstrument() throws {
-        for instrument in Instrument.allCases {
+        // The accordion sounds two reeds ±5 cents apart by design (one peak would be either
+        // reed): InstrumentTests.testAccordionReedsAreCentredOnThePitch measures their centre.
+        for instrument in Instrument.allCases where instrument != .accordion {
             let r = try Analysis.render(Analysis.score([(69, 0, 1)]), instrument, rate: rate)
             let f = Analysis.peakFrequency(r.buffer.samples, range: rate / 10..<rate * 9 / 10, sampleRate: rate, low: 430, high: 450)
             XCTAssertEqual(f, 440, accuracy: 1, "\(instrument)")
@@ -212,7 +214,7 @@ final class SynthesizerTests: XCTestCase {
 
     func testBenchmarkRuns() throws {
         let r = try SynthBenchmark.run(score: SynthBenchmark.tune(bars: 1), sampleRate: 8_000, repeats: 1)
-        XCTAssertEqual(r.audioSeconds, 2.5)
+        XCTAssertEqual(r.audioSeconds, 2 + RenderOptions().tail)   // the benchmark renders the default sound: in a room
         XCTAssertGreaterThan(r.speed, 0)
         XCTAssertEqual(SynthBenchmark.tune().totalSeconds, 66)
     }
@@ -261,7 +263,7 @@ final class SynthesizerTests: XCTestCase {
         let plain = try Analysis.render(Analysis.score([(69, 0, 1)]), .flute, rate: rate).buffer.samples
         XCTAssertGreaterThan(b, 20 * Analysis.magnitude(plain, range: range, sampleRate: rate, frequency: 493.88))
         // With ornaments off the trill is a plain note.
-        let off = try Synthesizer(options: RenderOptions(instrument: .flute, sampleRate: rate, channels: 1, ornaments: false)).render(score)
+        let off = try Synthesizer(options: RenderOptions(instrument: .flute, sampleRate: rate, channels: 1, ornaments: false, room: false)).render(score)
         XCTAssertEqual(off.buffer.samples, plain)
     }
 
