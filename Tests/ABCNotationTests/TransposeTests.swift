@@ -156,8 +156,20 @@ final class TransposeTests: XCTestCase {
         }
     }
 
+    func testVerifyCatchesAWrongTransposition() throws {
+        let tune = parse("X:1\nM:4/4\nL:1/4\nK:G\nGABc|{g}d4|\n")
+        let right = "X:1\nM:4/4\nL:1/4\nK:A\nABcd|{a}e4|"
+        let interval = TranspositionInterval(semitones: 2, fifths: 2)!
+        XCTAssertNoThrow(try Transposer.verify(original: tune, text: right, interval: interval))
+        for wrong in ["X:1\nM:4/4\nL:1/4\nK:A\nABcd|{a}f4|", "X:1\nM:4/4\nL:1/4\nK:A\nABcd|{b}e4|",
+                      "X:1\nM:4/4\nL:1/4\nK:A\nAB=cd|{a}e4|", "X:1\nM:4/4\nL:1/4\nK:A\nABcd|{a}e3|"] {
+            XCTAssertThrowsError(try Transposer.verify(original: tune, text: wrong, interval: interval), wrong)
+        }
+    }
+
     /// Every corpus tune without errors moves by every interval from -6 to +6 with the same
-    /// validity and its events shifted; up then down gives back the events, and the text too.
+    /// validity and its events shifted; up then down (by -5, 2 and 6) gives back the events,
+    /// and the text too.
     func testEveryCorpusTuneTransposesByEveryInterval() throws {
         let file = ABCParser.parse(bytes: Fixture.corpusBytes, fileName: "irish.abc")
         XCTAssertGreaterThan(file.tunes.count, 800)
@@ -171,6 +183,10 @@ final class TransposeTests: XCTestCase {
                     continue
                 }
                 let parsed = ABCParser.parse(up.text, fileName: "irish.abc").tunes[0]
+                // Transposer.verify has already compared validity and events (and its own test
+                // shows it catches a wrong note); checked here again, independently, for three
+                // intervals (flat side, sharp side, tritone) to keep the test's time down.
+                guard [-5, 2, 6].contains(n) else { continue }
                 XCTAssertEqual(parsed.validity, tune.validity, "tune \(tune.index) by \(n)")
                 XCTAssertEqual(events(parsed), original.map { $0.map { shifted($0, n) } }, "tune \(tune.index) by \(n)")
                 let back = try Transposer.transpose(parsed, semitones: -n)
