@@ -11,7 +11,8 @@ if [ "${1:-}" = "--fast" ]; then
   for slow in ShippedModelTests TrainGenerateTests FuzzTests \
               'RobustnessTests.testHundredThousand' 'CheckpointTests.testRandomBitFlips' \
               'GradientTests.testFiniteDifferences' 'CheckpointInteropTests' DataParallelCLITests \
-              'EngraverTests.testEveryCorpusTuneEngraves' 'EngraverTests.testAHugeSingleLineIsSplitIntoSystems'; do
+              'EngraverTests.testEveryCorpusTuneEngraves' 'EngraverTests.testAHugeSingleLineIsSplitIntoSystems' \
+              'TransposeTests.testEveryCorpusTune'; do
     skip+=(--skip "$slow")
   done
 fi

@@ -99,18 +99,11 @@ public enum Transposer {
     /// stays near the middle of the fiddle and whistle register.
     public static func transpose(_ tune: Tune, toKey key: String) throws -> TransposedTune {
         try refuseErrors(tune)
-        let (target, problems) = KeySignature.parse(key)
-        guard problems.isEmpty, let tonic = target.tonic, !target.isHighlandPipes,
-              let targetLetter = tonic.first, KeySignature.letterIndex(targetLetter) != nil else {
-            throw TranspositionError("--to", line: 0, column: 0, "'\(key)' is not a key",
-                                     hint: "name a tonic A-G with # or b, and optionally a mode: D, Bb, F#m, Ador")
-        }
+        let (target, tonic, modeNamed) = try targetKey(key)
         guard let head = try headKey(tune), head.key.tonic != nil else {
             throw error(tune, line: tune.startLine, column: 1, "tune has no key with a tonic to move to \(key)",
                         hint: "use --semitones instead")
         }
-        let words = key.split(separator: " ")
-        let modeNamed = words.count > 1 || (words.first.map { $0.count > tonic.count } ?? false)
         if modeNamed, !sameMode(target.mode, head.key.mode) {
             throw error(tune, line: head.line, column: 1,
                         "tune is in \(head.key.tonic!) \(head.key.mode.rawValue), and --to \(key) names another mode",
@@ -127,6 +120,23 @@ public enum Transposer {
             semitones = mean < 72 ? 6 : -6
         }
         return try transpose(tune, by: TranspositionInterval(semitones: semitones, fifths: fifths)!)
+    }
+
+    /// Reads a `--to` key: a tonic A-G with `#` or `b`, optionally a mode. Throws when it is
+    /// not one (no file position: the error is about the argument).
+    public static func checkTargetKey(_ key: String) throws { _ = try targetKey(key) }
+
+    static func targetKey(_ key: String) throws -> (key: KeySignature, tonic: String, modeNamed: Bool) {
+        let (target, problems) = KeySignature.parse(key)
+        guard problems.isEmpty, let tonic = target.tonic, !target.isHighlandPipes,
+              let letter = tonic.first, KeySignature.letterIndex(letter) != nil,
+              !key.contains("="), !key.contains("^"), !key.contains("_") else {
+            throw TranspositionError("--to", line: 0, column: 0, "'\(key)' is not a key",
+                                     hint: "name a tonic A-G with # or b, and optionally a mode: D, Bb, F#m, Ador")
+        }
+        let words = key.split(separator: " ")
+        let modeNamed = words.count > 1 || (words.first.map { $0.count > tonic.count } ?? false)
+        return (target, tonic, modeNamed)
     }
 
     static func sameMode(_ a: Mode, _ b: Mode) -> Bool { a.fifthsOffset == b.fifthsOffset }
@@ -167,11 +177,17 @@ public enum Transposer {
     /// Parses `text` and checks it against `original`: no errors, the same validity, and the
     /// same events with every pitch (grace notes too) moved by the interval.
     static func verify(original: Tune, text: String, interval: TranspositionInterval) throws {
-        let parsed = ABCParser.parse(text, fileName: original.fileName)
+        // The file header the tune inherits (M:, L: ...) goes before it, as in the file.
+        var fileHeader = ""
+        for field in original.fileHeader {
+            fileHeader += (field.letter == "%" ? "%%" : "\(field.letter):") + field.value + "\n"
+        }
+        if !fileHeader.isEmpty { fileHeader += "\n" }
+        let parsed = ABCParser.parse(fileHeader + text, fileName: original.fileName)
         guard parsed.tunes.count == 1, let tune = parsed.tunes.first else {
             throw error(original, line: original.startLine, column: 1, "transposed text does not hold exactly one tune")
         }
-        let shift = original.startLine - 1
+        let shift = original.startLine - tune.startLine
         if let e = tune.diagnostics.first(where: { $0.severity == .error }) {
             throw error(original, line: e.line + shift, column: e.column, "transposed by \(interval.semitones): \(e.message)",
                         hint: e.hint ?? "transpose by fewer semitones")

@@ -17,6 +17,7 @@ struct Tunegen: ParsableCommand {
             Export.self,
             Check.self,
             Events.self,
+            Transpose.self,
             Bench.self,
         ]
     )
