@@ -6,8 +6,8 @@
 #
 # Key: Krumhansl–Kessler. Each tune's pitch-class histogram (weighted by note duration, repeats
 # played) is correlated with the 24 major and minor key profiles; the tune is "in the key" when
-# the best-correlated key is the asked one (Bb major; E minor). A looser figure, "scale fit", is
-# the share of tunes with at least 90% of their sounding time on the asked scale's pitch classes.
+# the best-correlated key is the asked one (Bb major; E minor). "Ends on the tonic": the last
+# note played (the lowest, if a chord) is the asked tonic.
 # Meter: "bars" is the share of bars whose length is the meter's (the parser's bar check: a
 # pickup and the bar completing it may be short); "all bars" the share of tunes where every bar
 # is (validity tier 3, with the M: the template forced).
@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--model FILE] [--count N] [--seed S]" >&2; exit 2 ;;
   esac
 done
-bin=.build/release/tunegen
+bin=${TUNEGEN:-.build/release/tunegen}
 [ -x "$bin" ] || { swift build -c release --product tunegen >/dev/null; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -40,10 +40,9 @@ def corr(a, b):
     num = sum((x - ma) * (y - mb) for x, y in zip(a, b))
     den = (sum((x - ma) ** 2 for x in a) * sum((y - mb) ** 2 for y in b)) ** 0.5
     return num / den if den else 0
-scale = {"major": [0, 2, 4, 5, 7, 9, 11], "minor": [0, 2, 3, 5, 7, 8, 10]}[mode]
 names = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 tunes = json.load(open(os.path.join(work, "gen.json")))["tunes"]
-in_key = fit = all_bars = 0
+in_key = ends = all_bars = 0
 bars = bad_bars = 0
 estimates = {}
 for k, t in enumerate(tunes):
@@ -54,10 +53,13 @@ for k, t in enumerate(tunes):
     all_bars += 1 if t["tiers"]["3_bars_match_meter"] else 0
     out = subprocess.run([binary, "events", path, "--json"], capture_output=True, text=True)
     hist = [0.0] * 12
+    last = None
     if out.returncode == 0:
         doc = json.loads(out.stdout)
         for n in doc["notes"]:
             hist[n["pitch"] % 12] += n["duration"]
+            if last is None or (n["onset"], -n["pitch"]) > (last["onset"], -last["pitch"]):
+                last = n
     if sum(hist) == 0:
         estimates["none"] = estimates.get("none", 0) + 1
         continue
@@ -66,12 +68,11 @@ for k, t in enumerate(tunes):
     name = names[best[1]] + ("m" if best[2] == "minor" else "")
     estimates[name] = estimates.get(name, 0) + 1
     in_key += 1 if (best[1], best[2]) == (tonic, mode) else 0
-    on_scale = sum(hist[(tonic + s) % 12] for s in scale) / sum(hist)
-    fit += 1 if on_scale >= 0.9 else 0
+    ends += 1 if last is not None and last["pitch"] % 12 == tonic else 0
 n = len(tunes)
 top = ", ".join(f"{k} {v}" for k, v in sorted(estimates.items(), key=lambda kv: -kv[1])[:5])
 print(f"{label}: {n} tunes; in the asked key (Krumhansl-Kessler) {in_key}/{n} = {100 * in_key / n:.0f}%; "
-      f"scale fit >= 90% {fit}/{n} = {100 * fit / n:.0f}%; bars of the meter's length {bars - bad_bars}/{bars} = "
+      f"ends on the tonic {ends}/{n} = {100 * ends / n:.0f}%; bars of the meter's length {bars - bad_bars}/{bars} = "
       f"{100 * (bars - bad_bars) / max(bars, 1):.0f}%; every bar right {all_bars}/{n} = {100 * all_bars / n:.0f}%; estimated keys: {top}")
 PY
 }
