@@ -525,6 +525,10 @@ struct TuneRewriter {
             newOctave = best.1
             alteration = target - voices[current].new.natural(letter: newLetter, octave: newOctave)
         }
+        guard abs(alteration) <= 2 else {
+            throw fail(location.line, start + 1, "moved by \(interval.semitones) semitones this note would need a triple accidental",
+                       hint: "transpose by another number of semitones")
+        }
         let implied = voices[current].new.implied(letter: newLetter, octave: newOctave)
         let written: Int? = (note.accidental != nil || implied != alteration) ? alteration : nil
         let check = voices[current].new.pitch(letter: newLetter, octave: newOctave, accidental: written, remember: remember)
