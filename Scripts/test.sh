@@ -12,7 +12,8 @@ if [ "${1:-}" = "--fast" ]; then
               'RobustnessTests.testHundredThousand' 'CheckpointTests.testRandomBitFlips' \
               'GradientTests.testFiniteDifferences' 'CheckpointInteropTests' DataParallelCLITests \
               'EngraverTests.testEveryCorpusTuneEngraves' 'EngraverTests.testAHugeSingleLineIsSplitIntoSystems' \
-              'EvaluateCommandTests.testReportRendersInHeadlessChromium'; do
+              'EvaluateCommandTests.testReportRendersInHeadlessChromium' \
+              'TransposeTests.testEveryCorpusTune'; do
     skip+=(--skip "$slow")
   done
 fi

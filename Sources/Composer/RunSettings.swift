@@ -49,6 +49,9 @@ public struct RunSettings: Codable, Equatable, Sendable {
     public var checkpointEvery: Int
     public var inputs: [String]
     public var keepInvalid: Bool
+    /// `--augment-transpose`: transposed copies of the training tunes. Nil (not false) when off,
+    /// so runs without it record the same settings as before the option existed.
+    public var augmentTranspose: Bool? = nil
 }
 
 extension RunSettings {
@@ -90,7 +93,8 @@ extension RunSettings {
     public init(preset: Preset, embedding: Int? = nil, hidden: Int? = nil, layers: Int? = nil, batch: Int? = nil,
                 steps: Int? = nil, iterations: Int? = nil, learningRate: Float? = nil, schedule: ScheduleChoice? = nil,
                 clip: Float = 5, dropout: Float? = nil, seed: UInt64 = 1, validationFraction: Double = 0.1,
-                evalEvery: Int = 100, checkpointEvery: Int = 500, inputs: [String] = ["corpus"], keepInvalid: Bool = false) {
+                evalEvery: Int = 100, checkpointEvery: Int = 500, inputs: [String] = ["corpus"], keepInvalid: Bool = false,
+                augmentTranspose: Bool = false) {
         let p = preset.values
         let iterations = iterations ?? p.iterations
         var adam = AdamConfig(learningRate: learningRate ?? p.learningRate)
@@ -101,6 +105,6 @@ extension RunSettings {
         self.init(preset: preset.rawValue, embedding: embedding ?? p.embedding, hidden: hidden ?? p.hidden,
                   layers: layers ?? p.layers, iterations: iterations, trainer: trainer, seed: seed,
                   validationFraction: validationFraction, evalEvery: evalEvery, checkpointEvery: checkpointEvery,
-                  inputs: inputs, keepInvalid: keepInvalid)
+                  inputs: inputs, keepInvalid: keepInvalid, augmentTranspose: augmentTranspose ? true : nil)
     }
 }

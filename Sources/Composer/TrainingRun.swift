@@ -36,6 +36,8 @@ public final class TrainingRun {
     public var beforeStep: ((Int, Trainer) -> Void)?
 
     public let corpus: TrainingCorpus
+    /// What `--augment-transpose` added (nil without it).
+    public let augmentation: TrainingCorpus.Augmentation?
     public let vocabulary: Vocabulary
     public let trainer: Trainer
     let validationTokens: [Int32]
@@ -97,8 +99,13 @@ public final class TrainingRun {
         }
         settings = resumed?.settings ?? newSettings
 
-        corpus = try TrainingCorpus.load(paths: settings.inputs, keepInvalid: settings.keepInvalid,
-                                         validationFraction: settings.validationFraction, seed: settings.seed)
+        let loaded = try TrainingCorpus.load(paths: settings.inputs, keepInvalid: settings.keepInvalid,
+                                             validationFraction: settings.validationFraction, seed: settings.seed)
+        if settings.augmentTranspose == true {
+            (corpus, augmentation) = { let a = loaded.augmentedByTransposition(); return (a.corpus, a.augmentation) }()
+        } else {
+            (corpus, augmentation) = (loaded, nil)
+        }
         let trainingText = corpus.trainingText
         if let resumed {
             vocabulary = resumed.file.vocabulary
@@ -153,6 +160,10 @@ public final class TrainingRun {
         say("tunegen train: \(corpus.files.count) file(s), \(corpus.tunesFound) tunes: \(corpus.training.count) training, "
             + "\(corpus.validation.count) validation, \(corpus.skippedInvalid) skipped for errors"
             + (corpus.duplicatesFolded > 0 ? ", \(corpus.duplicatesFolded) duplicates folded" : ""))
+        if let a = augmentation {
+            say("--augment-transpose: \(a.copies) transposed copies of the training tunes added (to \(TrainingCorpus.augmentationTonics.joined(separator: " "))), "
+                + "\(a.refused) left as they are; validation tunes as written")
+        }
         say("model: V \(vocabulary.count), E \(s.embedding), H \(s.hidden), L \(s.layers) (\(trainer.model.parameters.count) parameters); "
             + "B \(s.trainer.batch), T \(s.trainer.steps), lr \(s.trainer.optimizer.learningRate), \(s.iterations) iterations, seed \(s.seed); "
             + "OpenBLAS \(OpenBLASCore.description)")

@@ -45,6 +45,8 @@ struct Train: ParsableCommand {
     @Option(help: "Append one JSON object per step (step, loss, val_bpc, lr, chars_per_s, elapsed) to FILE.")
     var log: String?
     @Flag(help: "Keep tunes that have errors.") var keepInvalid = false
+    @Flag(help: "Add copies of each training tune transposed to D, G, A, E, C, F and Bb (same mode; validation tunes stay as written).")
+    var augmentTranspose = false
     @Flag(help: "Print only the summary.") var quiet = false
 
 
@@ -72,7 +74,7 @@ struct Train: ParsableCommand {
         RunSettings(preset: preset, embedding: embedding, hidden: hidden, layers: layers, batch: batch, steps: steps,
                     iterations: iterations, learningRate: learningRate, schedule: schedule, clip: clip, dropout: dropout,
                     seed: seed, validationFraction: validation, evalEvery: evalEvery, checkpointEvery: checkpointEvery,
-                    inputs: inputs, keepInvalid: keepInvalid)
+                    inputs: inputs, keepInvalid: keepInvalid, augmentTranspose: augmentTranspose)
     }
 
     func run() throws {

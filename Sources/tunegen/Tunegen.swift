@@ -18,6 +18,7 @@ struct Tunegen: ParsableCommand {
             Export.self,
             Check.self,
             Events.self,
+            Transpose.self,
             Bench.self,
         ]
     )
