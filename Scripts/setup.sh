@@ -5,7 +5,8 @@ need=()
 # openmpi-bin: mpirun and libmpi.so.40, loaded at run time by `mpirun … tunegen train` and used by
 # the data-parallel test; nothing links against it, so no libopenmpi-dev.
 # libfluidsynth-dev: the optional `--soundfont` path (Synth's CFluidSynth) links against it.
-for pkg in libopenblas-dev libsndfile1-dev libfluidsynth-dev pkg-config openmpi-bin; do
+# abcmidi (abc2midi) is a test-time tool only: a test reads generated tunes with it; tunegen never runs it.
+for pkg in libopenblas-dev libsndfile1-dev libfluidsynth-dev pkg-config openmpi-bin abcmidi; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

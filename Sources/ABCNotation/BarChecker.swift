@@ -1,7 +1,9 @@
 // BarChecker: tier 3. Splits a voice timeline into bars and checks each bar's length against
-// the meter in force, exactly (Rational). Short bars pass only as pickups, as the bars that
-// complete a pickup at a repeat, section end, ending or the end, or as a bar split by a
-// repeat or ending mark. Problems are warnings (category .barLength).
+// the meter in force, exactly (Rational). Every bar has the meter's length except: a pickup
+// (the first bar of a section); the bar before a `:|`, which with the first bar of the section
+// the repeat returns to makes one whole bar (a full bar there needs a full bar at the target);
+// the last bar, which with the tune's pickup makes one; and a bar split by a section mark or
+// an ending. The same rules drive the incremental reader (TuneReader). Warnings (.barLength).
 
 /// Tier 3: bar lengths against the meter, with pickups.
 enum BarChecker {
@@ -15,6 +17,8 @@ enum BarChecker {
         var overflow: Bool
         /// Lowest number of an ending that starts with this bar, if one does.
         var endingStart: Int?
+        /// The bar is closed by a `:|`: the index of the first bar of the section it repeats.
+        var repeatTarget: Int?
     }
 
     static func check(_ voice: VoiceTimeline, meter initial: Meter, fileName: String) -> (diagnostics: [Diagnostic], barCount: Int) {
@@ -27,15 +31,21 @@ enum BarChecker {
         var start = SourceLocation(line: 0, column: 0)
         var before = true
         var endingStart: Int?
-        func close(boundaryAfter: Bool) {
+        // Where a `:|` sends the player: the first bar after the latest `|:`, `:|`, `||`, `|]`, part or the start.
+        var sectionStart = 0
+        func close(boundaryAfter: Bool, repeatEnd: Bool = false) {
             if hasContent {
                 segments.append(Segment(length: length, multiBars: multi, barLength: meter.barLength, boundaryBefore: before,
-                                        boundaryAfter: boundaryAfter, location: start, overflow: overflow, endingStart: endingStart))
+                                        boundaryAfter: boundaryAfter, location: start, overflow: overflow, endingStart: endingStart,
+                                        repeatTarget: repeatEnd ? sectionStart : nil))
                 endingStart = nil
                 before = boundaryAfter
             } else {
                 before = before || boundaryAfter
-                if boundaryAfter, let last = segments.indices.last { segments[last].boundaryAfter = true }
+                if boundaryAfter, let last = segments.indices.last {
+                    segments[last].boundaryAfter = true
+                    if repeatEnd && segments[last].repeatTarget == nil { segments[last].repeatTarget = sectionStart }
+                }
             }
             length = .zero
             multi = 0
@@ -52,7 +62,8 @@ enum BarChecker {
                     if let sum = length.adding(sound.duration) { length = sum } else { overflow = true }
                 }
             case let .bar(bar, _):
-                close(boundaryAfter: bar.isRepeatEnd || bar.isRepeatStart || bar.isSectionEnd || bar.ending != nil)
+                close(boundaryAfter: bar.isRepeatEnd || bar.isRepeatStart || bar.isSectionEnd || bar.ending != nil, repeatEnd: bar.isRepeatEnd)
+                if bar.isRepeatEnd || bar.isRepeatStart || bar.isSectionEnd { sectionStart = segments.count }
             case let .ending(numbers, _):
                 close(boundaryAfter: true)
                 endingStart = numbers.min()
@@ -60,6 +71,7 @@ enum BarChecker {
                 meter = m
             case .part:
                 close(boundaryAfter: true)
+                sectionStart = segments.count
             case .tempo, .chordSymbol:
                 break
             }
@@ -82,6 +94,17 @@ enum BarChecker {
                                               hint: "a bar holds \(bar) of a whole note; only a pickup and the bar that completes it may be short"))
             }
             if seg.overflow { report("bar length overflows exact arithmetic"); continue }
+            if let t = seg.repeatTarget, t <= k, segments[t].multiBars == 0, !segments[t].overflow {
+                // Played twice: this bar runs on into the first bar of the section the repeat returns to.
+                let first = segments[t].length < bar ? segments[t].length : .zero
+                if seg.length.adding(first) == bar { continue }
+                if seg.length <= bar {
+                    let what = first == .zero ? "the repeat returns to a whole bar, so the bar before :| must be whole too"
+                        : "with the \(first) the repeat returns to, the bar before :| makes \(seg.length.adding(first) ?? seg.length), not a whole bar"
+                    report("bar before :| is \(seg.length) of a whole note: \(what)")
+                    continue
+                }
+            }
             if seg.length == bar { continue }
             if bar < seg.length {
                 report("bar is too long: \(seg.length) of a whole note, the meter wants \(bar)")
@@ -91,7 +114,9 @@ enum BarChecker {
             // (or the short bar after the boundary); failing that, a short bar after a boundary is
             // itself a pickup.
             var ok = false
-            if seg.boundaryAfter {
+            if seg.boundaryAfter && seg.repeatTarget == nil {
+                // The last bar completes the tune's pickup (or the pickup of the section it ends).
+                if k == segments.count - 1, segments[0].boundaryBefore, segments[0].length.adding(seg.length) == bar { ok = true }
                 if let p = pickup, p.adding(seg.length) == bar { ok = true }
                 // The next bar only follows in play if it is not a later ending (those follow a repeat).
                 if k + 1 < segments.count, segments[k + 1].boundaryBefore, segments[k + 1].multiBars == 0,

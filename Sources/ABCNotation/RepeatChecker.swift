@@ -1,6 +1,8 @@
 // RepeatChecker: tier 4. Walks a voice's bar lines and endings: a `|:` must not be reopened or
 // left open, a first ending must be closed by `:|`, later endings must follow a `:|` and be
-// numbered in order. `:|` with no `|:` is fine (it repeats from the start or the last `:|`/`||`).
+// numbered in order, an ending closed by `:|` must have a later ending after it (`[1` needs a
+// `[2`), and a later ending must not end (at a section mark or the end) in fewer bars than the
+// first. `:|` with no `|:` is fine (it repeats from the start or the last `:|`/`||`).
 
 /// Tier 4: repeats and endings balanced.
 enum RepeatChecker {
@@ -15,9 +17,42 @@ enum RepeatChecker {
         var openFirstEnding: SourceLocation?
         var lastWasRepeatEnd = false
         var expectedEnding: Int?
+        // An ending closed by `:|` owes a later ending: (its number, where it started).
+        var owed: (number: Int, at: SourceLocation)?
+        // Bars of the first ending; bars so far of the later ending being read.
+        var firstEndingBars: Int?
+        var endingBars: Int?
+        var laterEnding: (number: Int, at: SourceLocation)?
+        var soundInBar = false
+        func settleOwed() {
+            if let o = owed {
+                report(o.at, "ending \(o.number) is closed by :| but no ending \(o.number + 1) follows", hint: "add [\(o.number + 1) after the :|, or end this ending with | instead")
+                owed = nil
+            }
+        }
+        func closeLaterEnding() {
+            if let e = laterEnding, let first = firstEndingBars, let n = endingBars, n < first {
+                report(e.at, "ending \(e.number) has \(n) bar\(n == 1 ? "" : "s"), ending 1 has \(first)", hint: "endings of a group have the same number of bars")
+            }
+            laterEnding = nil
+            endingBars = nil
+        }
         for item in voice.items {
+            if case .ending = item {} else if case .bar = item {} else if case .sound = item { settleOwed() }
             switch item {
             case let .bar(bar, at):
+                if soundInBar, endingBars != nil { endingBars! += 1 }
+                soundInBar = false
+                if bar.isRepeatEnd, let n = endingBars {
+                    // The ending this `:|` closes: the first sets the length the later ones must reach.
+                    if expectedEnding == 2 { firstEndingBars = n }
+                    owed = (max(1, (expectedEnding ?? 2) - 1), at)
+                    if laterEnding == nil { endingBars = nil }
+                }
+                if bar.isRepeatEnd || bar.isRepeatStart || bar.isSectionEnd {
+                    if laterEnding != nil { closeLaterEnding() }
+                    if !bar.isRepeatEnd { settleOwed() }
+                }
                 if bar.isRepeatEnd {
                     openFirstEnding = nil
                     openStart = nil
@@ -41,7 +76,13 @@ enum RepeatChecker {
                 }
                 lastWasRepeatEnd = bar.isRepeatEnd
             case let .ending(numbers, at):
+                if soundInBar, endingBars != nil { endingBars! += 1 }
+                soundInBar = false
+                owed = nil
+                if laterEnding != nil { closeLaterEnding() }
                 let first = numbers.min() ?? 1
+                endingBars = 0
+                if first > 1 { laterEnding = (first, at) } else { firstEndingBars = nil }
                 if first == 1 {
                     // A new group of endings; the previous first ending must have been closed.
                     if let e = openFirstEnding { report(e, "ending is not closed by a repeat :|", hint: "end the first ending with :|") }
@@ -61,10 +102,14 @@ enum RepeatChecker {
                 lastWasRepeatEnd = false
             case .sound:
                 lastWasRepeatEnd = false
+                soundInBar = true
             default:
                 break
             }
         }
+        if soundInBar, endingBars != nil { endingBars! += 1 }
+        if laterEnding != nil { closeLaterEnding() }
+        settleOwed()
         if let s = openStart {
             report(s, "repeat start |: is never closed", hint: "add :| where the repeat ends")
         }
