@@ -1,0 +1,696 @@
+// TuneReader: an incremental reader of one ABC tune, stepped one character at a time, that knows
+// which next characters keep the text completable into a tune that passes every validity tier and
+// has the requested form (TuneForm). It knows nothing of models: a sampler asks `allows` (or a
+// cached mask, TuneReaderMasks) before each draw. Header: X, T, Z, M, L, K lines (each once, K
+// last; meters, unit lengths and keys from fixed lists). Body: notes with accidentals, octave
+// marks and lengths (`2 3 4 5 6 7 8 12 16 / // 3/2`), rests, ties, broken rhythm `>`/`<`, `(3`
+// triplets, slurs, `~`/`.` decorations, chord symbols, `| || |] :| |:`, `[1`/`[2` endings, `!`
+// line ends, then a blank line. Bar arithmetic is exact, in units of a twelfth of L/... (u = L/12):
+// every length the reader allows is a whole number of them. Chords `[CEG]`, grace notes `{}`,
+// `::` and inline fields are not written (the corpus has none).
+
+/// Reads one tune a character at a time; a value type, so a sampler keeps one per stream.
+public struct TuneReader: Hashable, Sendable {
+    public let form: TuneForm
+    var phase: Phase = .header
+    var header = HeaderState()
+    /// Set when the header's K: line ends.
+    var config: BodyConfig?
+    var body = Body()
+
+    enum Phase: UInt8, Hashable, Sendable { case header, body, ended }
+
+    public init(form: TuneForm) { self.form = form }
+
+    /// True once the tune has ended (its blank line read): nothing more is allowed.
+    public var isComplete: Bool { phase == .ended }
+
+    /// Whether `scalar` may come next.
+    public func allows(_ scalar: Unicode.Scalar) -> Bool {
+        var copy = self
+        return copy.read(scalar)
+    }
+
+    /// Reads `scalar` if it may come next (and returns true); otherwise leaves the reader as it
+    /// was and returns false.
+    @discardableResult
+    public mutating func read(_ scalar: Unicode.Scalar) -> Bool {
+        switch phase {
+        case .ended: return false
+        case .header:
+            guard let (h, done) = header.reading(scalar) else { return false }
+            if let done {
+                guard let c = BodyConfig(meter: done.meter, unit: done.unit, key: done.key) else { return false }
+                guard bodyViable(Body(), c) else { return false }
+                (phase, header, config, body) = (.body, h, c, Body())
+                return true
+            }
+            header = h
+            return true
+        case .body:
+            guard scalar.isASCII, let c = config, let next = step(body, UInt8(scalar.value), c), bodyViable(next, c) else { return false }
+            if next.ended { phase = .ended }
+            body = next
+            return true
+        }
+    }
+
+    /// Reads every character of `text`; the index of the first one refused, or nil when all were read.
+    public mutating func read(_ text: String) -> String.UnicodeScalarView.Index? {
+        var i = text.unicodeScalars.startIndex
+        while i < text.unicodeScalars.endIndex {
+            if !read(text.unicodeScalars[i]) { return i }
+            i = text.unicodeScalars.index(after: i)
+        }
+        return nil
+    }
+
+    /// The key that masks can be cached under: equal keys allow the same characters. Nil in the
+    /// header (short and written once; not worth caching).
+    public var cacheKey: CacheKey? {
+        guard phase != .header, let config else { return nil }
+        return CacheKey(body: phase == .ended ? Body.endedMarker : body, config: config)
+    }
+
+    public struct CacheKey: Hashable, Sendable {
+        var body: Body
+        var config: BodyConfig
+    }
+
+    // MARK: Header
+
+    struct HeaderValues: Hashable, Sendable { var meter: String; var unit: String; var key: String }
+
+    struct HeaderState: Hashable, Sendable {
+        /// The current line so far.
+        var line: [Unicode.Scalar] = []
+        var seen: Set<UInt8> = []
+        var meter = "", unit = "1/8", key = ""
+
+        static let meters = ["C", "C|", "2/2", "2/4", "3/4", "4/4", "3/8", "6/8", "9/8", "12/8"]
+        static let units = ["1/8", "1/16", "1/4"]
+        static let keys: [String] = {
+            let modes = ["", " Major", " Minor", " Dorian", " Mixolydian", " Lydian", " Phrygian", " Locrian", " Aeolian", " Ionian"]
+            return ["C", "D", "E", "F", "G", "A", "B"].flatMap { t in ["", "#", "b"].flatMap { a in modes.map { t + a + $0 } } }
+        }()
+        static func prefixes(_ list: [String]) -> Set<String> {
+            var s: Set<String> = []
+            for v in list { var p = ""; s.insert(p); for ch in v { p.append(ch); s.insert(p) } }
+            return s
+        }
+        static let meterPrefixes = prefixes(meters), unitPrefixes = prefixes(units), keyPrefixes = prefixes(keys)
+
+        /// The state after `s`, and the header values when `s` ends the K: line. Nil: not allowed.
+        func reading(_ s: Unicode.Scalar) -> (HeaderState, HeaderValues?)? {
+            var h = self
+            if line.isEmpty {
+                // A field letter: X first, then T, Z, M, L (once each), K last once T and M are there.
+                guard s.isASCII else { return nil }
+                let letter = UInt8(s.value)
+                if seen.isEmpty { guard letter == UInt8(ascii: "X") else { return nil } } else {
+                    guard "TZMLK".utf8.contains(letter), !seen.contains(letter) else { return nil }
+                    if letter == UInt8(ascii: "K") && !(seen.contains(UInt8(ascii: "T")) && seen.contains(UInt8(ascii: "M"))) { return nil }
+                }
+                h.line = [s]
+                return (h, nil)
+            }
+            if line.count == 1 { guard s == ":" else { return nil }; h.line.append(s); return (h, nil) }
+            let letter = UInt8(line[0].value)
+            let value = String(String.UnicodeScalarView(line[2...]))
+            if s == "\n" {
+                switch letter {
+                case UInt8(ascii: "X"): guard !value.isEmpty else { return nil }
+                case UInt8(ascii: "T"): guard !value.trimmingSpaces.isEmpty else { return nil }
+                case UInt8(ascii: "M"): guard HeaderState.meters.contains(value) else { return nil }; h.meter = value
+                case UInt8(ascii: "L"): guard HeaderState.units.contains(value) else { return nil }; h.unit = value
+                case UInt8(ascii: "K"): guard HeaderState.keys.contains(value) else { return nil }; h.key = value
+                default: break
+                }
+                h.seen.insert(letter)
+                h.line = []
+                if letter == UInt8(ascii: "K") { return (h, HeaderValues(meter: h.meter, unit: h.unit, key: h.key)) }
+                return (h, nil)
+            }
+            let extended = value + String(s)
+            switch letter {
+            case UInt8(ascii: "X"): guard value.count < 6, s.properties.numericType != nil, s.isASCII else { return nil }
+            case UInt8(ascii: "T"), UInt8(ascii: "Z"): guard value.unicodeScalars.count < 80, s.value >= 32, s != "%" else { return nil }
+            case UInt8(ascii: "M"): guard HeaderState.meterPrefixes.contains(extended) else { return nil }
+            case UInt8(ascii: "L"): guard HeaderState.unitPrefixes.contains(extended) else { return nil }
+            case UInt8(ascii: "K"): guard HeaderState.keyPrefixes.contains(extended) else { return nil }
+            default: return nil
+            }
+            h.line.append(s)
+            return (h, nil)
+        }
+    }
+
+    // MARK: Body
+
+    /// What the body's rules need from the header, in whole numbers.
+    struct BodyConfig: Hashable, Sendable {
+        /// One bar, in u (L/12).
+        var bar: Int
+        /// Index 0…6 (C…B) of the tonic's letter and the key's alteration of each letter.
+        var tonicLetter: Int
+        var alterations: [Int8]
+
+        init?(meter: String, unit: String, key: String) {
+            let parsedMeter = Meter.parse(meter).meter
+            guard let barLength = parsedMeter?.barLength, let l = Meter.parseUnitLength(unit),
+                  let units = barLength.multiplied(by: Rational(l.denominator * 12, l.numerator) ?? .zero),
+                  units.denominator == 1, units.numerator > 0, units.numerator <= 600 else { return nil }
+            bar = units.numerator
+            let (k, problems) = KeySignature.parse(key)
+            guard problems.isEmpty, let tonic = k.tonic?.first, let t = KeySignature.letterIndex(tonic) else { return nil }
+            tonicLetter = t
+            alterations = k.alterations.map { Int8(clamping: $0) }
+        }
+    }
+
+    /// Where a character sits inside a token that is not finished yet.
+    enum Lex: Hashable, Sendable {
+        case between
+        /// `^ ^^ _ __ =` read (alteration; `=` is 0): a letter must follow.
+        case accidental(Int8, doubled: Bool)
+        /// A note or rest letter read; `suffix` is a node of the length trie. Tonic: whether this note is the tonic.
+        case note(suffix: Int8, tonic: Bool, octave: Int8, rest: Bool)
+        /// `|` read (may become `||`, `|]`, `|:`, or stay `|`).
+        case pipe
+        /// `:` read (must become `:|`).
+        case colon
+        /// `[` read: `1` or `2` must follow.
+        case bracket
+        /// `(` read: `3` makes a triplet, anything else opens a slur.
+        case paren
+        /// Inside a chord symbol, this many characters in.
+        case chordSymbol(Int8)
+        /// `!` at the end of a line: the newline must follow.
+        case bang
+    }
+
+    struct Body: Hashable, Sendable {
+        var lex = Lex.between
+        // Bar: its length so far (u), characters, accidentals of the tonic letter, the last note.
+        var fill: Int16 = 0
+        var barChars: Int16 = 0
+        var tonicAltered = false
+        var lastTonic = false
+        // Between elements.
+        var prefix: UInt8 = 0     // a decoration (1) or chord symbol (2) waits for its note
+        var afterNote: Int8 = 0   // the last note's raw length in quarters of L (0: not right after a note)
+        var broken: Int8 = 0      // +1: the next note is halved (after `>`); −1: one and a half (after `<`)
+        var tupletLeft: Int8 = 0
+        var slur: Int8 = 0
+        var space = false
+        var afterBar = false
+        var lineStart = true
+        var lineBars: Int8 = 0
+        // Form.
+        var part: Int8 = 0
+        var barInPart: Int8 = 0
+        var pickupSlot = true
+        var partPickup: Int16 = 0
+        var tunePickup: Int16 = -1
+        var partStart = true      // nothing of this part written yet (`|:` may open it)
+        var openedRepeat = false
+        var ending: Int8 = 0      // 1 or 2 inside an ending
+        var endingStart: Int8 = 0
+        var partBars: Int8 = 0    // the free form: bars this part must reach (set by ending 1), 0 open
+        var endingsUsed = false
+        var needEnding2 = false
+        var finished = false      // the form is complete: only the end of the tune may follow
+        var canEnd = false        // free form: a part just closed on the tonic, the tune may end here
+        var ended = false
+
+        static let endedMarker: Body = { var b = Body(); b.ended = true; return b }()
+    }
+
+    /// Length suffixes a note may take, in quarters of L.
+    static let suffixes: [(String, Int)] = [("", 4), ("2", 8), ("3", 12), ("4", 16), ("5", 20), ("6", 24), ("7", 28), ("8", 32),
+                                            ("12", 48), ("16", 64), ("/", 2), ("//", 1), ("3/2", 6)]
+    /// The suffix trie: node → (character → node), node → length if complete, node → every length reachable.
+    static let trie: (next: [[UInt8: Int8]], complete: [Int8], reachable: [[Int8]]) = {
+        var prefixes: [String] = [""]
+        for (s, _) in suffixes { var p = ""; for ch in s { p.append(ch); if !prefixes.contains(p) { prefixes.append(p) } } }
+        var next = [[UInt8: Int8]](repeating: [:], count: prefixes.count)
+        var complete = [Int8](repeating: 0, count: prefixes.count)
+        var reachable = [[Int8]](repeating: [], count: prefixes.count)
+        for (i, p) in prefixes.enumerated() {
+            for (j, q) in prefixes.enumerated() where q.count == p.count + 1 && q.hasPrefix(p) { next[i][q.utf8.last!] = Int8(j) }
+            for (s, len) in suffixes {
+                if s == p { complete[i] = Int8(len) }
+                if s.hasPrefix(p) { reachable[i].append(Int8(len)) }
+            }
+        }
+        return (next, complete, reachable)
+    }()
+
+    static let maxBarChars = 80, maxLineBars = 12, maxSlur = 2, maxChordSymbol = 20
+
+    // The part's bar targets, in u.
+    enum Target { case none, exact(Int16), upTo(Int16) }
+
+    /// (length that closes the bar with a plain `|`, length that closes the part or ending).
+    func targets(_ b: Body, _ c: BodyConfig) -> (plain: Target, close: Int16?) {
+        let bar = Int16(c.bar)
+        if b.finished || b.needEnding2 { return (.none, nil) }
+        if b.pickupSlot {
+            if b.part == 0 || form.partCount == nil { return (.upTo(bar), nil) }
+            return (b.tunePickup > 0 ? .exact(b.tunePickup) : .none, nil)
+        }
+        let j = Int(b.barInPart) + 1
+        let last = b.partPickup > 0 ? bar - b.partPickup : bar
+        if let _ = form.partCount {
+            let n = form.barsPerPart
+            return (j < n ? .exact(bar) : .none, j == n ? last : nil)
+        }
+        if b.ending == 2 || b.partBars > 0 {
+            return (j < Int(b.partBars) ? .exact(bar) : .none, j == Int(b.partBars) ? last : nil)
+        }
+        if b.ending == 1 {
+            return (j < TuneForm.maxFreeBars && j - Int(b.endingStart) < 4 ? .exact(bar) : .none, last)
+        }
+        return (j < TuneForm.maxFreeBars ? .exact(bar) : .none, last)
+    }
+
+    /// Whether the part-closing bar about to be written ends the tune.
+    func closesTune(_ b: Body) -> Bool {
+        guard b.ending != 1 else { return false }
+        if let n = form.partCount { return Int(b.part) == n - 1 }
+        return Int(b.part) == TuneForm.maxFreeParts - 1
+    }
+
+    /// Can `rest` u more be written in this bar, with `tuplet` triplet notes and `broken` pending,
+    /// and `note` (a note must come: a prefix or accidental waits)?
+    static func reachable(_ rest: Int, tuplet: Int, broken: Int8, note: Bool) -> Bool {
+        guard rest >= 0 else { return false }
+        if broken > 0 { return rest >= 3 && rest % 3 == 0 }
+        if broken < 0 { return rest >= 9 && rest % 3 == 0 }
+        if tuplet > 0 {
+            var s = tuplet
+            while 2 * s <= rest { if (rest - 2 * s) % 3 == 0 { return true }; s += 1 }
+            return false
+        }
+        return rest % 3 == 0 && (!note || rest >= 3)
+    }
+
+    /// Whether the bar can still be finished for some target from `b` (between elements), with
+    /// the tune ending on the tonic where it must.
+    func barViable(_ b: Body, _ c: BodyConfig, note: Bool) -> Bool {
+        let (plain, close) = targets(b, c)
+        let budget = TuneReader.maxBarChars - Int(b.barChars)
+        func ok(_ t: Int16, final: Bool) -> Bool {
+            let rest = Int(t) - Int(b.fill)
+            guard TuneReader.reachable(rest, tuplet: Int(b.tupletLeft), broken: b.broken, note: note) else { return false }
+            // Room for the notes still owed and the bar line (a note of 16 units is 3 characters).
+            if budget < (rest > 0 ? 5 * (rest / 192 + 3) + 1 : 1) { return false }
+            if rest == 0 && final && form.endOnTonic && !b.lastTonic { return false }
+            if rest == 0 && b.slur > 0 && final { return false }
+            return true
+        }
+        switch plain {
+        case let .exact(t): if ok(t, final: false) { return true }
+        case let .upTo(top):
+            var t = max(Int(b.fill), 1)
+            while t <= Int(top) { if ok(Int16(t), final: false) && t % 3 == 0 { return true }; t += 1 }
+        case .none: break
+        }
+        if let t = close, ok(t, final: closesTune(b)) { return true }
+        return false
+    }
+
+    /// Whether some completion of the tune exists from `b`.
+    func bodyViable(_ b: Body, _ c: BodyConfig) -> Bool {
+        if b.ended { return true }
+        if b.finished || b.needEnding2 {
+            if case .note = b.lex { return false }
+            return true
+        }
+        switch b.lex {
+        case .between:
+            if b.partStart && b.fill == 0 && b.tupletLeft == 0 && b.prefix == 0 { return true }
+            if b.prefix != 0 || b.broken != 0 {
+                // A note must follow; it may have to be the tonic.
+                guard barViable(b, c, note: true) else { return false }
+                for ch in "^_=CDEFGABcdefgabz".utf8 { if let n = step(b, ch, c), bodyViable(n, c) { return true } }
+                return false
+            }
+            return barViable(b, c, note: false)
+        case .accidental:
+            // The letter must be able to follow (the last note of the tune must be the tonic).
+            for ch in "^_CDEFGABcdefgab".utf8 { if let n = step(b, ch, c), bodyViable(n, c) { return true } }
+            return false
+        case let .chordSymbol(n):
+            // Closing it now is at least as good as writing more of it.
+            if n == 0 { var one = b; one.lex = .chordSymbol(1); one.barChars += 1; return bodyViable(one, c) }
+            return step(b, UInt8(ascii: "\""), c).map { bodyViable($0, c) } ?? false
+        case let .note(suffix, tonic, _, _):
+            // Some length this suffix can still become must leave the bar finishable.
+            for m in TuneReader.trie.reachable[Int(suffix)] {
+                guard var after = resolved(b, length: Int(m), tonic: tonic, c) else { continue }
+                after.lex = .between
+                if barViable(after, c, note: false) { return true }
+            }
+            return false
+        case .colon:
+            return step(b, UInt8(ascii: "|"), c).map { bodyViable($0, c) } ?? false
+        case .pipe:
+            for ch in "|]:".utf8 { if let n = step(b, ch, c), bodyViable(n, c) { return true } }
+            if !b.partStart, var n = closeBar(b, part: false, repeats: false, c) { n.lex = .between; return bodyViable(n, c) }
+            return false
+        case .bracket:
+            for ch in "12".utf8 { if let n = step(b, ch, c), bodyViable(n, c) { return true } }
+            return false
+        case .paren:
+            if let n = step(b, UInt8(ascii: "3"), c), bodyViable(n, c) { return true }
+            var slurred = b
+            slurred.slur += 1
+            slurred.lex = .between
+            return b.slur < TuneReader.maxSlur && barViable(slurred, c, note: true)
+        case .bang:
+            return true
+        }
+    }
+
+    /// `b` with the pending note of raw length `m` (quarters of L) added to the bar; nil if it cannot be.
+    func resolved(_ b: Body, length m: Int, tonic: Bool, _ c: BodyConfig) -> Body? {
+        var n = b
+        var u = 3 * m
+        if b.broken != 0 {
+            guard m % 2 == 0 && m <= 16 else { return nil }
+            u = b.broken > 0 ? u / 2 : u * 3 / 2
+            n.broken = 0
+        }
+        if b.tupletLeft > 0 {
+            u = 2 * m
+            n.tupletLeft -= 1
+        }
+        guard Int(n.fill) + u <= c.bar else { return nil }
+        n.fill += Int16(u)
+        n.lastTonic = tonic
+        n.afterNote = b.broken == 0 && b.tupletLeft == 0 ? Int8(m) : 0
+        n.prefix = 0
+        n.partStart = false
+        return n
+    }
+
+    /// The state after character `ch`, or nil if `ch` cannot come here (viability is checked apart).
+    func step(_ b: Body, _ ch: UInt8, _ c: BodyConfig) -> Body? {
+        var b = b
+        switch b.lex {
+        case .between: return between(b, ch, c)
+        case let .accidental(a, doubled):
+            if !doubled && (ch == UInt8(ascii: "^") || ch == UInt8(ascii: "_")) && (a == 1 && ch == UInt8(ascii: "^") || a == -1 && ch == UInt8(ascii: "_")) {
+                b.lex = .accidental(a * 2, doubled: true)
+                b.barChars += 1
+                return b
+            }
+            b.barChars += 1
+            return noteLetter(b, ch, accidental: a, c)
+        case let .note(suffix, tonic, octave, rest):
+            if ch == UInt8(ascii: "'") || ch == UInt8(ascii: ",") {
+                let d: Int8 = ch == UInt8(ascii: "'") ? 1 : -1
+                guard !rest, suffix == 0, octave == 0 || octave.signum() == d, abs(Int(octave + d)) <= 2 else { return nil }
+                b.lex = .note(suffix: 0, tonic: tonic, octave: octave + d, rest: false)
+                b.barChars += 1
+                return b
+            }
+            if let s = TuneReader.trie.next[Int(suffix)][ch] {
+                b.lex = .note(suffix: s, tonic: tonic, octave: octave, rest: rest)
+                b.barChars += 1
+                return b
+            }
+            let m = TuneReader.trie.complete[Int(suffix)]
+            guard m > 0, var n = resolved(b, length: Int(m), tonic: tonic && !rest, c) else { return nil }
+            n.lex = .between
+            if rest { n.afterNote = 0 }
+            return between(n, ch, c)
+        case .pipe:
+            if ch == UInt8(ascii: ":") {
+                // `|:` opens a part that is played twice.
+                guard b.partStart, b.fill == 0, !b.openedRepeat, form.repeated || form.partCount == nil else { return nil }
+                b.openedRepeat = true
+                b.canEnd = false
+                b.lex = .between
+                b.barChars += 1
+                b.afterBar = false
+                return b
+            }
+            if ch == UInt8(ascii: "|") || ch == UInt8(ascii: "]") {
+                guard !b.partStart else { return nil }
+                let final = closesTune(b)
+                guard b.ending != 1 else { return nil }
+                if let _ = form.partCount {
+                    guard !form.repeated || b.ending == 2 else { return nil }
+                    guard (ch == UInt8(ascii: "]")) == final else { return nil }
+                }
+                return closeBar(b, part: true, repeats: false, c)
+            }
+            guard !b.partStart, var n = closeBar(b, part: false, repeats: false, c) else { return nil }
+            n.lex = .between
+            return between(n, ch, c)
+        case .colon:
+            guard ch == UInt8(ascii: "|"), !b.partStart else { return nil }
+            if form.partCount != nil { guard form.repeated && b.ending != 2 else { return nil } } else { guard b.ending != 2 else { return nil } }
+            return closeBar(b, part: true, repeats: true, c)
+        case .bracket:
+            if ch == UInt8(ascii: "1") {
+                // A first ending: the part is played twice and, in a fixed form, was opened with `|:` or is
+                // the first (abc2midi calls `[1` after a `:|` with no `|:` between an error).
+                guard !b.endingsUsed, b.ending == 0, !b.pickupSlot, b.barInPart >= 1, b.fill == 0, b.tupletLeft == 0,
+                      b.openedRepeat || b.part == 0 || form.partCount == nil, form.repeated || form.partCount == nil else { return nil }
+                if form.partCount != nil {
+                    let e = form.barsPerPart - Int(b.barInPart)
+                    guard e >= 1 && e <= 4 else { return nil }
+                } else {
+                    guard Int(b.barInPart) < TuneForm.maxFreeBars else { return nil }
+                }
+                b.ending = 1
+                b.endingsUsed = true
+                b.endingStart = b.barInPart
+            } else if ch == UInt8(ascii: "2") {
+                guard b.needEnding2 else { return nil }
+                b.needEnding2 = false
+                b.ending = 2
+                b.barInPart = b.endingStart
+                if form.partCount == nil { b.partBars = b.partBars == 0 ? b.barInPart : b.partBars }
+            } else { return nil }
+            b.lex = .between
+            b.barChars += 1
+            b.afterBar = false
+            return b
+        case .paren:
+            if ch == UInt8(ascii: "3") {
+                guard b.tupletLeft == 0, b.broken == 0 else { return nil }
+                b.tupletLeft = 3
+                b.lex = .between
+                b.barChars += 1
+                b.partStart = false
+                return b
+            }
+            guard b.slur < TuneReader.maxSlur else { return nil }
+            b.slur += 1
+            b.lex = .between
+            return between(b, ch, c)
+        case let .chordSymbol(n):
+            if ch == UInt8(ascii: "\"") {
+                guard n > 0 else { return nil }
+                b.lex = .between
+                b.prefix |= 2
+                b.barChars += 1
+                return b
+            }
+            guard ch >= 32, ch < 127, n < TuneReader.maxChordSymbol else { return nil }
+            b.lex = .chordSymbol(n + 1)
+            b.barChars += 1
+            return b
+        case .bang:
+            guard ch == UInt8(ascii: "\n") else { return nil }
+            return newline(b)
+        }
+    }
+
+    /// A character between elements.
+    func between(_ b: Body, _ ch: UInt8, _ c: BodyConfig) -> Body? {
+        var b = b
+        let justNote = b.afterNote
+        b.afterNote = 0
+        let wasSpace = b.space
+        b.space = false
+        let wasAfterBar = b.afterBar
+        b.afterBar = false
+        let wasLineStart = b.lineStart
+        b.lineStart = false
+        if b.finished || b.needEnding2 {
+            // Only the end of the line, then the blank line (finished) or `[2` (an ending is owed).
+            switch ch {
+            case UInt8(ascii: "!"): guard wasAfterBar else { return nil }; b.lex = .bang; return b
+            case UInt8(ascii: "\n"):
+                if wasAfterBar { return newline(b) }
+                guard wasLineStart && b.finished else { return nil }
+                b.ended = true
+                return b
+            case UInt8(ascii: "["): guard b.needEnding2 else { return nil }; b.lex = .bracket; return b
+            default: return nil
+            }
+        }
+        // Broken rhythm waits for its note; a decoration or chord symbol for its note (one decoration each).
+        if b.broken != 0 && !isNoteStart(ch) { return nil }
+        if b.prefix != 0 && !isNoteStart(ch) && !((ch == UInt8(ascii: "~") || ch == UInt8(ascii: ".")) && b.prefix & 1 == 0) { return nil }
+        if ch == UInt8(ascii: "\n") {
+            if wasAfterBar { return newline(b) }
+            // A blank line ends the tune where the free form allows it.
+            guard wasLineStart && b.canEnd && b.partStart && b.fill == 0 else { return nil }
+            b.ended = true
+            return b
+        }
+        if wasAfterBar && b.lineBars >= Int8(TuneReader.maxLineBars) && ch != UInt8(ascii: "!") { return nil }
+        if ch != UInt8(ascii: "!") { b.canEnd = false }
+        b.barChars += 1
+        switch ch {
+        case UInt8(ascii: "A") ... UInt8(ascii: "G"), UInt8(ascii: "a") ... UInt8(ascii: "g"), UInt8(ascii: "z"):
+            return noteLetter(b, ch, accidental: nil, c)
+        case UInt8(ascii: "^"): b.lex = .accidental(1, doubled: false)
+        case UInt8(ascii: "_"): b.lex = .accidental(-1, doubled: false)
+        case UInt8(ascii: "="): b.lex = .accidental(0, doubled: false)
+        case UInt8(ascii: " "):
+            guard !wasSpace, !wasLineStart, b.prefix == 0, b.tupletLeft == 0 else { return nil }
+            b.space = true
+        case UInt8(ascii: "~"), UInt8(ascii: "."):
+            b.prefix |= 1
+        case UInt8(ascii: "\""):
+            guard b.prefix == 0 else { return nil }
+            b.lex = .chordSymbol(0)
+        case UInt8(ascii: "-"):
+            guard justNote > 0 else { return nil }
+        case UInt8(ascii: ">"), UInt8(ascii: "<"):
+            // Broken rhythm: the note before is lengthened (`>`) or shortened (`<`) by half its length.
+            guard justNote > 0, justNote % 2 == 0, justNote <= 16, b.tupletLeft == 0 else { return nil }
+            let half = Int16(3 * Int(justNote) / 2)
+            if ch == UInt8(ascii: ">") { guard Int(b.fill) + Int(half) <= c.bar else { return nil }; b.fill += half; b.broken = 1 }
+            else { b.fill -= half; b.broken = -1 }
+        case UInt8(ascii: "("):
+            guard b.prefix == 0 else { return nil }
+            b.lex = .paren
+        case UInt8(ascii: ")"):
+            guard b.slur > 0, b.broken == 0 else { return nil }
+            b.slur -= 1
+        case UInt8(ascii: "|"):
+            guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0 else { return nil }
+            b.lex = .pipe
+        case UInt8(ascii: ":"):
+            guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0, !b.partStart else { return nil }
+            b.lex = .colon
+        case UInt8(ascii: "["):
+            guard wasAfterBar || wasLineStart else { return nil }
+            b.lex = .bracket
+        case UInt8(ascii: "!"):
+            guard wasAfterBar else { return nil }
+            b.lex = .bang
+        default:
+            return nil
+        }
+        return b
+    }
+
+    func isNoteStart(_ ch: UInt8) -> Bool {
+        (ch >= UInt8(ascii: "A") && ch <= UInt8(ascii: "G")) || (ch >= UInt8(ascii: "a") && ch <= UInt8(ascii: "g"))
+            || ch == UInt8(ascii: "z") || ch == UInt8(ascii: "^") || ch == UInt8(ascii: "_") || ch == UInt8(ascii: "=")
+    }
+
+    func newline(_ b: Body) -> Body {
+        var b = b
+        b.lex = .between
+        b.lineStart = true
+        b.lineBars = 0
+        b.afterBar = false
+        return b
+    }
+
+    /// A note letter (or `z`) read, after `accidental` if one was written.
+    func noteLetter(_ b: Body, _ ch: UInt8, accidental: Int8?, _ c: BodyConfig) -> Body? {
+        var b = b
+        if ch == UInt8(ascii: "z") {
+            guard accidental == nil else { return nil }
+            b.lex = .note(suffix: 0, tonic: false, octave: 0, rest: true)
+            return b
+        }
+        guard let letter = KeySignature.letterIndex(code: ch & ~0x20), isNoteStart(ch), ch != UInt8(ascii: "z") else { return nil }
+        var tonic = false
+        if letter == c.tonicLetter {
+            if let a = accidental {
+                tonic = a == c.alterations[letter]
+                b.tonicAltered = true
+            } else {
+                tonic = !b.tonicAltered
+            }
+        }
+        b.lex = .note(suffix: 0, tonic: tonic, octave: 0, rest: false)
+        return b
+    }
+
+    /// Closes the current bar at a bar line: plain `|`, or the part's (or ending's) closing one.
+    func closeBar(_ b: Body, part: Bool, repeats: Bool, _ c: BodyConfig) -> Body? {
+        var b = b
+        let (plain, close) = targets(b, c)
+        guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0, b.fill > 0 else { return nil }
+        if part {
+            guard let t = close, b.fill == t else { return nil }
+            let final = closesTune(b)
+            if final && form.endOnTonic && !b.lastTonic { return nil }
+            if final && b.slur > 0 { return nil }
+            if b.ending == 1 {
+                // Ending 1 closed by `:|`: ending 2 must follow, as long.
+                guard repeats else { return nil }
+                b.barInPart += 1
+                if form.partCount == nil { b.partBars = b.barInPart }
+                b.ending = 0
+                b.needEnding2 = true
+            } else {
+                if form.partCount == nil {
+                    b.canEnd = !form.endOnTonic || b.lastTonic
+                    if b.slur > 0 { b.canEnd = false }
+                }
+                b.part += 1
+                b.barInPart = 0
+                b.pickupSlot = form.partCount == nil || b.tunePickup > 0
+                b.partPickup = b.tunePickup
+                b.partStart = true
+                b.openedRepeat = false
+                b.ending = 0
+                b.endingsUsed = false
+                b.partBars = 0
+                if let n = form.partCount { b.finished = Int(b.part) == n } else { b.finished = Int(b.part) == TuneForm.maxFreeParts }
+            }
+        } else {
+            switch plain {
+            case let .exact(t): guard b.fill == t else { return nil }
+            case let .upTo(top): guard b.fill <= top else { return nil }
+            case .none: return nil
+            }
+            if b.pickupSlot {
+                let bar = Int16(c.bar)
+                if b.part == 0 { b.tunePickup = b.fill == bar ? 0 : b.fill }
+                b.partPickup = b.fill == bar ? 0 : b.fill
+                if b.fill == bar { b.barInPart = 1 }
+                b.pickupSlot = false
+            } else {
+                b.barInPart += 1
+            }
+            b.canEnd = false
+        }
+        b.fill = 0
+        b.barChars = 0
+        b.tonicAltered = false
+        b.lastTonic = false
+        b.lex = .between
+        b.afterBar = true
+        b.lineBars += 1
+        return b
+    }
+}
+
+extension String {
+    var trimmingSpaces: Substring { drop { $0 == " " } }
+}

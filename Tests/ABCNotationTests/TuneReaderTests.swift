@@ -1,0 +1,129 @@
+// TuneReader tests: the constraint never forbids what real tunes do (every corpus tune in the
+// reader's canonical layout replays with nothing masked), and whatever it allows ends in a tune
+// that passes every tier and has the requested form (seeded random walks over allowed characters).
+import XCTest
+@testable import ABCNotation
+
+final class TuneReaderTests: XCTestCase {
+    /// The characters of the corpus: what a model trained on it can write.
+    static let alphabet: [Unicode.Scalar] = {
+        let text = String(decoding: Fixture.corpusBytes, as: UTF8.self)
+        return Array(Set(text.unicodeScalars)).sorted { $0.value < $1.value }
+    }()
+
+    struct LCG { var s: UInt64; mutating func next(_ n: Int) -> Int { s = s &* 6364136223846793005 &+ 1442695040888963407; return Int((s >> 33) % UInt64(n)) } }
+
+    /// A walk that draws uniformly among the allowed characters (a few weighted toward notes, so bars fill).
+    static func walk(form: TuneForm, header: String, seed: UInt64) -> String? {
+        var reader = TuneReader(form: form)
+        guard reader.read(header) == nil else { print("header refused: \(header.debugDescription)"); return nil }
+        var text = header
+        var rng = LCG(s: seed)
+        var steps = 0
+        while !reader.isComplete {
+            steps += 1
+            if steps > 20_000 { return nil }
+            let allowed = alphabet.filter { reader.allows($0) }
+            if allowed.isEmpty { print("stuck after \(text.debugDescription)"); return nil }
+            XCTAssertFalse(reader.phase == .body && reader.body.lineStart && allowed.contains("X"), "a second tune could start")
+            // Prefer notes and bar lines half the time, so walks look like music and stay short.
+            let musical = allowed.filter { "ABCDEFGabcdefg|:\n2".unicodeScalars.contains($0) }
+            let pool = !musical.isEmpty && rng.next(4) != 0 ? musical : allowed
+            let s = pool[rng.next(pool.count)]
+            reader.read(s)
+            text.unicodeScalars.append(s)
+        }
+        return text
+    }
+
+    func testRandomWalksEndInValidTunesOfTheRequestedForm() {
+        let meters = ["C|", "C", "6/8", "9/8", "2/4", "3/4"]
+        let forms: [TuneForm] = [.standard(), TuneForm(parsing: "AB", barsPerPart: 4)!, TuneForm(parsing: "AABBCC", barsPerPart: 2)!,
+                                 TuneForm(parsing: "free")!, TuneForm(parsing: "AABB", barsPerPart: 8, endOnTonic: false)!]
+        var n = 0
+        for (f, form) in forms.enumerated() {
+            for (m, meter) in meters.enumerated() {
+                for k in 0 ..< 4 {
+                    let key = ["D Major", "A Dorian", "E Minor", "G Mixolydian", "F# Minor", "Bb Major"][(m + k) % 6]
+                    let header = "X:1\nT:Walk\nM:\(meter)\nL:1/8\nK:\(key)\n"
+                    let seed = UInt64(1000 * f + 10 * m + k)
+                    guard let text = Self.walk(form: form, header: header, seed: seed) else {
+                        XCTFail("walk \(seed) (\(form), \(meter)) got stuck"); continue
+                    }
+                    n += 1
+                    guard let tune = ABCParser.parseTune(text) else { XCTFail("no tune from walk \(seed)"); continue }
+                    XCTAssertEqual(tune.validity.highestTier, 4, "walk \(seed) \(form) \(meter):\n\(text)\n\(tune.diagnostics.map(\.description).joined(separator: "\n"))")
+                    let shape = tune.shape
+                    XCTAssertTrue(shape.matches(form), "walk \(seed): \(shape) is not \(form):\n\(text)")
+                    if form.endOnTonic { XCTAssertEqual(shape.endsOnTonic, true, "walk \(seed) does not end on the tonic:\n\(text)") }
+                    XCTAssertEqual(ABCParser.parse(text).tunes.count, 1)
+                }
+            }
+        }
+        XCTAssertEqual(n, forms.count * meters.count * 4)
+    }
+
+    /// Every corpus tune in the layouts the reader writes replays, character by character, with nothing masked.
+    func testCorpusReplaysWithNothingMasked() {
+        var accepted = 0, eligible = 0
+        var failures: [String] = []
+        for tune in CorpusTests.file.tunes where tune.validity.highestTier == 4 {
+            eligible += 1
+            var reader = TuneReader(form: TuneForm(parts: nil, endOnTonic: false))
+            let text = tune.sourceText.hasSuffix("\n") ? tune.sourceText + "\n" : tune.sourceText + "\n\n"
+            if let bad = reader.read(text) {
+                let offset = text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: bad)
+                let scalars = Array(text.unicodeScalars)
+                let before = String(String.UnicodeScalarView(scalars[max(0, offset - 30) ..< offset]))
+                failures.append("X:\(tune.referenceNumber ?? 0) at \(offset): …\(before.debugDescription) then \(String(scalars[offset]).debugDescription)")
+            } else if reader.isComplete {
+                accepted += 1
+            } else {
+                failures.append("X:\(tune.referenceNumber ?? 0): not complete")
+            }
+        }
+        // The 60 others use layouts the reader does not write: a short bar closed by a plain `|` that
+        // the next line or an ending completes (Murphy's `c2A2 A2|` then `[1 fg|`), K:/M: lines in
+        // the body, parts of more than 16 bars. Each such tune stops at its first such character.
+        XCTAssertEqual(eligible, 784)
+        XCTAssertGreaterThanOrEqual(accepted, 724, failures.prefix(20).joined(separator: "\n"))
+    }
+}
+
+final class StrictRulesTests: XCTestCase {
+    func tune(_ body: String, meter: String = "6/8") -> Tune { ABCParser.parseTune("X:1\nT:t\nM:\(meter)\nL:1/8\nK:D\n" + body + "\n")! }
+
+    func testBarBeforeRepeatPairsWithTheBarTheRepeatReturnsTo() {
+        XCTAssertTrue(tune("A|ABc ABc|ABc AB:|").validity.barsMatchMeter)
+        // A short bar before :| that nothing completes (the repeat returns to a whole bar).
+        let t = tune("ABc ABc|ABc AB:|dfe dfe|dfe dfe:|")
+        XCTAssertFalse(t.validity.barsMatchMeter)
+        XCTAssertTrue(t.diagnostics.contains { $0.message.contains("bar before :|") }, "\(t.diagnostics)")
+        // With a pickup of 1/8, the bar before :| must be 5/8.
+        XCTAssertFalse(tune("A|ABc ABc|ABc ABc:|").validity.barsMatchMeter)
+        // The B part's pickup is what its repeat returns to.
+        XCTAssertTrue(tune("A|ABc ABc|ABc AB:|\nd|ded ded|ded de:|").validity.barsMatchMeter)
+    }
+
+    func testEndingsMustBeBalanced() {
+        XCTAssertEqual(tune("|:ABc ABc|[1 ABc ABc:|[2 ABc A3|]").validity.highestTier, 4)
+        XCTAssertFalse(tune("|:ABc ABc|[1 ABc ABc:|\ndef def|]").validity.repeatsBalanced, "[1 with no [2")
+        XCTAssertFalse(tune("|:ABc ABc|[1 ABc ABc|ABc ABc:|[2 ABc A3|]").validity.repeatsBalanced, "ending 2 shorter")
+        XCTAssertFalse(tune("|:ABc ABc|[1 ABc ABc:|[2 ABc A3:|").validity.repeatsBalanced, "[2 … :| with no [3")
+    }
+
+    func testOneTuneHasEachHeaderFieldOnce() {
+        let twice = ABCParser.parseTune("X:1\nT:t\nM:6/8\nL:1/8\nL:1/8\nK:D\nABc ABc|]\n")!
+        XCTAssertFalse(twice.validity.headerComplete)
+        let untitled = ABCParser.parseTune("X:1\nM:6/8\nL:1/8\nK:D\nABc ABc|]\n")!
+        XCTAssertFalse(untitled.validity.headerComplete)
+    }
+
+    func testShapeOfACorpusStyleTune() {
+        let t = tune("A|ABc ABc|ABc ABc|ABc ABc|ABc AB:|\nd|ded ded|ded ded|ded ded|ded dD:|")
+        XCTAssertEqual(t.shape.parts, [TunePart(bars: 4, repeated: true), TunePart(bars: 4, repeated: true)])
+        XCTAssertEqual(t.shape.endsOnTonic, true)
+        XCTAssertTrue(t.shape.matches(TuneForm(parsing: "AABB", barsPerPart: 4)!))
+        XCTAssertFalse(t.shape.matches(TuneForm(parsing: "AABB", barsPerPart: 8)!))
+    }
+}
