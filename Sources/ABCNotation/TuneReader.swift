@@ -22,6 +22,9 @@ public struct TuneReader: Hashable, Sendable {
 
     public init(form: TuneForm) { self.form = form }
 
+    /// The meters the reader writes (M: values).
+    public static var meters: [String] { HeaderState.meters }
+
     /// True once the tune has ended (its blank line read): nothing more is allowed.
     public var isComplete: Bool { phase == .ended }
 

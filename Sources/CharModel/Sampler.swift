@@ -28,6 +28,28 @@ public struct SamplingOptions: Sendable, Hashable, Codable {
     }
 }
 
+/// Removes characters before each draw, one stream at a time; the sampler knows nothing of what
+/// the characters mean. The kept probabilities are renormalised, then top-k and top-p apply.
+public protocol SamplingConstraint: AnyObject {
+    /// The characters stream `stream` may draw next (true: allowed), [V]; nil allows every one.
+    /// Called once before each draw of that stream.
+    func allowed(stream: Int) -> [Bool]?
+    /// Stream `stream` drew `token` (called after each draw, before the next `allowed`).
+    func didDraw(stream: Int, token: Int32)
+}
+
+/// What a constraint took away, per stream: the probability mass it masked (at the sampling
+/// temperature, after any `adjust`), summed over draws, and the number of draws.
+public struct ConstraintStatistics: Sendable, Hashable {
+    public var removedMass: [Double]
+    public var draws: [Int]
+    /// Mean mass removed per draw over all streams (0 when nothing was drawn).
+    public var meanRemovedMass: Double {
+        let n = draws.reduce(0, +)
+        return n == 0 ? 0 : removedMass.reduce(0, +) / Double(n)
+    }
+}
+
 public final class Sampler {
     public let model: CharLSTM
     /// B: streams run side by side.
@@ -40,6 +62,8 @@ public final class Sampler {
     private var order: [Int32]       // [V] scratch for top-k / top-p
     /// [V] scratch handed to callers that adjust probabilities.
     private var scratch: [Float]
+    /// What the last `generate` call's constraint removed (zeros without a constraint).
+    public private(set) var constraintStatistics = ConstraintStatistics(removedMass: [], draws: [])
     /// Fast path: W_ih of layers 1..<L (index l−1) and fc.weight, packed for `packedMultiply`.
     private let inputPacks: [PackedWeights]
     private let outputPack: PackedWeights?
@@ -262,11 +286,13 @@ public final class Sampler {
     /// `primes[b]` (non-empty, every character in the vocabulary; `primes.count == streams`),
     /// then draws up to `options.maxLength` characters until its text ends with `options.stop`
     /// or `shouldStop(b, text)` says so. `adjust(b, text, &probabilities)` may zero entries
-    /// (for example characters that cannot continue valid ABC) before each draw; a stream whose
+    /// (for example characters that cannot continue valid ABC) before each draw; then `constraint`
+    /// masks what it forbids (the mass it removed is in `constraintStatistics`); a stream whose
     /// probabilities are all zero stops. Returns the generated texts, primes not included.
     public func generate(
         primes: [String], vocabulary: Vocabulary, options: SamplingOptions, rng: inout SeededGenerator,
         adjust: ((_ stream: Int, _ text: String, _ probabilities: inout [Float]) -> Void)? = nil,
+        constraint: SamplingConstraint? = nil,
         shouldStop: ((_ stream: Int, _ text: String) -> Bool)? = nil
     ) -> [String] {
         precondition(primes.count == streams, "one prime per stream")
@@ -276,15 +302,18 @@ public final class Sampler {
             return ids
         }
         return BLAS.withThreads(model.usesPackedKernels ? nil : model.recurrentThreads) {
-            generateLocked(encoded: encoded, vocabulary: vocabulary, options: options, rng: &rng, adjust: adjust, shouldStop: shouldStop)
+            generateLocked(encoded: encoded, vocabulary: vocabulary, options: options, rng: &rng, adjust: adjust,
+                           constraint: constraint, shouldStop: shouldStop)
         }
     }
 
     private func generateLocked(
         encoded: [[Int32]], vocabulary: Vocabulary, options: SamplingOptions, rng: inout SeededGenerator,
         adjust: ((_ stream: Int, _ text: String, _ probabilities: inout [Float]) -> Void)?,
+        constraint: SamplingConstraint?,
         shouldStop: ((_ stream: Int, _ text: String) -> Bool)?
     ) -> [String] {
+        constraintStatistics = ConstraintStatistics(removedMass: Array(repeating: 0, count: streams), draws: Array(repeating: 0, count: streams))
         reset()
         if Set(encoded).count == 1 {
             prime(encoded[0])
@@ -316,10 +345,23 @@ public final class Sampler {
             for b in 0 ..< streams where !done[b] {
                 probabilities(stream: b, temperature: options.temperature, into: &scratch)
                 adjust?(b, texts[b], &scratch)
+                if let constraint {
+                    constraintStatistics.draws[b] += 1
+                    if let allowed = constraint.allowed(stream: b) {
+                        precondition(allowed.count == scratch.count, "a constraint's mask has one entry per character")
+                        var total: Float = 0, removed: Float = 0
+                        for j in scratch.indices {
+                            total += scratch[j]
+                            if !allowed[j] { removed += scratch[j]; scratch[j] = 0 }
+                        }
+                        if total > 0 { constraintStatistics.removedMass[b] += Double(removed / total) }
+                    }
+                }
                 guard let tok = draw(from: scratch, topK: options.topK, topP: options.topP, rng: &rng) else {
                     done[b] = true
                     continue
                 }
+                constraint?.didDraw(stream: b, token: tok)
                 next[b] = tok
                 texts[b].unicodeScalars.append(vocabulary.symbols[Int(tok)])
                 lengths[b] += 1

@@ -1,5 +1,6 @@
 // GenerateRun: what `tunegen generate` does: sample tunes from a model through a header
-// template, check each with the notation's validity tiers, write them (stdout or one .abc per
+// template, steered character by character by the notation's reader (every tune passes every
+// tier and has the form asked for) unless raw samples are asked for, check each with the tiers, write them (stdout or one .abc per
 // tune) with audio or MIDI beside them if asked, and report each tune and the tier rates.
 import ABCNotation
 import CharModel
@@ -25,18 +26,17 @@ public struct GenerateRequest: Sendable {
     public var out: String?
     public var wav: Bool
     public var midi: Bool
-    public var steer: Bool
-    public var validOnly: Bool
-    public var attempts: Int
+    /// Steer every character with the notation's reader (nil: raw samples, `--no-steer`).
+    public var form: TuneForm?
     public var json: Bool
     public var sound: SoundSettings
     /// Engrave each tune to a .svg beside its .abc (and write the tunebook page DIR/index.html).
     public var svg = false
 
     public init(model: String?, count: Int, seed: UInt64, sampling: SamplingOptions, header: Header, out: String?,
-                wav: Bool, midi: Bool, steer: Bool, validOnly: Bool, attempts: Int, json: Bool, sound: SoundSettings) {
+                wav: Bool, midi: Bool, form: TuneForm?, json: Bool, sound: SoundSettings) {
         (self.model, self.count, self.seed, self.sampling, self.header, self.out) = (model, count, seed, sampling, header, out)
-        (self.wav, self.midi, self.steer, self.validOnly, self.attempts, self.json, self.sound) = (wav, midi, steer, validOnly, attempts, json, sound)
+        (self.wav, self.midi, self.form, self.json, self.sound) = (wav, midi, form, json, sound)
     }
 }
 
@@ -48,9 +48,8 @@ public struct GenerateRun {
     /// Samples, checks, writes and reports the tunes the request asks for. Throws TunegenError for
     /// a bad model or flag; exits 1 (ExitCode-like TunegenError) when --valid-only comes up short.
     public func run() throws {
-        let (model, count, seed, json, wav, midi, steer, validOnly, attempts, out, sound) =
-            (request.model, request.count, request.seed, request.json, request.wav, request.midi, request.steer,
-             request.validOnly, request.attempts, request.out, request.sound)
+        let (model, count, seed, json, wav, midi, out, sound) =
+            (request.model, request.count, request.seed, request.json, request.wav, request.midi, request.out, request.sound)
         let topK = request.sampling.topK
         let file = try ModelFile.load(path: model)
         let v = file.vocabulary.count
@@ -59,6 +58,12 @@ public struct GenerateRun {
             throw TunegenError("the model's vocabulary has no newline, so it cannot write ABC (a tune is lines of text); was it trained on ABC?")
         }
         let template = try TuneTemplate.make(request.header)
+        if request.form != nil, case let .fields(_, _, meter, title) = request.header {
+            if let meter, !TuneReader.meters.contains(meter) {
+                throw TunegenError("steering writes the meters \(TuneReader.meters.joined(separator: ", ")), not '\(meter)'; use one of them or --no-steer")
+            }
+            if let title, title.contains("%") { throw TunegenError("--title must not contain '%' (it starts a comment in ABC)") }
+        }
         // Every forced character must be one the model knows.
         for scalar in template.forcedText.unicodeScalars where file.vocabulary.id(of: scalar) == nil {
             let which = request.header.isPrime ? "--prime" : "the header (--key/--mode/--meter/--title)"
@@ -76,23 +81,8 @@ public struct GenerateRun {
         }
 
         let composer = TuneComposer(model: file, template: template, seed: seed, options: request.sampling)
-        var accepted: [GeneratedTune] = []
-        var sampled = 0
-        var redrawnLines = 0
-        for _ in 0 ..< (validOnly ? attempts : 1) {
-            let round: [GeneratedTune]
-            if steer {
-                let steered = composer.sampleSteered(count: count)
-                round = steered.tunes
-                redrawnLines += steered.redrawnLines
-            } else {
-                round = composer.sample(count: count)
-            }
-            sampled += round.count
-            accepted += validOnly ? round.filter { $0.tune?.validity.highestTier == 4 } : round
-            if accepted.count >= count { break }
-        }
-        accepted = Array(accepted.prefix(count))
+        // One batch of --count streams; steered, every tune passes every tier by construction.
+        var accepted = try request.form.map { try composer.sampleConstrained(count: count, form: $0) } ?? composer.sample(count: count)
         for i in accepted.indices { accepted[i].renumber(i + 1, seed: seed) }
 
         var documents: [GeneratedTune.Document] = []
@@ -135,18 +125,13 @@ public struct GenerateRun {
         }
         let rates = TierRates(accepted)
         if json {
-            struct Output: Encodable { var tunes: [GeneratedTune.Document]; var sampled: Int; var redrawnLines: Int; var tierRates: TierRates }
-            try JSONOutput.print(Output(tunes: documents, sampled: sampled, redrawnLines: redrawnLines, tierRates: rates))
+            struct Output: Encodable { var tunes: [GeneratedTune.Document]; var form: String; var tierRates: TierRates }
+            try JSONOutput.print(Output(tunes: documents, form: request.form?.description ?? "raw", tierRates: rates))
         } else if folder == nil {
             FileHandle.standardOutput.write(Data(stdout.utf8))
         }
         if !json {
-            let extra = (validOnly ? ", \(sampled) sampled" : "") + (steer ? ", \(redrawnLines) line\(redrawnLines == 1 ? "" : "s") redrawn" : "")
-            FileHandle.standardError.write(Data((rates.summary + extra + "\n").utf8))
-        }
-        if validOnly && accepted.count < count {
-            // Not a usage problem: the model could not deliver. Exit 1, keeping the tunes that passed.
-            throw TunegenError("only \(accepted.count) of \(count) tunes passed every tier in \(sampled) samples; try a lower --temperature or more --attempts", exitStatus: 1)
+            FileHandle.standardError.write(Data((rates.summary + "\n").utf8))
         }
     }
 }

@@ -13,6 +13,10 @@ public struct GeneratedTune {
     public var tune: Tune?
     /// True when the model hit --max-length before ending the tune.
     public var truncated: Bool
+    /// Steered tunes: the mean probability mass per drawn character that the constraint removed.
+    public var removedMass: Double?
+    /// Steered tunes: the form asked for.
+    public var form: TuneForm?
 
     public init(number: Int, text: String, truncated: Bool) {
         self.number = number
@@ -36,14 +40,16 @@ public struct GeneratedTune {
 
     public var highestTier: Int { tune?.validity.highestTier ?? 0 }
 
-    /// "tune 1: The Title — K:D Major M:6/8, 16 bars, tiers ✓1 ✓2 ✗3 ✓4".
+    /// "tune 1: The Title — K:D Major M:6/8, 16 bars, AABB 8+8, ends on the tonic, tiers ✓1 ✓2 ✓3 ✓4, 2.1% masked".
+    /// A tier is marked ✓ only when the tiers below it pass too, as in the summary.
     public var summaryLine: String {
         guard let tune else { return "tune \(number): no tune (no X: line)" }
-        let v = tune.validity
-        let marks = [v.noErrors, v.headerComplete, v.barsMatchMeter, v.repeatsBalanced].enumerated()
-            .map { ($1 ? "✓" : "✗") + "\($0 + 1)" }.joined(separator: " ")
+        let marks = (1 ... 4).map { (tune.validity.highestTier >= $0 ? "✓" : "✗") + "\($0)" }.joined(separator: " ")
         let field = { (letter: Character) in tune.header.first { $0.letter == letter }?.value ?? "?" }
-        return "tune \(number): \(tune.title ?? "(untitled)") — K:\(field("K")) M:\(field("M")), \(tune.barCount) bars, tiers \(marks)"
+        let shape = tune.shape
+        let ending = shape.endsOnTonic.map { $0 ? ", ends on the tonic" : ", ends off the tonic" } ?? ""
+        return "tune \(number): \(tune.title ?? "(untitled)") — K:\(field("K")) M:\(field("M")), \(tune.barCount) bars, \(shape)\(ending), tiers \(marks)"
+            + (removedMass.map { String(format: ", %.1f%% masked", $0 * 100) } ?? "")
             + (truncated ? " (cut at --max-length)" : "")
     }
 
@@ -56,6 +62,9 @@ public struct GeneratedTune {
         var tiers: [String: Bool]
         public var highestTier: Int
         var truncated: Bool
+        var form: String
+        var endsOnTonic: Bool?
+        var removedMass: Double?
         var diagnostics: [String]
         var text: String
         var files: [String]
@@ -67,28 +76,40 @@ public struct GeneratedTune {
                         meter: tune?.header.first { $0.letter == "M" }?.value, bars: tune?.barCount ?? 0,
                         tiers: ["1_no_errors": v?.noErrors ?? false, "2_header_complete": v?.headerComplete ?? false,
                                 "3_bars_match_meter": v?.barsMatchMeter ?? false, "4_repeats_balanced": v?.repeatsBalanced ?? false],
-                        highestTier: highestTier, truncated: truncated,
+                        highestTier: highestTier, truncated: truncated, form: tune?.shape.description ?? "",
+                        endsOnTonic: tune?.shape.endsOnTonic, removedMass: removedMass,
                         diagnostics: tune?.diagnostics.map(\.description) ?? [], text: text, files: files)
     }
 }
 
-/// Share of tunes passing each tier (a tier counts only if the tiers below it pass too).
+/// Share of tunes passing each tier (a tier counts only if the tiers below it pass too), having
+/// the form they were asked for and ending on the tonic, and the mass the constraint removed.
 public struct TierRates: Encodable {
     public var tunes: Int
     public var passing: [Int]
+    /// Tunes whose parts are the form asked for (steered tunes only; nil otherwise).
+    public var formMatches: Int?
+    public var endOnTonic: Int
+    /// Mean probability mass removed per drawn character, over the steered tunes.
+    public var removedMass: Double?
 
     public init(_ tunes: [GeneratedTune]) {
         self.tunes = tunes.count
         passing = (1 ... 4).map { tier in tunes.filter { $0.highestTier >= tier }.count }
+        let steered = tunes.filter { $0.form != nil }
+        formMatches = steered.isEmpty ? nil : steered.filter { t in t.tune.map { t.form!.parts == nil || $0.shape.matches(t.form!) } ?? false }.count
+        endOnTonic = tunes.filter { $0.tune?.shape.endsOnTonic == true }.count
+        removedMass = steered.isEmpty ? nil : steered.compactMap(\.removedMass).reduce(0, +) / Double(steered.count)
     }
 
     public var summary: String {
         "\(tunes) tune\(tunes == 1 ? "" : "s"): " + passing.enumerated().map { "tier \($0 + 1) \($1)/\(tunes)" }.joined(separator: ", ")
+            + (formMatches.map { ", form \($0)/\(tunes)" } ?? "") + ", end on the tonic \(endOnTonic)/\(tunes)"
+            + (removedMass.map { String(format: ", %.1f%% of the probability masked", $0 * 100) } ?? "")
     }
 }
 
-/// Samples tunes through a template. Each call to `sample` continues the same seeded stream
-/// of random numbers, so rounds of --valid-only are reproducible too.
+/// Samples tunes through a template. Each call continues the same seeded stream of random numbers.
 public final class TuneComposer {
     let file: ModelFile
     let template: TuneTemplate
@@ -134,75 +155,39 @@ public final class TuneComposer {
         probabilities[Int(id)] = 1
     }
 
-    // MARK: Steered by the parser
+    // MARK: Steered by the notation
 
-    /// Problems in a partial tune that another draw of its last line could avoid: errors and bars
-    /// whose length disagrees with the meter.
-    static func lineProblems(_ text: String) -> Int {
-        guard let tune = ABCParser.parseTune(text, fileName: "partial") else { return 0 }
-        return tune.diagnostics.filter { $0.severity == .error || $0.category == .barLength }.count
-    }
-
-    /// `count` tunes, one stream each, steered with the parser: whenever the model finishes a
-    /// line of music, the tune so far is parsed, and a line that adds an error or a bar of the
-    /// wrong length is drawn again from the model's state at the start of that line (at most
-    /// `retriesPerLine` times; then it is kept and the tune's check reports it). Costs one parse
-    /// of the tune per line and the characters of the redrawn lines. Returns the redraw count too.
-    public func sampleSteered(count: Int, retriesPerLine: Int = 8) -> (tunes: [GeneratedTune], redrawnLines: Int) {
+    /// `count` tunes sampled side by side (one batch), every character masked by a TuneReader per
+    /// stream so that each tune passes every tier and has `form`: the model still chooses every
+    /// character among those the reader allows. Each tune records the probability mass removed.
+    public func sampleConstrained(count: Int, form: TuneForm) throws -> [GeneratedTune] {
+        let sampler = Sampler(model: file.model, streams: count)
         let vocabulary = file.vocabulary
-        let sampler = Sampler(model: file.model, streams: 1)
-        let newline = vocabulary.id(of: "\n")!  // checked by the caller: an ABC model writes lines
-        let primeIDs = vocabulary.encode(template.prime)!  // checked against the vocabulary by the caller
-        var probabilities = [Float](repeating: 0, count: vocabulary.count)
-        var tunes: [GeneratedTune] = []
-        var redrawn = 0
-
-        struct LineStart { var state: LSTMState; var scalars: Int; var cursor: TuneTemplate.Cursor }
-        for _ in 0 ..< count {
-            sampler.reset()
-            sampler.prime(primeIDs)
-            var scalars: [Unicode.Scalar] = []
-            var cursor = TuneTemplate.Cursor()
-            var lineStart: LineStart?
-            var accepted = 0
-            var retries = 0
-            var ended = false
-            func text() -> String { template.prime + String(String.UnicodeScalarView(scalars)) }
-
-            while scalars.count < options.maxLength {
-                sampler.probabilities(stream: 0, temperature: options.temperature, into: &probabilities)
-                Self.force(cursor, template: template, vocabulary: vocabulary, probabilities: &probabilities)
-                guard let token = sampler.draw(from: probabilities, topK: options.topK, topP: options.topP, rng: &rng) else { break }
-                let scalar = vocabulary.symbols[Int(token)]
-                scalars.append(scalar)
-                cursor.advance(past: Character(scalar), in: template)
-                if scalar == "\n" {
-                    if scalars.count >= 2 && scalars[scalars.count - 2] == "\n" { ended = true; break }
-                    let inBody = cursor.segment >= template.segments.count && text().contains("\nK:")
-                    if inBody, let start = lineStart {
-                        let problems = Self.lineProblems(text())
-                        if problems > accepted && retries < retriesPerLine {
-                            // Draw the line again from where it began.
-                            retries += 1
-                            redrawn += 1
-                            scalars.removeSubrange(start.scalars...)
-                            cursor = start.cursor
-                            sampler.state = start.state
-                            sampler.step([newline])
-                            continue
-                        }
-                        accepted = problems
-                    }
-                    retries = 0
-                    // The next line starts here: the state before the model reads this newline.
-                    lineStart = LineStart(state: sampler.state, scalars: scalars.count, cursor: cursor)
+        let constraint = try TuneConstraint(form: form, prime: template.prime, streams: count, symbols: vocabulary.symbols, cache: masks)
+        var cursors = [TuneTemplate.Cursor](repeating: .init(), count: count)
+        var calls = [Int](repeating: 0, count: count)
+        let template = self.template
+        let texts = sampler.generate(
+            primes: Array(repeating: template.prime, count: count), vocabulary: vocabulary, options: options, rng: &rng,
+            adjust: { stream, text, probabilities in
+                if calls[stream] > 0, let last = text.unicodeScalars.last {
+                    cursors[stream].advance(past: Character(last), in: template)
                 }
-                sampler.step([token])
-            }
+                calls[stream] += 1
+                Self.force(cursors[stream], template: template, vocabulary: vocabulary, probabilities: &probabilities)
+            },
+            constraint: constraint)
+        let stats = sampler.constraintStatistics
+        return texts.enumerated().map { b, generated in
             produced += 1
-            tunes.append(GeneratedTune(number: produced, text: text(), truncated: !ended))
+            let text = template.prime + generated
+            var tune = GeneratedTune(number: produced, text: text, truncated: !constraint.readers[b].isComplete)
+            tune.removedMass = stats.draws[b] > 0 ? stats.removedMass[b] / Double(stats.draws[b]) : 0
+            tune.form = form
+            return tune
         }
-        return (tunes, redrawn)
     }
-}
 
+    /// Masks by reader state, kept across batches.
+    let masks = TuneConstraint.MaskCache()
+}

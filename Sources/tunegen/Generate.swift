@@ -1,6 +1,7 @@
 // `tunegen generate`: new tunes from a model (the shipped one by default), conditioned on key,
 // mode, meter and title if asked, each checked with the notation module's validity tiers,
 // optionally rendered to audio or MIDI beside its .abc file.
+import ABCNotation
 import ArgumentParser
 import CharModel
 import Composer
@@ -13,9 +14,10 @@ struct Generate: ParsableCommand {
             Tunes go to standard output (or one .abc file each with --out); a line per tune with its \
             title, key, meter, bars and the validity tiers it passes goes to standard error. Tiers: \
             1 no errors, 2 header complete, 3 bars agree with the meter, 4 repeats balanced. By \
-            default the parser steers sampling line by line (see --steer). \
-            --valid-only samples again (up to --attempts rounds of --count tunes) until every tune \
-            returned passes all four tiers. The same model, seed and flags give the same tunes.
+            default every character is steered by the notation's reader: the model chooses among the \
+            characters that keep the tune completable into one that passes every tier, has --form \
+            (two 8-bar parts, each played twice) and ends on the tonic. --no-steer gives raw samples. \
+            The same model, seed and flags give the same tunes.
             """)
 
     @Option(help: "Model file (default: the shipped model, trained on corpus/irish.abc).")
@@ -66,14 +68,20 @@ struct Generate: ParsableCommand {
     @Flag(help: "Engrave each tune as sheet music (.svg) beside its .abc file; with --out, --svg or --wav also write the tunebook page DIR/index.html.")
     var svg = false
 
-    @Flag(inversion: .prefixedNo, help: "Steer with the parser: a line of music that adds an error or a bar of the wrong length is drawn again (up to 8 times). --no-steer gives the model's raw samples, drawn as one batch.")
+    @Flag(inversion: .prefixedNo, help: "Steer every character with the notation's reader, so every tune passes every tier and has --form. --no-steer gives the model's raw samples.")
     var steer = true
 
-    @Flag(help: "Only return tunes that pass all four validity tiers (resampling within --attempts).")
-    var validOnly = false
+    @Option(help: "Parts: AABB (default), AB, AABBCC, ABC… (each letter twice: played twice) or free (the model decides).")
+    var form: String = "AABB"
 
-    @Option(help: "With --valid-only: rounds of --count tunes to sample at most.")
-    var attempts: Int = 10
+    @Option(help: "Bars in each part, the pickup not counted (1…64).")
+    var barsPerPart: Int = 8
+
+    @Flag(inversion: .prefixedNo, help: "End the tune on the tonic of its key.")
+    var tonicEnding = true
+
+    @Flag(help: "Only tunes that pass all four tiers: what steering always gives (refused with --no-steer).")
+    var validOnly = false
 
     @Flag(help: "Print the tunes and their checks as JSON on standard output.")
     var json = false
@@ -86,7 +94,11 @@ struct Generate: ParsableCommand {
         if let topP, !(topP.isFinite && topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1] (got \(topP))") }
         if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1 (got \(topK))") }
         if maxLength < 1 || maxLength > 100_000 { throw ValidationError("--max-length must be between 1 and 100000") }
-        if attempts < 1 { throw ValidationError("--attempts must be at least 1") }
+        if validOnly && !steer { throw ValidationError("--valid-only needs steering: --no-steer gives raw samples, which may fail the tiers") }
+        if !(1 ... 64).contains(barsPerPart) { throw ValidationError("--bars-per-part must be between 1 and 64 (got \(barsPerPart))") }
+        if TuneForm(parsing: form, barsPerPart: barsPerPart) == nil {
+            throw ValidationError("--form '\(form)' is not a form: use AABB, AB, AABBCC, ABC… (parts named A, B, C… in order, each once or each twice) or free")
+        }
         if prime != nil && (key != nil || mode != nil || meter != nil || title != nil) {
             throw ValidationError("use --prime, or --key/--mode/--meter/--title, not both")
         }
@@ -99,7 +111,8 @@ struct Generate: ParsableCommand {
             model: model, count: count, seed: seed,
             sampling: SamplingOptions(temperature: temperature, topK: topK, topP: topP, maxLength: maxLength, stop: "\n\n"),
             header: prime.map { .prime($0) } ?? .fields(key: key, mode: mode, meter: meter, title: title),
-            out: out, wav: wav, midi: midi, steer: steer, validOnly: validOnly, attempts: attempts, json: json,
+            out: out, wav: wav, midi: midi,
+            form: steer ? TuneForm(parsing: form, barsPerPart: barsPerPart, endOnTonic: tonicEnding) : nil, json: json,
             sound: sound.settings)
         request.svg = svg
         try GenerateRun(request).run()
