@@ -177,7 +177,7 @@ public struct TuneReader: Hashable, Sendable {
         /// `^ ^^ _ __ =` read (alteration; `=` is 0): a letter must follow.
         case accidental(Int8, doubled: Bool)
         /// A note or rest letter read; `suffix` is a node of the length trie. Tonic: whether this note is the tonic.
-        case note(suffix: Int8, tonic: Bool, octave: Int8, rest: Bool)
+        case note(suffix: Int8, tonic: Bool, octave: Int8, rest: Bool, lower: Bool)
         /// `|` read (may become `||`, `|]`, `|:`, or stay `|`).
         case pipe
         /// `:` read (must become `:|`).
@@ -203,6 +203,7 @@ public struct TuneReader: Hashable, Sendable {
         var prefix: UInt8 = 0     // a decoration (1) or chord symbol (2) waits for its note
         var afterNote: Int8 = 0   // the last note's raw length in quarters of L (0: not right after a note)
         var broken: Int8 = 0      // +1: the next note is halved (after `>`); −1: one and a half (after `<`)
+        var brokenLength: Int8 = 0 // the raw length (quarters of L) the next note must have: abc2midi wants equal notes
         var tupletLeft: Int8 = 0
         var slur: Int8 = 0
         var space = false
@@ -233,23 +234,23 @@ public struct TuneReader: Hashable, Sendable {
     static let suffixes: [(String, Int)] = [("", 4), ("2", 8), ("3", 12), ("4", 16), ("5", 20), ("6", 24), ("7", 28), ("8", 32),
                                             ("12", 48), ("16", 64), ("/", 2), ("//", 1), ("3/2", 6)]
     /// The suffix trie: node → (character → node), node → length if complete, node → every length reachable.
-    static let trie: (next: [[UInt8: Int8]], complete: [Int8], reachable: [[Int8]]) = {
+    static let trie: (next: [[UInt8: Int8]], complete: [Int8], reachable: [[(length: Int8, chars: Int16)]]) = {
         var prefixes: [String] = [""]
         for (s, _) in suffixes { var p = ""; for ch in s { p.append(ch); if !prefixes.contains(p) { prefixes.append(p) } } }
         var next = [[UInt8: Int8]](repeating: [:], count: prefixes.count)
         var complete = [Int8](repeating: 0, count: prefixes.count)
-        var reachable = [[Int8]](repeating: [], count: prefixes.count)
+        var reachable = [[(length: Int8, chars: Int16)]](repeating: [], count: prefixes.count)
         for (i, p) in prefixes.enumerated() {
             for (j, q) in prefixes.enumerated() where q.count == p.count + 1 && q.hasPrefix(p) { next[i][q.utf8.last!] = Int8(j) }
             for (s, len) in suffixes {
                 if s == p { complete[i] = Int8(len) }
-                if s.hasPrefix(p) { reachable[i].append(Int8(len)) }
+                if s.hasPrefix(p) { reachable[i].append((Int8(len), Int16(s.count - p.count))) }
             }
         }
         return (next, complete, reachable)
     }()
 
-    static let maxBarChars = 80, maxLineBars = 12, maxSlur = 2, maxChordSymbol = 20
+    static let maxBarChars = 48, maxLineBars = 12, maxSlur = 2, maxChordSymbol = 20
 
     // The part's bar targets, in u.
     enum Target { case none, exact(Int16), upTo(Int16) }
@@ -286,10 +287,13 @@ public struct TuneReader: Hashable, Sendable {
 
     /// Can `rest` u more be written in this bar, with `tuplet` triplet notes and `broken` pending,
     /// and `note` (a note must come: a prefix or accidental waits)?
-    static func reachable(_ rest: Int, tuplet: Int, broken: Int8, note: Bool) -> Bool {
+    static func reachable(_ rest: Int, tuplet: Int, broken: Int8, brokenLength: Int8 = 0, note: Bool) -> Bool {
         guard rest >= 0 else { return false }
-        if broken > 0 { return rest >= 3 && rest % 3 == 0 }
-        if broken < 0 { return rest >= 9 && rest % 3 == 0 }
+        if broken != 0 {
+            // The note after `>` (`<`) has the length of the one before, halved (one and a half).
+            let next = broken > 0 ? 3 * Int(brokenLength) / 2 : 9 * Int(brokenLength) / 2
+            return rest >= next && (rest - next) % 3 == 0
+        }
         if tuplet > 0 {
             var s = tuplet
             while 2 * s <= rest { if (rest - 2 * s) % 3 == 0 { return true }; s += 1 }
@@ -305,9 +309,9 @@ public struct TuneReader: Hashable, Sendable {
         let budget = TuneReader.maxBarChars - Int(b.barChars)
         func ok(_ t: Int16, final: Bool) -> Bool {
             let rest = Int(t) - Int(b.fill)
-            guard TuneReader.reachable(rest, tuplet: Int(b.tupletLeft), broken: b.broken, note: note) else { return false }
+            guard TuneReader.reachable(rest, tuplet: Int(b.tupletLeft), broken: b.broken, brokenLength: b.brokenLength, note: note) else { return false }
             // Room for the notes still owed and the bar line (a note of 16 units is 3 characters).
-            if budget < (rest > 0 ? 5 * (rest / 192 + 3) + 1 : 1) { return false }
+            if budget < (rest > 0 ? 5 * (rest / 192 + 3) + 1 : 1) + Int(b.slur) { return false }
             if rest == 0 && final && form.endOnTonic && !b.lastTonic { return false }
             if rest == 0 && b.slur > 0 && final { return false }
             return true
@@ -348,11 +352,12 @@ public struct TuneReader: Hashable, Sendable {
             // Closing it now is at least as good as writing more of it.
             if n == 0 { var one = b; one.lex = .chordSymbol(1); one.barChars += 1; return bodyViable(one, c) }
             return step(b, UInt8(ascii: "\""), c).map { bodyViable($0, c) } ?? false
-        case let .note(suffix, tonic, _, _):
+        case let .note(suffix, tonic, _, _, _):
             // Some length this suffix can still become must leave the bar finishable.
-            for m in TuneReader.trie.reachable[Int(suffix)] {
+            for (m, chars) in TuneReader.trie.reachable[Int(suffix)] {
                 guard var after = resolved(b, length: Int(m), tonic: tonic, c) else { continue }
                 after.lex = .between
+                after.barChars += chars
                 if barViable(after, c, note: false) { return true }
             }
             return false
@@ -381,9 +386,10 @@ public struct TuneReader: Hashable, Sendable {
         var n = b
         var u = 3 * m
         if b.broken != 0 {
-            guard m % 2 == 0 && m <= 16 else { return nil }
+            guard m == Int(b.brokenLength) else { return nil }
             u = b.broken > 0 ? u / 2 : u * 3 / 2
             n.broken = 0
+            n.brokenLength = 0
         }
         if b.tupletLeft > 0 {
             u = 2 * m
@@ -411,16 +417,17 @@ public struct TuneReader: Hashable, Sendable {
             }
             b.barChars += 1
             return noteLetter(b, ch, accidental: a, c)
-        case let .note(suffix, tonic, octave, rest):
+        case let .note(suffix, tonic, octave, rest, lower):
             if ch == UInt8(ascii: "'") || ch == UInt8(ascii: ",") {
+                // `'` raises lower-case notes, `,` lowers upper-case ones (abc2midi refuses `e,`).
                 let d: Int8 = ch == UInt8(ascii: "'") ? 1 : -1
-                guard !rest, suffix == 0, octave == 0 || octave.signum() == d, abs(Int(octave + d)) <= 2 else { return nil }
-                b.lex = .note(suffix: 0, tonic: tonic, octave: octave + d, rest: false)
+                guard !rest, suffix == 0, lower == (d > 0), abs(Int(octave + d)) <= 2 else { return nil }
+                b.lex = .note(suffix: 0, tonic: tonic, octave: octave + d, rest: false, lower: lower)
                 b.barChars += 1
                 return b
             }
             if let s = TuneReader.trie.next[Int(suffix)][ch] {
-                b.lex = .note(suffix: s, tonic: tonic, octave: octave, rest: rest)
+                b.lex = .note(suffix: s, tonic: tonic, octave: octave, rest: rest, lower: lower)
                 b.barChars += 1
                 return b
             }
@@ -573,6 +580,7 @@ public struct TuneReader: Hashable, Sendable {
             let half = Int16(3 * Int(justNote) / 2)
             if ch == UInt8(ascii: ">") { guard Int(b.fill) + Int(half) <= c.bar else { return nil }; b.fill += half; b.broken = 1 }
             else { b.fill -= half; b.broken = -1 }
+            b.brokenLength = justNote
         case UInt8(ascii: "("):
             guard b.prefix == 0 else { return nil }
             b.lex = .paren
@@ -616,7 +624,7 @@ public struct TuneReader: Hashable, Sendable {
         var b = b
         if ch == UInt8(ascii: "z") {
             guard accidental == nil else { return nil }
-            b.lex = .note(suffix: 0, tonic: false, octave: 0, rest: true)
+            b.lex = .note(suffix: 0, tonic: false, octave: 0, rest: true, lower: false)
             return b
         }
         guard let letter = KeySignature.letterIndex(code: ch & ~0x20), isNoteStart(ch), ch != UInt8(ascii: "z") else { return nil }
@@ -629,7 +637,7 @@ public struct TuneReader: Hashable, Sendable {
                 tonic = !b.tonicAltered
             }
         }
-        b.lex = .note(suffix: 0, tonic: tonic, octave: 0, rest: false)
+        b.lex = .note(suffix: 0, tonic: tonic, octave: 0, rest: false, lower: ch >= UInt8(ascii: "a"))
         return b
     }
 
