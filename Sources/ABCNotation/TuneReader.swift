@@ -1,13 +1,14 @@
 // TuneReader: an incremental reader of one ABC tune, stepped one character at a time, that knows
 // which next characters keep the text completable into a tune that passes every validity tier and
 // has the requested form (TuneForm). It knows nothing of models: a sampler asks `allows` (or a
-// cached mask, TuneReaderMasks) before each draw. Header: X, T, Z, M, L, K lines (each once, K
-// last; meters, unit lengths and keys from fixed lists). Body: notes with accidentals, octave
-// marks and lengths (`2 3 4 5 6 7 8 12 16 / // 3/2`), rests, ties, broken rhythm `>`/`<`, `(3`
-// triplets, slurs, `~`/`.` decorations, chord symbols, `| || |] :| |:`, `[1`/`[2` endings, `!`
-// line ends, then a blank line. Bar arithmetic is exact, in units of a twelfth of L/... (u = L/12):
-// every length the reader allows is a whole number of them. Chords `[CEG]`, grace notes `{}`,
-// `::` and inline fields are not written (the corpus has none).
+// mask cached by state, Composer's TuneConstraint) before each draw. Header: X, T, Z, M, L, K
+// lines (each once, K last; meters, unit lengths and keys from fixed lists). Body: notes with
+// accidentals, octave marks and lengths (`2 3 4 5 6 7 8 12 16 / 3/2`; not `//`, which no corpus
+// tune uses), rests, ties (same pitch, same bar), broken rhythm `>`/`<` (equal notes), `(3`
+// triplets, slurs, `~`/`.` decorations, chord names (`"Em7"`), `| || |] :| |:`, `[1`/`[2`
+// endings, `!` line ends, then a blank line. Bar arithmetic is exact, in u = L/12: every length
+// the reader allows is a whole number of them. Chords `[CEG]`, grace notes `{}`, `::` and inline
+// fields are not written (the corpus has none). Every bar, line and part is capped, so every walk ends.
 
 /// Reads one tune a character at a time; a value type, so a sampler keeps one per stream.
 public struct TuneReader: Hashable, Sendable {
@@ -186,8 +187,8 @@ public struct TuneReader: Hashable, Sendable {
         case bracket
         /// `(` read: `3` makes a triplet, anything else opens a slur.
         case paren
-        /// Inside a chord symbol, this many characters in.
-        case chordSymbol(Int8)
+        /// Inside a chord symbol: the index of what it holds so far in `chordPrefixes`.
+        case chordSymbol(Int16)
         /// `!` at the end of a line: the newline must follow.
         case bang
     }
@@ -204,6 +205,9 @@ public struct TuneReader: Hashable, Sendable {
         var afterNote: Int8 = 0   // the last note's raw length in quarters of L (0: not right after a note)
         var broken: Int8 = 0      // +1: the next note is halved (after `>`); −1: one and a half (after `<`)
         var brokenLength: Int8 = 0 // the raw length (quarters of L) the next note must have: abc2midi wants equal notes
+        var notePitch: Int8 = 0   // the note being read: 1 + letter + 7 if lower case (0: a rest or an explicit accidental)
+        var lastPitch: Int8 = 0   // the last note's pitch code (notePitch + 16·(octave + 2)), 0 if it cannot be tied
+        var tie: Int8 = 0         // after `-`: the pitch code the next note must have (abc2midi ties equal pitches only)
         var tupletLeft: Int8 = 0
         var slur: Int8 = 0
         var space = false
@@ -223,6 +227,7 @@ public struct TuneReader: Hashable, Sendable {
         var partBars: Int8 = 0    // the free form: bars this part must reach (set by ending 1), 0 open
         var endingsUsed = false
         var needEnding2 = false
+        var mustOpenRepeat = false // after a second ending and `||`, a pickup reads cleanly (abc2midi) only after `|:`
         var finished = false      // the form is complete: only the end of the tune may follow
         var canEnd = false        // free form: a part just closed on the tonic, the tune may end here
         var ended = false
@@ -232,7 +237,7 @@ public struct TuneReader: Hashable, Sendable {
 
     /// Length suffixes a note may take, in quarters of L.
     static let suffixes: [(String, Int)] = [("", 4), ("2", 8), ("3", 12), ("4", 16), ("5", 20), ("6", 24), ("7", 28), ("8", 32),
-                                            ("12", 48), ("16", 64), ("/", 2), ("//", 1), ("3/2", 6)]
+                                            ("12", 48), ("16", 64), ("/", 2), ("3/2", 6)]
     /// The suffix trie: node → (character → node), node → length if complete, node → every length reachable.
     static let trie: (next: [[UInt8: Int8]], complete: [Int8], reachable: [[(length: Int8, chars: Int16)]]) = {
         var prefixes: [String] = [""]
@@ -250,7 +255,25 @@ public struct TuneReader: Hashable, Sendable {
         return (next, complete, reachable)
     }()
 
-    static let maxBarChars = 48, maxLineBars = 12, maxSlur = 2, maxChordSymbol = 20
+    /// Every prefix of the chord names the reader writes, by index; which prefixes are whole names.
+    static let chordPrefixes: (names: [String], index: [String: Int16], complete: Set<Int16>) = {
+        var names = [""], index = ["": Int16(0)], complete = Set<Int16>()
+        for root in ["A", "B", "C", "D", "E", "F", "G"] {
+            for acc in ["", "#", "b"] {
+                for quality in ["", "m", "7", "m7", "maj7", "dim", "aug", "sus4", "6", "m6", "9"] {
+                    var p = ""
+                    for ch in root + acc + quality {
+                        p.append(ch)
+                        if index[p] == nil { index[p] = Int16(names.count); names.append(p) }
+                    }
+                    complete.insert(index[p]!)
+                }
+            }
+        }
+        return (names, index, complete)
+    }()
+
+    static let maxBarChars = 48, maxLineBars = 12, maxSlur = 2
 
     // The part's bar targets, in u.
     enum Target { case none, exact(Int16), upTo(Int16) }
@@ -288,18 +311,20 @@ public struct TuneReader: Hashable, Sendable {
     /// Can `rest` u more be written in this bar, with `tuplet` triplet notes and `broken` pending,
     /// and `note` (a note must come: a prefix or accidental waits)?
     static func reachable(_ rest: Int, tuplet: Int, broken: Int8, brokenLength: Int8 = 0, note: Bool) -> Bool {
+        // Every length the reader writes is a whole number of eighths of L (6 u); a triplet note of
+        // m quarters of L counts 2m u, m even.
         guard rest >= 0 else { return false }
         if broken != 0 {
             // The note after `>` (`<`) has the length of the one before, halved (one and a half).
             let next = broken > 0 ? 3 * Int(brokenLength) / 2 : 9 * Int(brokenLength) / 2
-            return rest >= next && (rest - next) % 3 == 0
+            return rest >= next && (rest - next) % 6 == 0
         }
         if tuplet > 0 {
             var s = tuplet
-            while 2 * s <= rest { if (rest - 2 * s) % 3 == 0 { return true }; s += 1 }
+            while 4 * s <= rest { if (rest - 4 * s) % 6 == 0 { return true }; s += 1 }
             return false
         }
-        return rest % 3 == 0 && (!note || rest >= 3)
+        return rest % 6 == 0 && (!note || rest >= 6)
     }
 
     /// Whether the bar can still be finished for some target from `b` (between elements), with
@@ -307,23 +332,25 @@ public struct TuneReader: Hashable, Sendable {
     func barViable(_ b: Body, _ c: BodyConfig, note: Bool) -> Bool {
         let (plain, close) = targets(b, c)
         let budget = TuneReader.maxBarChars - Int(b.barChars)
-        func ok(_ t: Int16, final: Bool) -> Bool {
+        func ok(_ t: Int16, final: Bool, isClose: Bool = false) -> Bool {
             let rest = Int(t) - Int(b.fill)
             guard TuneReader.reachable(rest, tuplet: Int(b.tupletLeft), broken: b.broken, brokenLength: b.brokenLength, note: note) else { return false }
             // Room for the notes still owed and the bar line (a note of 16 units is 3 characters).
             if budget < (rest > 0 ? 5 * (rest / 192 + 3) + 1 : 1) + Int(b.slur) { return false }
             if rest == 0 && final && form.endOnTonic && !b.lastTonic { return false }
             if rest == 0 && b.slur > 0 && final { return false }
+            // The tied note's pitch is fixed: in the last bar a tonic note must still fit after it.
+            if final && form.endOnTonic && b.tie != 0 && rest < 12 { return false }
             return true
         }
         switch plain {
         case let .exact(t): if ok(t, final: false) { return true }
         case let .upTo(top):
             var t = max(Int(b.fill), 1)
-            while t <= Int(top) { if ok(Int16(t), final: false) && t % 3 == 0 { return true }; t += 1 }
+            while t <= Int(top) { if t % 6 == 0 && ok(Int16(t), final: false) { return true }; t += 1 }
         case .none: break
         }
-        if let t = close, ok(t, final: closesTune(b)) { return true }
+        if let t = close, ok(t, final: closesTune(b), isClose: true) { return true }
         return false
     }
 
@@ -337,7 +364,7 @@ public struct TuneReader: Hashable, Sendable {
         switch b.lex {
         case .between:
             if b.partStart && b.fill == 0 && b.tupletLeft == 0 && b.prefix == 0 { return true }
-            if b.prefix != 0 || b.broken != 0 {
+            if b.prefix != 0 || b.broken != 0 || b.tie != 0 {
                 // A note must follow; it may have to be the tonic.
                 guard barViable(b, c, note: true) else { return false }
                 for ch in "^_=CDEFGABcdefgabz".utf8 { if let n = step(b, ch, c), bodyViable(n, c) { return true } }
@@ -349,15 +376,28 @@ public struct TuneReader: Hashable, Sendable {
             for ch in "^_CDEFGABcdefgab".utf8 { if let n = step(b, ch, c), bodyViable(n, c) { return true } }
             return false
         case let .chordSymbol(n):
-            // Closing it now is at least as good as writing more of it.
-            if n == 0 { var one = b; one.lex = .chordSymbol(1); one.barChars += 1; return bodyViable(one, c) }
-            return step(b, UInt8(ascii: "\""), c).map { bodyViable($0, c) } ?? false
-        case let .note(suffix, tonic, _, _, _):
+            // Every prefix completes into a name; what follows is a note, as after any prefix.
+            var named = b
+            named.lex = .between
+            named.prefix |= 2
+            named.barChars += Int16(7 - TuneReader.chordPrefixes.names[Int(n)].count)
+            return bodyViable(named, c)
+        case let .note(suffix, tonic, octave, rest, _):
             // Some length this suffix can still become must leave the bar finishable.
+            var code = rest || b.notePitch == 0 ? 0 : b.notePitch + 16 * (octave + 2)
+            var extra: Int16 = 0  // octave marks still to write
+            if b.tie != 0 && code != b.tie {
+                // Octave marks may still bring it to the tied pitch.
+                let target = b.tie / 16 - 2
+                guard suffix == 0, code != 0, b.notePitch == b.tie % 16, abs(target) > abs(octave),
+                      octave == 0 || octave.signum() == target.signum() else { return false }
+                code = b.tie
+                extra = Int16(abs(target - octave))
+            }
             for (m, chars) in TuneReader.trie.reachable[Int(suffix)] {
-                guard var after = resolved(b, length: Int(m), tonic: tonic, c) else { continue }
+                guard var after = resolved(b, length: Int(m), tonic: tonic, code: code, c) else { continue }
                 after.lex = .between
-                after.barChars += chars
+                after.barChars += chars + extra
                 if barViable(after, c, note: false) { return true }
             }
             return false
@@ -382,8 +422,11 @@ public struct TuneReader: Hashable, Sendable {
     }
 
     /// `b` with the pending note of raw length `m` (quarters of L) added to the bar; nil if it cannot be.
-    func resolved(_ b: Body, length m: Int, tonic: Bool, _ c: BodyConfig) -> Body? {
+    func resolved(_ b: Body, length m: Int, tonic: Bool, code: Int8, _ c: BodyConfig) -> Body? {
         var n = b
+        if b.tie != 0 { guard code == b.tie else { return nil }; n.tie = 0 }
+        n.lastPitch = code
+        n.notePitch = 0
         var u = 3 * m
         if b.broken != 0 {
             guard m == Int(b.brokenLength) else { return nil }
@@ -432,7 +475,8 @@ public struct TuneReader: Hashable, Sendable {
                 return b
             }
             let m = TuneReader.trie.complete[Int(suffix)]
-            guard m > 0, var n = resolved(b, length: Int(m), tonic: tonic && !rest, c) else { return nil }
+            let code = rest || b.notePitch == 0 ? 0 : b.notePitch + 16 * (octave + 2)
+            guard m > 0, var n = resolved(b, length: Int(m), tonic: tonic && !rest, code: code, c) else { return nil }
             n.lex = .between
             if rest { n.afterNote = 0 }
             return between(n, ch, c)
@@ -441,6 +485,7 @@ public struct TuneReader: Hashable, Sendable {
                 // `|:` opens a part that is played twice.
                 guard b.partStart, b.fill == 0, !b.openedRepeat, form.repeated || form.partCount == nil else { return nil }
                 b.openedRepeat = true
+                b.mustOpenRepeat = false
                 b.canEnd = false
                 b.lex = .between
                 b.barChars += 1
@@ -450,7 +495,7 @@ public struct TuneReader: Hashable, Sendable {
             if ch == UInt8(ascii: "|") || ch == UInt8(ascii: "]") {
                 guard !b.partStart else { return nil }
                 let final = closesTune(b)
-                guard b.ending != 1 else { return nil }
+                guard b.ending != 1, !b.openedRepeat || b.ending == 2 else { return nil }  // a `|:` is closed by `:|`
                 if let _ = form.partCount {
                     guard !form.repeated || b.ending == 2 else { return nil }
                     guard (ch == UInt8(ascii: "]")) == final else { return nil }
@@ -504,15 +549,17 @@ public struct TuneReader: Hashable, Sendable {
             b.lex = .between
             return between(b, ch, c)
         case let .chordSymbol(n):
+            // A chord name abc2midi knows: `G`, `Em`, `D7`, `Bbmaj7`, `F#m7`, `Asus4`…
+            let name = TuneReader.chordPrefixes.names[Int(n)]
             if ch == UInt8(ascii: "\"") {
-                guard n > 0 else { return nil }
+                guard TuneReader.chordPrefixes.complete.contains(n) else { return nil }
                 b.lex = .between
                 b.prefix |= 2
                 b.barChars += 1
                 return b
             }
-            guard ch >= 32, ch < 127, n < TuneReader.maxChordSymbol else { return nil }
-            b.lex = .chordSymbol(n + 1)
+            guard let next = TuneReader.chordPrefixes.index[name + String(UnicodeScalar(ch))] else { return nil }
+            b.lex = .chordSymbol(next)
             b.barChars += 1
             return b
         case .bang:
@@ -526,6 +573,7 @@ public struct TuneReader: Hashable, Sendable {
         var b = b
         let justNote = b.afterNote
         b.afterNote = 0
+        if ch != UInt8(ascii: "-") && ch != UInt8(ascii: ">") && ch != UInt8(ascii: "<") { b.lastPitch = 0 }
         let wasSpace = b.space
         b.space = false
         let wasAfterBar = b.afterBar
@@ -545,6 +593,8 @@ public struct TuneReader: Hashable, Sendable {
             default: return nil
             }
         }
+        // A tie waits for its note, next and in the same bar (the same pitch, no accidental).
+        if b.tie != 0 && !((ch >= UInt8(ascii: "A") && ch <= UInt8(ascii: "G")) || (ch >= UInt8(ascii: "a") && ch <= UInt8(ascii: "g"))) { return nil }
         // Broken rhythm waits for its note; a decoration or chord symbol for its note (one decoration each).
         if b.broken != 0 && !isNoteStart(ch) { return nil }
         if b.prefix != 0 && !isNoteStart(ch) && !((ch == UInt8(ascii: "~") || ch == UInt8(ascii: ".")) && b.prefix & 1 == 0) { return nil }
@@ -556,6 +606,7 @@ public struct TuneReader: Hashable, Sendable {
             return b
         }
         if wasAfterBar && b.lineBars >= Int8(TuneReader.maxLineBars) && ch != UInt8(ascii: "!") { return nil }
+        if b.mustOpenRepeat && b.partStart && ch != UInt8(ascii: "|") && ch != UInt8(ascii: "!") { return nil }
         if ch != UInt8(ascii: "!") { b.canEnd = false }
         b.barChars += 1
         switch ch {
@@ -573,10 +624,11 @@ public struct TuneReader: Hashable, Sendable {
             guard b.prefix == 0 else { return nil }
             b.lex = .chordSymbol(0)
         case UInt8(ascii: "-"):
-            guard justNote > 0 else { return nil }
+            guard justNote > 0, b.lastPitch != 0, b.tupletLeft == 0 else { return nil }
+            b.tie = b.lastPitch
         case UInt8(ascii: ">"), UInt8(ascii: "<"):
             // Broken rhythm: the note before is lengthened (`>`) or shortened (`<`) by half its length.
-            guard justNote > 0, justNote % 2 == 0, justNote <= 16, b.tupletLeft == 0 else { return nil }
+            guard justNote > 0, justNote % 4 == 0, justNote <= 16, b.tupletLeft == 0 else { return nil }
             let half = Int16(3 * Int(justNote) / 2)
             if ch == UInt8(ascii: ">") { guard Int(b.fill) + Int(half) <= c.bar else { return nil }; b.fill += half; b.broken = 1 }
             else { b.fill -= half; b.broken = -1 }
@@ -625,9 +677,11 @@ public struct TuneReader: Hashable, Sendable {
         if ch == UInt8(ascii: "z") {
             guard accidental == nil else { return nil }
             b.lex = .note(suffix: 0, tonic: false, octave: 0, rest: true, lower: false)
+            b.notePitch = 0
             return b
         }
         guard let letter = KeySignature.letterIndex(code: ch & ~0x20), isNoteStart(ch), ch != UInt8(ascii: "z") else { return nil }
+        b.notePitch = accidental == nil ? Int8(1 + letter + (ch >= UInt8(ascii: "a") ? 7 : 0)) : 0
         var tonic = false
         if letter == c.tonicLetter {
             if let a = accidental {
@@ -647,7 +701,7 @@ public struct TuneReader: Hashable, Sendable {
         let (plain, close) = targets(b, c)
         guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0, b.fill > 0 else { return nil }
         if part {
-            guard let t = close, b.fill == t else { return nil }
+            guard let t = close, b.fill == t, b.tie == 0 else { return nil }
             let final = closesTune(b)
             if final && form.endOnTonic && !b.lastTonic { return nil }
             if final && b.slur > 0 { return nil }
@@ -659,6 +713,7 @@ public struct TuneReader: Hashable, Sendable {
                 b.ending = 0
                 b.needEnding2 = true
             } else {
+                b.mustOpenRepeat = b.ending == 2 && b.tunePickup > 0
                 if form.partCount == nil {
                     b.canEnd = !form.endOnTonic || b.lastTonic
                     if b.slur > 0 { b.canEnd = false }

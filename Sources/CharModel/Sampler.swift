@@ -355,6 +355,16 @@ public final class Sampler {
                             if !allowed[j] { removed += scratch[j]; scratch[j] = 0 }
                         }
                         if total > 0 { constraintStatistics.removedMass[b] += Double(removed / total) }
+                        if total - removed <= 0 {
+                            // Every allowed character underflowed to zero: draw among them from the logits.
+                            let v = model.shape.vocabularySize
+                            let z = logits.p + b * v
+                            var top = -Float.infinity
+                            for j in 0 ..< v where allowed[j] { top = max(top, z[j]) }
+                            for j in 0 ..< v where allowed[j] {
+                                scratch[j] = options.temperature > 0 ? expf((z[j] - top) / options.temperature) : (z[j] == top ? 1 : 0)
+                            }
+                        }
                     }
                 }
                 guard let tok = draw(from: scratch, topK: options.topK, topP: options.topP, rng: &rng) else {

@@ -221,20 +221,16 @@ final class TrainGenerateTests: XCTestCase {
         XCTAssertTrue(foreign.stderr.contains("not a usable tunegen model"), foreign.stderr)
     }
 
-    func testValidOnlyReturnsOnlyTunesPassingEveryTier() throws {
-        let r = try TunegenProcess.run(["generate", "--model", Self.model.path, "--count", "2", "--valid-only", "--attempts", "5",
-                                        "--temperature", "0.6", "--max-length", "400", "--json"])
-        // Either every tune returned passes all four tiers, or the command says it could not find enough.
+    func testSteeredTunesFromASmallModelPassEveryTier() throws {
+        // Even a model trained for a few steps writes well-formed tunes when steered: the reader
+        // leaves it only characters that keep the tune completable (unless --max-length cuts it).
+        let r = try TunegenProcess.run(["generate", "--model", Self.model.path, "--count", "2", "--valid-only",
+                                        "--temperature", "0.6", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
         let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         let tunes = doc["tunes"] as! [[String: Any]]
-        for tune in tunes { XCTAssertEqual(tune["highestTier"] as? Int, 4, "\(tune)") }
-        if r.status == 0 {
-            XCTAssertEqual(tunes.count, 2)
-        } else {
-            XCTAssertEqual(r.status, 1)
-            XCTAssertTrue(r.stderr.contains("passed every tier"), r.stderr)
-        }
-        XCTAssertEqual(doc["sampled"] as? Int, r.status == 0 ? doc["sampled"] as? Int : 10)
+        XCTAssertEqual(tunes.count, 2)
+        for tune in tunes where tune["truncated"] as? Bool == false { XCTAssertEqual(tune["highestTier"] as? Int, 4, "\(tune)") }
     }
 
     func testGenerateWritesAbcAndAudioFiles() throws {
