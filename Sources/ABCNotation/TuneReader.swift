@@ -73,12 +73,24 @@ public struct TuneReader: Hashable, Sendable {
     /// header (short and written once; not worth caching).
     public var cacheKey: CacheKey? {
         guard phase != .header, let config else { return nil }
-        return CacheKey(body: phase == .ended ? Body.endedMarker : body, config: config)
+        if phase == .ended { return CacheKey(body: Body.endedMarker, config: config) }
+        // Fields that cannot change the mask here are left out, so states repeat: the bar's
+        // character count only matters near its cap, the line's bar count only at its cap.
+        var b = body
+        if b.barChars <= 12 { b.barChars = 0 }
+        if b.lineBars < Int8(TuneReader.maxLineBars) - 1 { b.lineBars = 0 }
+        return CacheKey(body: b, config: config)
     }
 
+    /// Equal keys allow the same characters under the same form (a cache is per form).
     public struct CacheKey: Hashable, Sendable {
         var body: Body
         var config: BodyConfig
+        var form: TuneForm?
+
+        init(body: Body, config: BodyConfig) { (self.body, self.config) = (body, config) }
+        /// The key qualified by its form, for caches shared across forms.
+        public init(_ key: CacheKey, form: TuneForm) { self = key; self.form = form }
     }
 
     // MARK: Header

@@ -189,5 +189,5 @@ public final class TuneComposer {
     }
 
     /// Masks by reader state, kept across batches.
-    let masks = TuneConstraint.MaskCache()
+    public let masks = TuneConstraint.MaskCache()
 }

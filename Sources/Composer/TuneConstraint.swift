@@ -20,7 +20,8 @@ public final class TuneConstraint: SamplingConstraint {
         static let limit = 500_000
 
         func mask(_ reader: TuneReader, symbols: [Unicode.Scalar]) -> [Bool] {
-            guard let key = reader.cacheKey else { return symbols.map { reader.allows($0) } }
+            guard let bare = reader.cacheKey else { return symbols.map { reader.allows($0) } }
+            let key = TuneReader.CacheKey(bare, form: reader.form)
             if let m = masks[key] { hits += 1; return m }
             misses += 1
             if masks.count >= MaskCache.limit { masks.removeAll(keepingCapacity: true) }

@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure training and sampling, notation, audio and engraving speed.",
         discussion: "Run on a quiet machine and compare figures within one run: absolute times drift.",
-        subcommands: [BenchModel.self, BenchABC.self, BenchSynth.self, BenchEngrave.self],
+        subcommands: [BenchModel.self, BenchABC.self, BenchSynth.self, BenchEngrave.self, BenchSteer.self],
         defaultSubcommand: BenchModel.self)
 }
 
@@ -104,4 +104,24 @@ struct BenchEngrave: ParsableCommand {
     }
 
     func run() throws { try Benchmarks.engraving(file: file, rounds: rounds) }
+}
+
+struct BenchSteer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "steer", abstract: "Compare steered and raw sampling speed (characters per CPU second), 1 and 32 streams.")
+
+    @Option(help: "Model file (default: the shipped model).")
+    var model: String?
+
+    @Option(help: "Tunes per row.")
+    var tunes: Int = 64
+
+    @Option(help: "Seed for sampling.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        if tunes < 1 { throw ValidationError("--tunes must be at least 1") }
+    }
+
+    func run() throws { try Benchmarks.steering(model: model, tunes: tunes, seed: seed) }
 }

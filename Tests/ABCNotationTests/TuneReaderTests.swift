@@ -14,7 +14,10 @@ final class TuneReaderTests: XCTestCase {
     struct LCG { var s: UInt64; mutating func next(_ n: Int) -> Int { s = s &* 6364136223846793005 &+ 1442695040888963407; return Int((s >> 33) % UInt64(n)) } }
 
     /// A walk that draws uniformly among the allowed characters (a few weighted toward notes, so bars fill).
-    static func walk(form: TuneForm, header: String, seed: UInt64) -> String? {
+    /// Masks seen by cache key across walks: a key must always give the same mask.
+    final class MaskLog { var masksByKey: [TuneReader.CacheKey: [Unicode.Scalar]] = [:]; var conflicts = 0 }
+
+    static func walk(form: TuneForm, header: String, seed: UInt64, log: MaskLog = MaskLog()) -> String? {
         var reader = TuneReader(form: form)
         guard reader.read(header) == nil else { print("header refused: \(header.debugDescription)"); return nil }
         var text = header
@@ -24,6 +27,10 @@ final class TuneReaderTests: XCTestCase {
             steps += 1
             if steps > 20_000 { return nil }
             let allowed = alphabet.filter { reader.allows($0) }
+            if let key = reader.cacheKey {
+                if let seen = log.masksByKey[TuneReader.CacheKey(key, form: form)], seen != allowed { log.conflicts += 1 }
+                log.masksByKey[TuneReader.CacheKey(key, form: form)] = allowed
+            }
             if allowed.isEmpty { print("stuck after \(text.debugDescription)"); return nil }
             XCTAssertFalse(reader.phase == .body && reader.body.lineStart && allowed.contains("X"), "a second tune could start")
             // Prefer notes and bar lines half the time, so walks look like music and stay short.
@@ -41,13 +48,14 @@ final class TuneReaderTests: XCTestCase {
         let forms: [TuneForm] = [.standard(), TuneForm(parsing: "AB", barsPerPart: 4)!, TuneForm(parsing: "AABBCC", barsPerPart: 2)!,
                                  TuneForm(parsing: "free")!, TuneForm(parsing: "AABB", barsPerPart: 8, endOnTonic: false)!]
         var n = 0
+        let log = MaskLog()
         for (f, form) in forms.enumerated() {
             for (m, meter) in meters.enumerated() {
                 for k in 0 ..< 6 {
                     let key = ["D Major", "A Dorian", "E Minor", "G Mixolydian", "F# Minor", "Bb Major"][(m + k) % 6]
                     let header = "X:1\nT:Walk\nM:\(meter)\nL:1/8\nK:\(key)\n"
                     let seed = UInt64(1000 * f + 10 * m + k)
-                    guard let text = Self.walk(form: form, header: header, seed: seed) else {
+                    guard let text = Self.walk(form: form, header: header, seed: seed, log: log) else {
                         XCTFail("walk \(seed) (\(form), \(meter)) got stuck"); continue
                     }
                     n += 1
@@ -61,6 +69,9 @@ final class TuneReaderTests: XCTestCase {
             }
         }
         XCTAssertEqual(n, forms.count * meters.count * 6)
+        // The mask cache's key leaves out what cannot change the mask: equal keys, equal masks.
+        XCTAssertEqual(log.conflicts, 0)
+        XCTAssertGreaterThan(log.masksByKey.count, 1000)
     }
 
     /// Every corpus tune in the layouts the reader writes replays, character by character, with nothing masked.
