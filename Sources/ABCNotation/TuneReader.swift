@@ -350,6 +350,11 @@ public struct TuneReader: Hashable, Sendable {
             // Room for the notes still owed and the bar line (a note of 16 units is 3 characters).
             if budget < (rest > 0 ? 5 * (rest / 192 + 3) + 1 : 1) + Int(b.slur) { return false }
             if rest == 0 && final && form.endOnTonic && !b.lastTonic { return false }
+            if rest > 0 && final && form.endOnTonic {
+                // Room for a tonic of at least L (12 u) after what is owed: the triplet's notes, the broken pair's second.
+                let owed = 4 * Int(b.tupletLeft) + (b.broken > 0 ? 3 * Int(b.brokenLength) / 2 : b.broken < 0 ? 9 * Int(b.brokenLength) / 2 : 0)
+                if rest - owed < 12 { return false }
+            }
             if rest == 0 && b.slur > 0 && final { return false }
             // The tied note's pitch is fixed: in the last bar a tonic note must still fit after it.
             if final && form.endOnTonic && b.tie != 0 && rest < 12 { return false }
@@ -452,7 +457,8 @@ public struct TuneReader: Hashable, Sendable {
         }
         guard Int(n.fill) + u <= c.bar else { return nil }
         n.fill += Int16(u)
-        n.lastTonic = tonic
+        // The tune ends on the tonic held at least one unit length, not on a passing fragment of it.
+        n.lastTonic = tonic && m >= 4 && b.tupletLeft == 0 && b.broken == 0
         n.afterNote = b.broken == 0 && b.tupletLeft == 0 ? Int8(m) : 0
         n.prefix = 0
         n.partStart = false

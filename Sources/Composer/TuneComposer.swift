@@ -87,7 +87,7 @@ public struct GeneratedTune {
 public struct TierRates: Encodable {
     public var tunes: Int
     public var passing: [Int]
-    /// Tunes whose parts are the form asked for (steered tunes only; nil otherwise).
+    /// Tunes whose parts are the form asked for (raw tunes: the default form, AABB with 8-bar parts).
     public var formMatches: Int?
     public var endOnTonic: Int
     /// Mean probability mass removed per drawn character, over the steered tunes.
@@ -97,7 +97,11 @@ public struct TierRates: Encodable {
         self.tunes = tunes.count
         passing = (1 ... 4).map { tier in tunes.filter { $0.highestTier >= tier }.count }
         let steered = tunes.filter { $0.form != nil }
-        formMatches = steered.isEmpty ? nil : steered.filter { t in t.tune.map { t.form!.parts == nil || $0.shape.matches(t.form!) } ?? false }.count
+        // Raw tunes are measured against the default form (two 8-bar parts, each played twice).
+        formMatches = tunes.filter { t in
+            let wanted = t.form ?? .standard()
+            return t.tune.map { wanted.parts == nil || $0.shape.matches(wanted) } ?? false
+        }.count
         endOnTonic = tunes.filter { $0.tune?.shape.endsOnTonic == true }.count
         removedMass = steered.isEmpty ? nil : steered.compactMap(\.removedMass).reduce(0, +) / Double(steered.count)
     }
