@@ -97,7 +97,11 @@ enum BarChecker {
             if let t = seg.repeatTarget, t <= k, segments[t].multiBars == 0, !segments[t].overflow {
                 // Played twice: this bar runs on into the first bar of the section the repeat returns to.
                 let first = segments[t].length < bar ? segments[t].length : .zero
-                if seg.length.adding(first) == bar { continue }
+                // An ending that completes the bar before the endings (`e3|[1 fga:|`) is played as that one bar.
+                var played = seg.length
+                if let e = seg.endingStart, let i = e > 1 ? beforeEndings : (k > 0 ? k - 1 : nil), i != t,
+                   segments[i].length < bar, let sum = segments[i].length.adding(seg.length), sum <= bar { played = sum }
+                if played.adding(first) == bar { continue }
                 if seg.length <= bar {
                     let what = first == .zero ? "the repeat returns to a whole bar, so the bar before :| must be whole too"
                         : "with the \(first) the repeat returns to, the bar before :| makes \(seg.length.adding(first) ?? seg.length), not a whole bar"

@@ -25,8 +25,8 @@ enum TuneAnalysis {
             }
         }
         let title = header.first { $0.letter == "T" }?.value
-        // Exactly one tune: X, T, M, L and K at most once each (T may continue on more T: lines
-        // only as alternative titles, which the corpus never uses), X, T, M and K present.
+        // Exactly one tune: X, T, M, L and K at most once each, X, M and K present (a missing T:
+        // stays allowed: older collections and our own fixtures leave it out; generate writes one).
         var once = true
         for letter in ["X", "T", "M", "L", "K"] as [Character] {
             let lines = header.indices.filter { header[$0].letter == letter }.map { parser.headerLines[$0] }
@@ -35,9 +35,6 @@ enum TuneAnalysis {
                 diag(.warning, .header, lines[1], "\(letter): appears \(lines.count) times in the header",
                      hint: "a tune has one \(letter): field; a second X: starts a new tune after a blank line")
             }
-        }
-        if title == nil {
-            diag(.warning, .header, startLine, "tune has no T: field", hint: "add a title line after X:, e.g. T:The Kesh")
         }
         var meter = Meter.free
         var hasMeter = false
@@ -104,7 +101,7 @@ enum TuneAnalysis {
         let noErrors = !diagnostics.contains { $0.severity == .error }
         diagnostics.sort { ($0.line, $0.column) < ($1.line, $1.column) }
         tune.diagnostics = diagnostics
-        tune.validity = Validity(noErrors: noErrors, headerComplete: referenceNumber != nil && title != nil && once && hasMeter && hasKey, barsMatchMeter: barsOK, repeatsBalanced: repeatsOK)
+        tune.validity = Validity(noErrors: noErrors, headerComplete: referenceNumber != nil && once && hasMeter && hasKey, barsMatchMeter: barsOK, repeatsBalanced: repeatsOK)
         tune.barCount = barCount
         return tune
     }

@@ -66,6 +66,13 @@ final class RealWorldTests: XCTestCase {
         XCTAssertEqual(file.tunes.count, 5)
         XCTAssertEqual(file.headerFields.map(\.letter), ["A"])
         for tune in file.tunes {
+            if tune.referenceNumber == 3 {
+                // `|:A2|…|1 FAdf edcB:|`: a whole first ending repeats to the pickup A2, 5/4 played
+                // (abc2midi warns too): the repeat rule of tier 3 reports it.
+                XCTAssertEqual(tune.diagnostics.map(\.message), ["bar before :| is 1 of a whole note: with the 1/4 the repeat returns to, the bar before :| makes 5/4, not a whole bar"])
+                XCTAssertEqual(tune.validity.highestTier, 2)
+                continue
+            }
             XCTAssertEqual(tune.diagnostics, [], "X:\(tune.referenceNumber ?? 0)")
             XCTAssertEqual(tune.validity.highestTier, 4)
             let again = ABCParser.parse(ABCFormatter.format(tune)).tunes[0]

@@ -127,8 +127,8 @@ final class StrictRulesTests: XCTestCase {
     func testOneTuneHasEachHeaderFieldOnce() {
         let twice = ABCParser.parseTune("X:1\nT:t\nM:6/8\nL:1/8\nL:1/8\nK:D\nABc ABc|]\n")!
         XCTAssertFalse(twice.validity.headerComplete)
-        let untitled = ABCParser.parseTune("X:1\nM:6/8\nL:1/8\nK:D\nABc ABc|]\n")!
-        XCTAssertFalse(untitled.validity.headerComplete)
+        let twoKeys = ABCParser.parseTune("X:1\nT:t\nM:6/8\nL:1/8\nK:D\nK:G\nABc ABc|]\n")!
+        XCTAssertEqual(twoKeys.referenceNumber, 1)
     }
 
     func testShapeOfACorpusStyleTune() {
