@@ -2,16 +2,16 @@
 // twice), whether every part has a whole number of bars, and whether the last note played is
 // the tonic. What `generate` reports per tune and what tests and evaluation count.
 
-/// One part: bars as written (a pickup not counted; with endings, the common bars plus the first
-/// ending) and whether it is played twice.
-public struct TunePart: Sendable, Hashable {
-    public var bars: Int
-    public var repeated: Bool
-}
-
 /// The measured form of a tune.
 public struct TuneShape: Sendable, Hashable, CustomStringConvertible {
-    public var parts: [TunePart]
+    /// One part: bars as written (a pickup not counted; with endings, the common bars plus the
+    /// first ending) and whether it is played twice.
+    public struct Part: Sendable, Hashable {
+        public var bars: Int
+        public var repeated: Bool
+    }
+
+    public var parts: [Part]
     /// The last note played is the key's tonic (pitch class), nil if the tune has no notes.
     public var endsOnTonic: Bool?
 
@@ -35,7 +35,7 @@ extension Tune {
     /// The tune's parts and ending, from its first voice.
     public var shape: TuneShape {
         guard let voice = timelines.first else { return TuneShape(parts: [], endsOnTonic: nil) }
-        var parts: [TunePart] = []
+        var parts: [TuneShape.Part] = []
         var bars = 0, inEnding = 0, repeated = false
         var fill = Rational.zero, sounded = false, firstInPart = true
         let bar = meter.barLength
@@ -49,7 +49,7 @@ extension Tune {
             sounded = false
         }
         func closePart() {
-            if bars > 0 { parts.append(TunePart(bars: bars, repeated: repeated)) }
+            if bars > 0 { parts.append(TuneShape.Part(bars: bars, repeated: repeated)) }
             bars = 0; inEnding = 0; repeated = false; firstInPart = true
         }
         for item in voice.items {

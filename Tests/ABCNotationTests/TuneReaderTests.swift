@@ -133,7 +133,7 @@ final class StrictRulesTests: XCTestCase {
 
     func testShapeOfACorpusStyleTune() {
         let t = tune("A|ABc ABc|ABc ABc|ABc ABc|ABc AB:|\nd|ded ded|ded ded|ded ded|ded dD:|")
-        XCTAssertEqual(t.shape.parts, [TunePart(bars: 4, repeated: true), TunePart(bars: 4, repeated: true)])
+        XCTAssertEqual(t.shape.parts, [TuneShape.Part(bars: 4, repeated: true), TuneShape.Part(bars: 4, repeated: true)])
         XCTAssertEqual(t.shape.endsOnTonic, true)
         XCTAssertTrue(t.shape.matches(TuneForm(parsing: "AABB", barsPerPart: 4)!))
         XCTAssertFalse(t.shape.matches(TuneForm(parsing: "AABB", barsPerPart: 8)!))
