@@ -126,9 +126,9 @@ final class EvaluationMeasureTests: XCTestCase {
 
     func testBarThatDoesNotFitTheRepeat() {
         let f = EvaluationFixtures.features(EvaluationFixtures.badRepeat)
-        // The tiers before branch `constrain` let this through (tier 4); the strict check must not.
+        // The old, looser tier 3 let this through; the strict check (the tiers' own rules now) must not.
         XCTAssertFalse(f.strictValid)
-        XCTAssertTrue(f.strictProblems.contains { $0.hasPrefix("6:31: the bar before :|") }, "\(f.strictProblems)")
+        XCTAssertTrue(f.strictProblems.contains { $0.hasPrefix("6:31: bar before :|") && $0.contains("makes 9/8") }, "\(f.strictProblems)")
         XCTAssertEqual(f.parts.map(\.bars), [4.125])
         XCTAssertEqual(f.parts.map(\.fractional), [true])
         XCTAssertTrue(f.hasFractionalPart)
@@ -167,15 +167,15 @@ final class EvaluationMeasureTests: XCTestCase {
         XCTAssertEqual(EvaluationFixtures.features(text).strictProblems, [])
         // 5/8 completes neither pickup (6/8 would complete the tune's 1/4, which tier 3 now accepts too).
         let short = text.replacingOccurrences(of: "ADED CEA,|]", with: "ADED C|]")
-        // Reported by tier 3 and by the strict check's own last-bar rule.
-        XCTAssertTrue(EvaluationFixtures.features(short).strictProblems.contains { $0.contains("does not complete the pickup") },
+        // Reported by tier 3's last-bar rule, at the short bar.
+        XCTAssertTrue(EvaluationFixtures.features(short).strictProblems.contains { $0.hasPrefix("7:23: bar is too short: 5/8") },
                       "\(EvaluationFixtures.features(short).strictProblems)")
     }
 
     func testFirstEndingWithoutASecondFailsTheStrictCheck() {
         let text = "X:7\nT:One ending\nM:6/8\nL:1/8\nK:G\n|:GAB c2d|e2d c2B|A2B c2d|1 B2A G3:|d2e f2g|a3 g3|]\n"
         let f = EvaluationFixtures.features(text)
-        XCTAssertTrue(f.strictProblems.contains { $0.contains("no later ending") }, "\(f.strictProblems)")
+        XCTAssertTrue(f.strictProblems.contains { $0.contains("no ending 2 follows") }, "\(f.strictProblems)")
     }
 
     func testHistogramOverlapAndSmoothedKL() {

@@ -69,59 +69,17 @@ enum FormReader {
     }
 }
 
-/// The strict bar check: the tune passes tiers 1–4, and, as abc2midi plays it, every bar before a
-/// `:|` makes one whole bar with the first bar of the section the repeat returns to (a whole bar
-/// when that bar is whole), the last bar makes one with the tune's pickup or its section's, and every first ending
-/// closed by `:|` has a later ending.
-///
-/// This is the one function to swap for ABCNotation's own tiers once they are this strict
-/// (branch `constrain`: then `tune.validity.passesTier(4)` alone is the strict check).
+/// The strict bar check is ABCNotation's own tier 4: the same rules `check` and the reader that
+/// steers `generate` apply (every bar the meter's length except a pickup; the bar before `:|` with
+/// the bar the repeat returns to makes one whole bar, as abc2midi counts it; the last bar completes
+/// the pickup; endings balanced). Evaluation does not keep a second copy of them.
 enum StrictBarCheck {
-    /// The problems found, as short messages with `line:column`; empty when the tune passes.
-    static func problems(_ tune: Tune, bars: [WrittenBar]) -> [String] {
-        var problems: [String] = []
-        if !tune.validity.passesTier(4) {
-            problems.append("fails validity tier \(tune.validity.highestTier + 1)")
-        }
-        guard !bars.isEmpty else { return problems.isEmpty ? ["no music"] : problems }
-        var sectionStart = 0
-        for (k, bar) in bars.enumerated() {
-            guard let whole = bar.meterBarLength, bar.multiBars == 0, let length = bar.length else {
-                if bar.partStart != nil || bar.repeatStartBefore { sectionStart = k }
-                continue
-            }
-            let where_ = "\(bar.location.line):\(bar.location.column)"
-            if bar.partStart != nil || (bar.repeatStartBefore && (bar.endingStart?.min() ?? 1) == 1) { sectionStart = max(sectionStart, k) }
-            let nextIsLaterEnding = k + 1 < bars.count && (bars[k + 1].endingStart?.min() ?? 1) > 1
-            if bar.endsRepeat {
-                let target = bars[sectionStart]
-                let first = (target.multiBars == 0 && (target.length ?? whole) < whole) ? (target.length ?? .zero) : .zero
-                if length.adding(first) != whole {
-                    problems.append("\(where_): the bar before :| is \(length) of a whole note; with the \(first) it returns to it makes \(length.adding(first) ?? length), not \(whole)")
-                }
-                if let e = bar.endingStart ?? openEnding(bars, before: k), e.min() == 1, !nextIsLaterEnding {
-                    problems.append("\(where_): a first ending closed by :| has no later ending")
-                }
-            } else if k == bars.count - 1, length < whole {
-                // It completes the tune's pickup, or the pickup of the section it ends.
-                let pickups = [bars[0], bars[sectionStart]].compactMap { $0.multiBars == 0 ? $0.length : nil }.filter { $0 < whole }
-                if !pickups.contains(where: { $0.adding(length) == whole }) {
-                    problems.append("\(where_): the last bar is \(length) of a whole note and does not complete the pickup")
-                }
-            }
-            if (bar.endsRepeat && !nextIsLaterEnding) || bar.startsRepeatAfter || bar.endsSection { sectionStart = k + 1 }
-        }
-        return problems
-    }
-
-    /// The ending a bar at `index` is in (the last ending started at or before it, in the same section).
-    private static func openEnding(_ bars: [WrittenBar], before index: Int) -> [Int]? {
-        var k = index
-        while k >= 0 {
-            if let e = bars[k].endingStart { return e }
-            if k < index && (bars[k].endsRepeat || bars[k].endsSection) { return nil }
-            k -= 1
-        }
-        return nil
+    /// The problems found, as `line:column: message`; empty when the tune passes.
+    static func problems(_ tune: Tune) -> [String] {
+        guard !tune.validity.passesTier(4) else { return [] }
+        let found = tune.diagnostics
+            .filter { $0.severity == .error || $0.category == .barLength || $0.category == .repeats }
+            .map { "\($0.line):\($0.column): \($0.message)" }
+        return found.isEmpty ? ["fails validity tier \(tune.validity.highestTier + 1)"] : found
     }
 }

@@ -105,7 +105,7 @@ extension TuneFeatures {
         keyLabel = TuneFeatures.keyLabel(tune.key)
         meterLabel = TuneFeatures.meterLabel(tune.meter)
         let bars = tune.writtenBars()
-        strictProblems = StrictBarCheck.problems(tune, bars: bars)
+        strictProblems = StrictBarCheck.problems(tune)
         let tonic = TuneFeatures.tonicPitchClass(tune.key)
         let scale = TuneFeatures.scalePitchClasses(tune.key)
         readMusicText(tune)
