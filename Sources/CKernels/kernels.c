@@ -234,6 +234,8 @@ int tg_kernel_level(void) {
     return f;
 }
 
+int tg_cpu_level(void) { return cpu_level(); }
+
 void tg_force_level(int level) { atomic_store(&forced_level, level); }
 
 int tg_processor_count(void) { long n = sysconf(_SC_NPROCESSORS_ONLN); return n > 0 ? (int)n : 1; }
@@ -417,28 +419,32 @@ void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
 }
 
 // ---------------------------------------------------------------- LSTM cell, forward
-// Elementwise part of one time step. exp is Cephes' expf (range reduction by ln 2, degree-6
-// polynomial, 2^n built in the exponent bits; ~1 ulp), the same formula in the scalar and the
-// AVX-512 path so both give the same values up to FMA rounding. sigmoid(x) = 1 / (1 + exp(-x));
-// tanh uses Cephes' odd polynomial for |x| < 0.625 and 1 - 2 / (exp(2|x|) + 1) above.
+// Elementwise part of one time step, with the formulas of Linalg's Elementwise.swift (one
+// definition per language). exp is Cephes' expf: x clamped to [-87, 88], n = x*log2e rounded to
+// the nearest integer, r = x - n*ln2 (ln2 in two parts), e^r by a degree-6 polynomial, 2^n built in
+// the exponent bits. sigmoid(x) = 1 / (1 + exp(-x)); tanh is Cephes' odd polynomial for |x| < 0.625
+// and 1 - 2 / (exp(2|x|) + 1) above. The portable path below is Swift's, operation for operation
+// (no contraction into FMA), so the two give the same bits. The AVX-512 path fuses multiply-adds
+// and takes n = floor(fma(x, log2e, 0.5)): it agrees within a few ulp (Tests/LinalgTests).
+#pragma STDC FP_CONTRACT OFF
 
 static inline float exp_scalar(float x) {
     if (x != x) return x; // NaN propagates, so a diverging run shows in the loss
     x = x > 88.0f ? 88.0f : x < -87.0f ? -87.0f : x;
-    float fx = x * 1.44269504088896341f + 0.5f;
-    int n = (int)fx;
-    if ((float)n > fx) n -= 1; // floor
-    float fn = (float)n;
-    float r = x - fn * 0.693359375f + fn * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    union { unsigned u; float f; } scale = { (unsigned)(n + 127) << 23 };
-    return p * scale.f;
+    // Adding 1.5*2^23 rounds x*log2e to the nearest integer n, left in the low mantissa bits.
+    float shifted = x * 1.44269504f + 12582912.0f;
+    float fn = shifted - 12582912.0f;
+    float r = x - fn * 0.693359375f + fn * 2.1219444e-4f;
+    float p = 1.98756915e-4f;
+    p = p * r + 1.39819995e-3f;
+    p = p * r + 8.3334519e-3f;
+    p = p * r + 4.16657959e-2f;
+    p = p * r + 1.66666655e-1f;
+    p = p * r + 5.00000012e-1f;
+    float y = p * r * r + r + 1.0f;
+    union { float f; unsigned u; } bits = { shifted };
+    union { unsigned u; float f; } scale = { (bits.u - 0x4B400000u + 127u) << 23 };
+    return y * scale.f;
 }
 
 static inline float sigmoid_scalar(float x) { return 1.0f / (1.0f + exp_scalar(-x)); }
@@ -454,12 +460,9 @@ static inline float tanh_scalar(float x) {
         y = y * z - 3.33332819422e-1f;
         return y * z * x + x;
     }
-    float t = 1.0f - 2.0f / (exp_scalar(2.0f * ax) + 1.0f);
+    float t = 1.0f - 2.0f / (exp_scalar(ax + ax) + 1.0f);
     return x < 0 ? -t : t;
 }
-
-void tg_sigmoid(int n, const float *x, float *y) { for (int i = 0; i < n; i++) y[i] = sigmoid_scalar(x[i]); }
-void tg_tanh(int n, const float *x, float *y) { for (int i = 0; i < n; i++) y[i] = tanh_scalar(x[i]); }
 
 static void cell_portable(int b, int h, float *gates, int ldg, const float *c_in, float *c_out,
                           float *h_out, int ldh, float *tanh_c) {

@@ -149,7 +149,7 @@ public final class Sampler {
                     BLAS.sgemm(.none, .transpose, m: bsz, n: 4 * hd, k: o.input, alpha: 1, a: input, lda: o.input,
                                b: p + o.wih, ldb: o.input, beta: 1, c: gates.p, ldc: 4 * hd)
                 }
-                recurrentStep(h: h[l].p, whh: p + o.whh, gates: gates.p, batch: bsz, hidden: hd)
+                model.recurrentForward(l, p, h: h[l].p, gates: gates.p, batch: bsz) // reference path: OpenBLAS
                 // In place: the cell reads c and h's old values before writing the new ones.
                 cellForward(gates: gates.p, cPrev: c[l].p, c: c[l].p, tanhC: tanhC.p, h: h[l].p, batch: bsz, hidden: hd)
                 input = UnsafePointer(h[l].p)

@@ -1,102 +1,104 @@
-// Elementwise: the nonlinearities of the LSTM and the output softmax, in place over raw
-// float runs. Softmax and log-softmax subtract the row maximum first (stable for any logits).
+// Elementwise: exp, sigmoid and tanh for the LSTM cell and the output softmax, each defined
+// once, on eight lanes; the scalar functions are lane 0 of the eight-lane ones, so a scalar tail
+// computes exactly what a full lane does. The formulas are those of the C cell in CKernels
+// (kernels.c): its portable path gives the same bits, its AVX-512 path (fused multiply-adds, n
+// rounded down from x·log2e + ½) agrees within a few ulp (LinalgTests/ElementwiseTests).
 import Foundation
 
 public enum Elementwise {
-    /// x ← 1 / (1 + e^(−x)), n floats.
-    @inlinable
-    public static func sigmoid(_ x: UnsafeMutablePointer<Float>, count n: Int) {
-        for i in 0 ..< n { x[i] = sigmoid(x[i]) }
+    /// Eight floats from `p` (any alignment).
+    @inlinable @inline(__always)
+    public static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
-    /// e^x without libm: Cephes's expf (range reduction by ln 2 in two parts, degree-6
-    /// polynomial) made branch-free so loops over it vectorize. Relative error ≤ 2e-7 on
-    /// [−87, 88]; the input is clamped there, so the result is always finite and positive.
+    /// Stores eight floats at `p` (any alignment).
     @inlinable @inline(__always)
-    public static func exp(_ v: Float) -> Float {
-        let x = min(max(v, -87.0), 88.0)
-        // Round x·log2(e) to the nearest integer n by adding 1.5·2²³; n sits in the low mantissa bits.
+    public static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+
+    /// e^x, lane-wise, without libm: Cephes's expf. x is clamped to [−87, 88] (NaN stays NaN);
+    /// n = x·log2e rounded to the nearest integer (adding 1.5·2²³ leaves n in the low mantissa
+    /// bits); r = x − n·ln2 with ln2 in two parts; e^r by a degree-6 polynomial; 2ⁿ built in the
+    /// exponent bits. Relative error ≤ 2e-7; finite and positive for every non-NaN input.
+    @inlinable @inline(__always)
+    public static func exp(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        let x = v.replacing(with: -87, where: v .< -87).replacing(with: 88, where: v .> 88)
         let shifted = x * 1.442_695_04 + 12_582_912.0
         let n = shifted - 12_582_912.0
         let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
-        var p: Float = 1.987_569_15e-4
+        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
         p = p * r + 1.398_199_95e-3
         p = p * r + 8.333_451_9e-3
         p = p * r + 4.166_579_59e-2
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_12e-1
         let y = p * r * r + r + 1
-        let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
+        let bits = unsafeBitCast(shifted, to: SIMD8<UInt32>.self)
+        let scale = unsafeBitCast((bits &- 0x4B40_0000 &+ 127) &<< 23, to: SIMD8<Float>.self)
         return y * scale
     }
 
-    /// 1 / (1 + e^(−x)); branch-free, finite for every finite x (exactly 0 or 1 only far out).
+    /// 1 / (1 + e^(−x)), lane-wise; finite for every finite x (exactly 0 or 1 only far out).
     @inlinable @inline(__always)
-    public static func sigmoid(_ v: Float) -> Float {
+    public static func sigmoid(_ v: SIMD8<Float>) -> SIMD8<Float> {
         1 / (1 + exp(-v))
     }
 
-    /// x ← tanh(x), n floats.
-    @inlinable
-    public static func tanh(_ x: UnsafeMutablePointer<Float>, count n: Int) {
-        for i in 0 ..< n { x[i] = tanh(x[i]) }
-    }
-
-    /// tanh through one `exp`: (1 − e^(−2|x|)) / (1 + e^(−2|x|)) with the sign of x, and a
-    /// Taylor polynomial near 0 where that form would cancel; both computed and one selected,
-    /// so loops vectorize. Absolute error < 2e-7 everywhere, relative < 1e-6 near 0.
+    /// tanh, lane-wise: Cephes's tanhf. For |x| < 0.625 the odd polynomial x + x·z·P(z), z = x²;
+    /// above, 1 − 2 / (e^(2|x|) + 1) with the sign of x. Both are computed and one selected, so
+    /// loops vectorize. Absolute error < 2e-7, relative < 1e-6.
     @inlinable @inline(__always)
-    public static func tanh(_ v: Float) -> Float {
-        let a = abs(v)
-        let v2 = v * v
-        let small = a * (1 - v2 * (1.0 / 3.0 - v2 * (2.0 / 15.0)))
-        let e = exp(-2 * a)
-        let large = (1 - e) / (1 + e)
-        let r = a < 0.04 ? small : large
-        return Float(sign: v.sign, exponentBitPattern: r.exponentBitPattern, significandBitPattern: r.significandBitPattern)
+    public static func tanh(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        let vb = unsafeBitCast(v, to: SIMD8<UInt32>.self)
+        let a = unsafeBitCast(vb & 0x7FFF_FFFF, to: SIMD8<Float>.self)
+        let z = v * v
+        var y = SIMD8<Float>(repeating: -5.704_988_727_45e-3)
+        y = y * z + 2.063_908_879_54e-2
+        y = y * z - 5.373_971_555_31e-2
+        y = y * z + 1.333_144_220_36e-1
+        y = y * z - 3.333_328_194_22e-1
+        let small = y * z * v + v
+        let t = 1 - 2 / (exp(a + a) + 1)
+        let large = unsafeBitCast(unsafeBitCast(t, to: SIMD8<UInt32>.self) | (vb & 0x8000_0000), to: SIMD8<Float>.self)
+        return large.replacing(with: small, where: a .< 0.625)
     }
 
-    /// Row-wise softmax in place over `rows × cols` floats (row stride `cols`).
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        for r in 0 ..< rows {
-            let row = x + r * cols
-            var mx = -Float.infinity
-            for j in 0 ..< cols { mx = max(mx, row[j]) }
-            var sum: Float = 0
-            for j in 0 ..< cols {
-                let e = exp(row[j] - mx)
-                row[j] = e
-                sum += e
-            }
-            let inv = 1 / sum
-            for j in 0 ..< cols { row[j] *= inv }
+    /// Scalar e^x: lane 0 of `exp(_: SIMD8<Float>)`.
+    @inlinable @inline(__always)
+    public static func exp(_ v: Float) -> Float { exp(SIMD8(repeating: v))[0] }
+
+    /// Scalar sigmoid: lane 0 of `sigmoid(_: SIMD8<Float>)`.
+    @inlinable @inline(__always)
+    public static func sigmoid(_ v: Float) -> Float { sigmoid(SIMD8(repeating: v))[0] }
+
+    /// Scalar tanh: lane 0 of `tanh(_: SIMD8<Float>)`.
+    @inlinable @inline(__always)
+    public static func tanh(_ v: Float) -> Float { tanh(SIMD8(repeating: v))[0] }
+
+    /// q[0..<n] = softmax(z[0..<n]) = e^(z − max) / Σ e^(z − max), stable for any finite logits.
+    /// Returns the max and the sum, so a caller forms log Σ e^z = log(sum) + max. Exponentials
+    /// eight at a time, the sum in index order. `q` may be `z`. Cost: n exps.
+    @inlinable
+    @discardableResult
+    public static func softmax(_ z: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, count n: Int) -> (max: Float, sum: Float) {
+        var mx = -Float.infinity
+        for j in 0 ..< n { mx = max(mx, z[j]) }
+        let m8 = SIMD8(repeating: mx)
+        var j = 0
+        while j + 8 <= n {
+            store8(exp(load8(z + j) - m8), q + j)
+            j += 8
         }
-    }
-
-    /// Row-wise log-softmax in place: x − max − log Σ e^(x − max).
-    public static func logSoftmax(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        for r in 0 ..< rows {
-            let row = x + r * cols
-            var mx = -Float.infinity
-            for j in 0 ..< cols { mx = max(mx, row[j]) }
-            var sum: Float = 0
-            for j in 0 ..< cols { sum += expf(row[j] - mx) }
-            let logSum = logf(sum)
-            // (x − max) first: subtracting max + logSum as one number loses digits when max is large.
-            for j in 0 ..< cols { row[j] = (row[j] - mx) - logSum }
+        while j < n {
+            q[j] = exp(z[j] - mx)
+            j += 1
         }
-    }
-
-    /// Array conveniences (allocate; for tests and one-off use, not inner loops).
-    public static func softmax(_ x: [Float]) -> [Float] {
-        var y = x
-        y.withUnsafeMutableBufferPointer { softmax($0.baseAddress!, rows: 1, cols: $0.count) }
-        return y
-    }
-
-    public static func logSoftmax(_ x: [Float]) -> [Float] {
-        var y = x
-        y.withUnsafeMutableBufferPointer { logSoftmax($0.baseAddress!, rows: 1, cols: $0.count) }
-        return y
+        var sum: Float = 0
+        for k in 0 ..< n { sum += q[k] }
+        let inv = 1 / sum
+        for k in 0 ..< n { q[k] *= inv }
+        return (mx, sum)
     }
 }

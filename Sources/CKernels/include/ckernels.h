@@ -16,6 +16,8 @@ void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
                     const float *bp, float *c, int ldc, int accumulate, int threads);
 /// 1 if the AVX-512 path is in use, 2 if AVX2+FMA, 0 for portable C.
 int tg_kernel_level(void);
+/// What the CPU has, whatever is forced: 1 AVX-512F, 2 AVX2+FMA, 0 neither.
+int tg_cpu_level(void);
 /// Forces a path (for tests): -1 auto, 0 portable, 1 avx512, 2 avx2 (clamped to what the CPU supports).
 void tg_force_level(int level);
 /// Online processors.
@@ -30,7 +32,4 @@ int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx);
 /// h_out[r*ldh + j] = o*tanh(c_out); tanh_c (dense [b x h], may be NULL) = tanh(c_out).
 void tg_lstm_cell_forward(int b, int h, float *gates, int ldg, const float *c_in, float *c_out,
                           float *h_out, int ldh, float *tanh_c);
-/// y = sigmoid(x), y = tanh(x) with the cell's formulas (scalar; y may equal x).
-void tg_sigmoid(int n, const float *x, float *y);
-void tg_tanh(int n, const float *x, float *y);
 #endif
