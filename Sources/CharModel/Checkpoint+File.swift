@@ -3,11 +3,7 @@
 // fsync, rename over the target, fsync the directory; the temp file is removed on any failure.
 
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 extension Checkpoint {
     /// Reads and validates a checkpoint. Throws `CheckpointError` naming the file and the problem.

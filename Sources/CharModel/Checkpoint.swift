@@ -100,9 +100,6 @@ public struct Checkpoint: Sendable, Equatable {
 
     public var layout: ParameterLayout { ParameterLayout(shape) }
 
-    /// The vocabulary as Characters (each entry is exactly one, checked on construction).
-    public var characters: [Character] { vocabulary.map { Character($0) } }
-
     // MARK: To and from a SafeTensorsFile
 
     /// The safetensors contents: model tensors, training-state tensors, metadata.

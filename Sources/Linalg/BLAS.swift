@@ -1,5 +1,5 @@
 // BLAS: the one Swift file that imports COpenBLAS. Thin row-major wrappers over cblas_sgemm,
-// cblas_sgemv and cblas_saxpy plus OpenBLAS's core and thread queries. Each wrapper has a
+// cblas_sgemv plus OpenBLAS's core and thread queries. Each wrapper has a
 // plain-loop twin with the same signature in Reference.swift; tests compare the two.
 import COpenBLAS
 
@@ -35,13 +35,6 @@ public enum BLAS {
             return
         }
         cblas_sgemv(CblasRowMajor, cblas(trans), Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
-    }
-
-    /// y += alpha · x over n floats.
-    public static func saxpy(n: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        precondition(n >= 0)
-        if n == 0 { return }
-        cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
     }
 
     /// The kernel family OpenBLAS chose when it loaded (for example "Haswell", "SkylakeX",

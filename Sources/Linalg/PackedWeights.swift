@@ -1,8 +1,9 @@
 // PackedWeights: a weight matrix W [N, K] (PyTorch [out, in], row-major) packed once per weight
 // update for the small-M products of the LSTM time loop, the two products on it, their plain-loop
-// twins, and a two-thread pool. The only Swift file that imports CKernels.
+// twins, and the C cell. The only Swift file that imports CKernels.
 // Shapes on the reference model: forward G[B×4H] += h[B×H]·W_hhᵀ, backward dh[B×H] = dG[B×4H]·W_hh,
-// B = 8, H = 1024. Measured ~170–210 GFLOP/s per core (OpenBLAS: 35–50), see KernelBenchmark.
+// B = 8, H = 1024. Measured ~170–210 GFLOP/s per core (OpenBLAS: 35–50);
+// `tunegen bench` times them inside training steps.
 import CKernels
 
 /// W [N, K] row-major (PyTorch `[out, in]`) packed into panels of 32 columns for products with
@@ -161,27 +162,15 @@ public enum KernelInfo {
         }
     }
 
-    /// Online processors.
-    public static var processors: Int { Int(tg_processor_count()) }
-}
-
-/// A persistent second thread for splitting a time-step's work in two.
-public enum TwoWayPool {
-    /// Runs `body(0)` on the calling thread and `body(1)` on the pool's worker, returning when both
-    /// are done. If the worker is busy (another caller, or a nested call) or has not picked the job up
-    /// by the time part 0 is done, runs part 1 here too. Measured overhead ~0.15 µs in C when the
-    /// worker is spinning (DispatchQueue.concurrentPerform(2): ~0.3–2 µs, noisy).
-    /// `body` must be safe to run for parts 0 and 1 at the same time.
-    /// Returns whether the parts ran in parallel.
-    @discardableResult
-    public static func run(_ body: (Int) -> Void) -> Bool {
-        withoutActuallyEscaping(body) { escapable in
-            var closure = escapable
-            return withUnsafeMutablePointer(to: &closure) { pointer in
-                tg_parallel2({ context, part in
-                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))
-                }, pointer) != 0
-            }
+    /// Whether the CPU has the instructions of a kernel path ("avx512", "avx2"; "portable" always).
+    public static func supports(_ level: String) -> Bool {
+        switch level {
+        case "avx512": return tg_cpu_level() == 1
+        case "avx2": return tg_cpu_level() != 0
+        default: return true
         }
     }
+
+    /// Online processors.
+    public static var processors: Int { Int(tg_processor_count()) }
 }

@@ -42,9 +42,4 @@ public enum Reference {
             y[i] = Float(Double(alpha) * sum + old)
         }
     }
-
-    /// Twin of `BLAS.saxpy`.
-    public static func saxpy(n: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        for i in 0 ..< n { y[i] += alpha * x[i] }
-    }
 }
