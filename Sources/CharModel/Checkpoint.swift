@@ -22,37 +22,14 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// Optimizer and data-pipeline state for resuming training exactly where it stopped.
-/// Stored as `optim.m.<name>`, `optim.v.<name>` (F32, the parameter's shape), `optim.step`
-/// (I64 [1]), `train.rng_state` (U64 [n]), `train.data_state` (I64 [n]),
-/// `train.extra.<key>` (U64 or I64 [n]).
-public struct TrainingState: Sendable, Equatable {
-    /// Number of Adam updates done so far.
-    public var step: Int
-    /// Adam first and second moments, in `ParameterLayout` order (same count as the parameters).
-    public var adamM: [Float]
-    public var adamV: [Float]
-    /// The random generator's state words, opaque here.
-    public var rngState: [UInt64]
-    /// The batcher's position, opaque here.
-    public var dataState: [Int64]
-    /// Anything else the trainer wants back on resume.
-    public var extraU64: [String: [UInt64]]
-    public var extraI64: [String: [Int64]]
-
-    public init(step: Int, adamM: [Float], adamV: [Float], rngState: [UInt64], dataState: [Int64],
-                extraU64: [String: [UInt64]] = [:], extraI64: [String: [Int64]] = [:]) {
-        self.step = step
-        self.adamM = adamM
-        self.adamV = adamV
-        self.rngState = rngState
-        self.dataState = dataState
-        self.extraU64 = extraU64
-        self.extraI64 = extraI64
-    }
-}
-
-/// A model file: shape, vocabulary, the flat parameters and what produced them.
+/// A model file: shape, vocabulary, the flat parameters and what produced them, and optionally
+/// the `TrainingState` that resumes training bit for bit. Tensors: PyTorch's state_dict names
+/// (F32), and with a training state `optim.m.<name>`, `optim.v.<name>` (F32, the parameter's
+/// shape), `optim.step` (I64 [1]), `train.rng_state` (U64 [4], the batcher's generator),
+/// `train.data_state` (I64 [1], its position), `train.dropout_rng` (U64 [4]) and, when state is
+/// carried between windows, `train.carried_h`, `train.carried_c` (F32 [L, B, H]).
+/// Files written before this layout stored the dropout generator as `train.extra.dropout_rng`
+/// and carried floats as U64 bit patterns (`train.extra.carried_h/_c/_shape`); they still load.
 public struct Checkpoint: Sendable, Equatable {
     public static let format = "tunegen-charlstm"
     public static let formatVersion = "1"
@@ -64,31 +41,31 @@ public struct Checkpoint: Sendable, Equatable {
     public static let maxWidth = 1 << 14
     public static let maxLayers = 64
     public static let maxParameterCount = 1 << 31
+    /// Largest batcher position or carried batch accepted on read.
+    static let maxPosition: Int64 = 1 << 40
+    static let maxCarriedBatch = 1 << 16
 
     public var shape: ModelShape
-    /// One string per token id (V entries, each a single Character, unique).
-    public var vocabulary: [String]
+    /// V symbols; token id = index. Stored as a JSON array of one-scalar strings in id order.
+    public var vocabulary: Vocabulary
     /// All weights in `ParameterLayout(shape)` order (PyTorch's state_dict order).
     public var parameters: [Float]
-    /// The trainer's configuration as JSON text, opaque here but checked to be JSON.
+    /// The run's configuration as JSON text, opaque here but checked to be JSON.
     public var hyperparameters: String
     /// Free-form notes: command line, seed, validation bits per character...
     public var extraMetadata: [String: String]
     public var trainingState: TrainingState?
 
-    public init(shape: ModelShape, vocabulary: [String], parameters: [Float], hyperparameters: String = "{}",
+    public init(shape: ModelShape, vocabulary: Vocabulary, parameters: [Float], hyperparameters: String = "{}",
                 extraMetadata: [String: String] = [:], trainingState: TrainingState? = nil) {
         precondition(vocabulary.count == shape.vocabularySize, "vocabulary size differs from V")
-        precondition(vocabulary.allSatisfy { $0.count == 1 } && Set(vocabulary).count == vocabulary.count,
-                     "vocabulary entries must be unique single characters")
         precondition((try? StrictJSON.parse(hyperparameters)) != nil, "hyperparameters must be JSON text")
         precondition(parameters.count == ParameterLayout(shape).count, "parameter count differs from layout")
         precondition(extraMetadata.keys.allSatisfy { !Self.reservedMetadataKeys.contains($0) }, "reserved metadata key")
         if let t = trainingState {
-            precondition(t.adamM.count == parameters.count && t.adamV.count == parameters.count, "Adam moments differ from layout")
-            precondition(t.step >= 0, "negative step")
-            precondition(t.extraU64.keys.allSatisfy { !$0.isEmpty && t.extraI64[$0] == nil } && t.extraI64.keys.allSatisfy { !$0.isEmpty },
-                         "extra training-state keys must be non-empty and distinct")
+            precondition(t.adam.m.count == parameters.count && t.adam.v.count == parameters.count, "Adam moments differ from layout")
+            precondition(t.adam.step >= 0 && t.batcher.rng.count == 4 && t.dropoutRNG.count == 4, "malformed training state")
+            if let c = t.carried { precondition(c.layers == shape.layers && c.hidden == shape.hiddenSize, "carried state shape") }
         }
         self.shape = shape
         self.vocabulary = vocabulary
@@ -100,7 +77,7 @@ public struct Checkpoint: Sendable, Equatable {
 
     public var layout: ParameterLayout { ParameterLayout(shape) }
 
-    // MARK: To and from a SafeTensorsFile
+    // MARK: To a SafeTensorsFile
 
     /// The safetensors contents: model tensors, training-state tensors, metadata.
     public func safeTensorsFile() -> SafeTensorsFile {
@@ -109,7 +86,7 @@ public struct Checkpoint: Sendable, Equatable {
         metadata["format_version"] = Self.formatVersion
         metadata["shape"] = "{\"vocabulary_size\":\(shape.vocabularySize),\"embedding_size\":\(shape.embeddingSize),"
             + "\"hidden_size\":\(shape.hiddenSize),\"layers\":\(shape.layers)}"
-        metadata["vocabulary"] = "[" + vocabulary.map(StrictJSON.quote).joined(separator: ",") + "]"
+        metadata["vocabulary"] = "[" + vocabulary.symbols.map { StrictJSON.quote(String($0)) }.joined(separator: ",") + "]"
         metadata["hyperparameters"] = hyperparameters
         var tensors: [String: SafeTensor] = [:]
         for r in layout.tensors {
@@ -117,155 +94,134 @@ public struct Checkpoint: Sendable, Equatable {
         }
         if let t = trainingState {
             for r in layout.tensors {
-                tensors["optim.m.\(r.name)"] = SafeTensor(floats: Array(t.adamM[r.range]), shape: r.shape)
-                tensors["optim.v.\(r.name)"] = SafeTensor(floats: Array(t.adamV[r.range]), shape: r.shape)
+                tensors["optim.m.\(r.name)"] = SafeTensor(floats: Array(t.adam.m[r.range]), shape: r.shape)
+                tensors["optim.v.\(r.name)"] = SafeTensor(floats: Array(t.adam.v[r.range]), shape: r.shape)
             }
-            tensors["optim.step"] = SafeTensor(int64s: [Int64(t.step)], shape: [1])
-            tensors["train.rng_state"] = SafeTensor(uint64s: t.rngState, shape: [t.rngState.count])
-            tensors["train.data_state"] = SafeTensor(int64s: t.dataState, shape: [t.dataState.count])
-            for (k, v) in t.extraU64 { tensors["train.extra.\(k)"] = SafeTensor(uint64s: v, shape: [v.count]) }
-            for (k, v) in t.extraI64 { tensors["train.extra.\(k)"] = SafeTensor(int64s: v, shape: [v.count]) }
+            tensors["optim.step"] = SafeTensor(int64s: [Int64(t.adam.step)], shape: [1])
+            tensors["train.rng_state"] = SafeTensor(uint64s: t.batcher.rng, shape: [4])
+            tensors["train.data_state"] = SafeTensor(int64s: [Int64(t.batcher.position)], shape: [1])
+            tensors["train.dropout_rng"] = SafeTensor(uint64s: t.dropoutRNG, shape: [4])
+            if let c = t.carried {
+                tensors["train.carried_h"] = SafeTensor(floats: c.h, shape: [c.layers, c.batch, c.hidden])
+                tensors["train.carried_c"] = SafeTensor(floats: c.c, shape: [c.layers, c.batch, c.hidden])
+            }
         }
         return SafeTensorsFile(metadata: metadata, tensors: tensors)
     }
 
     /// The file's bytes (deterministic).
     public func serialized() -> [UInt8] { safeTensorsFile().serialized() }
+}
 
-    /// Validates a parsed safetensors file as a tunegen checkpoint.
+// MARK: - From a SafeTensorsFile
+
+extension Checkpoint {
+    static func fail(_ message: String, hint: String = "the checkpoint is damaged or was not written by tunegen") -> CheckpointError {
+        CheckpointError(message, hint: hint)
+    }
+
+    /// Validates a parsed safetensors file as a tunegen checkpoint: metadata, then the tensor
+    /// set, then every tensor's dtype, shape and values.
     public init(validating file: SafeTensorsFile) throws {
-        func fail(_ message: String, hint: String = "the checkpoint is damaged or was not written by tunegen") -> CheckpointError {
-            CheckpointError(message, hint: hint)
-        }
         let md = file.metadata
         guard let format = md["format"] else {
-            throw fail("metadata has no 'format' key", hint: "this safetensors file was not written by tunegen")
+            throw Self.fail("metadata has no 'format' key", hint: "this safetensors file was not written by tunegen")
         }
         guard format == Self.format else {
-            throw fail("metadata 'format' is '\(format)', expected '\(Self.format)'", hint: "this safetensors file was not written by tunegen")
+            throw Self.fail("metadata 'format' is '\(format)', expected '\(Self.format)'", hint: "this safetensors file was not written by tunegen")
         }
-        guard let version = md["format_version"] else { throw fail("metadata has no 'format_version' key") }
+        guard let version = md["format_version"] else { throw Self.fail("metadata has no 'format_version' key") }
         guard version == Self.formatVersion else {
-            throw fail("format_version '\(version)' is not supported (this tunegen reads '\(Self.formatVersion)')",
-                       hint: "use the tunegen version that wrote this checkpoint")
+            throw Self.fail("format_version '\(version)' is not supported (this tunegen reads '\(Self.formatVersion)')",
+                            hint: "use the tunegen version that wrote this checkpoint")
         }
-
-        // Shape.
-        guard let shapeText = md["shape"] else { throw fail("metadata has no 'shape' key") }
-        let shape = try Self.parseShape(shapeText, fail: fail)
-        let layout = ParameterLayout(shape)
-
-        // Vocabulary.
-        guard let vocabText = md["vocabulary"] else { throw fail("metadata has no 'vocabulary' key") }
-        let vocabJSON: StrictJSON.Value
-        do { vocabJSON = try StrictJSON.parse(vocabText) } catch {
-            throw fail("metadata 'vocabulary' is not valid JSON: \(error)")
-        }
-        guard case .array(let items) = vocabJSON else { throw fail("metadata 'vocabulary' is not a JSON array") }
-        var vocabulary: [String] = []
-        var seen: [String: Int] = [:]
-        for (i, item) in items.enumerated() {
-            guard case .string(let s) = item else { throw fail("vocabulary[\(i)] is \(item.summary), not a string") }
-            guard s.count == 1 else {
-                throw fail("vocabulary[\(i)] \(StrictJSON.quote(s)) is \(s.count) characters, expected exactly 1")
-            }
-            if let j = seen[s] { throw fail("vocabulary[\(i)] \(StrictJSON.quote(s)) repeats vocabulary[\(j)]") }
-            seen[s] = i
-            vocabulary.append(s)
-        }
-        guard vocabulary.count == shape.vocabularySize else {
-            throw fail("vocabulary has \(vocabulary.count) entries but the shape says V = \(shape.vocabularySize)")
-        }
-
-        // Hyperparameters: opaque, but must be JSON.
-        guard let hyper = md["hyperparameters"] else { throw fail("metadata has no 'hyperparameters' key") }
+        guard let shapeText = md["shape"] else { throw Self.fail("metadata has no 'shape' key") }
+        let shape = try Self.parseShape(shapeText, fail: { Self.fail($0, hint: $1) })
+        guard let vocabText = md["vocabulary"] else { throw Self.fail("metadata has no 'vocabulary' key") }
+        let vocabulary = try Self.parseVocabulary(vocabText, size: shape.vocabularySize)
+        guard let hyper = md["hyperparameters"] else { throw Self.fail("metadata has no 'hyperparameters' key") }
         do { _ = try StrictJSON.parse(hyper) } catch {
-            throw fail("metadata 'hyperparameters' is not valid JSON: \(error)")
+            throw Self.fail("metadata 'hyperparameters' is not valid JSON: \(error)")
         }
         let extra = md.filter { !Self.reservedMetadataKeys.contains($0.key) }
+        let layout = ParameterLayout(shape)
+        let hasTraining = try Self.checkTensorNames(file, layout)
+        var parameters = [Float](repeating: 0, count: layout.count)
+        for r in layout.tensors { try Self.floats(file, r.name, r, into: &parameters) }
+        let state = hasTraining ? try Self.trainingState(file, shape: shape) : nil
+        self.init(shape: shape, vocabulary: vocabulary, parameters: parameters, hyperparameters: hyper,
+                  extraMetadata: extra, trainingState: state)
+    }
 
-        // Model tensors: exactly the layout's, F32, right shapes, finite.
-        var expected = Set(layout.tensors.map(\.name))
+    /// A JSON array of V strings, each exactly one Unicode scalar, in ascending code-point order
+    /// (the order token ids follow).
+    static func parseVocabulary(_ text: String, size: Int) throws -> Vocabulary {
+        let json: StrictJSON.Value
+        do { json = try StrictJSON.parse(text) } catch {
+            throw fail("metadata 'vocabulary' is not valid JSON: \(error)")
+        }
+        guard case .array(let items) = json else { throw fail("metadata 'vocabulary' is not a JSON array") }
+        var symbols: [Unicode.Scalar] = []
+        for (i, item) in items.enumerated() {
+            guard case .string(let s) = item else { throw fail("vocabulary[\(i)] is \(item.summary), not a string") }
+            let scalars = Array(s.unicodeScalars)
+            guard scalars.count == 1 else {
+                throw fail("vocabulary[\(i)] \(StrictJSON.quote(s)) is \(scalars.count) Unicode scalars, expected exactly 1")
+            }
+            if let last = symbols.last, last.value >= scalars[0].value {
+                throw fail("vocabulary[\(i)] \(StrictJSON.quote(s)) " + (last == scalars[0] ? "repeats vocabulary[\(i - 1)]"
+                           : "is out of ascending code-point order, so token ids would not match the weights"))
+            }
+            symbols.append(scalars[0])
+        }
+        guard symbols.count == size else {
+            throw fail("vocabulary has \(symbols.count) entries but the shape says V = \(size)")
+        }
+        return Vocabulary(symbols: symbols)
+    }
+
+    /// Checks that the file holds exactly the model's tensors, plus, all or nothing, a training
+    /// state's. Returns whether the training state is there.
+    static func checkTensorNames(_ file: SafeTensorsFile, _ layout: ParameterLayout) throws -> Bool {
+        var required = Set(layout.tensors.map(\.name))
         let names = Set(file.tensors.keys)
         let hasTraining = names.contains { $0.hasPrefix("optim.") || $0.hasPrefix("train.") }
+        var optional: Set<String> = []
         if hasTraining {
-            for r in layout.tensors { expected.insert("optim.m.\(r.name)"); expected.insert("optim.v.\(r.name)") }
-            expected.formUnion(["optim.step", "train.rng_state", "train.data_state"])
+            for r in layout.tensors { required.insert("optim.m.\(r.name)"); required.insert("optim.v.\(r.name)") }
+            required.formUnion(["optim.step", "train.rng_state", "train.data_state"])
+            required.insert(names.contains("train.extra.dropout_rng") ? "train.extra.dropout_rng" : "train.dropout_rng")
+            optional = ["train.carried_h", "train.carried_c", "train.extra.carried_h", "train.extra.carried_c", "train.extra.carried_shape"]
         }
-        if let missing = expected.subtracting(names).sorted().first {
+        if let missing = required.subtracting(names).sorted().first {
             throw fail("tensor '\(missing)' is missing" + (hasTraining && !layout.tensors.contains { $0.name == missing }
                 ? " (training state must be complete or absent)" : ""))
         }
-        let unexpected = names.subtracting(expected).filter { !$0.hasPrefix("train.extra.") || $0 == "train.extra." }
-        if let name = unexpected.sorted().first {
-            throw fail("unexpected tensor '\(name)' for shape V=\(shape.vocabularySize) E=\(shape.embeddingSize) H=\(shape.hiddenSize) L=\(shape.layers)")
+        if let name = names.subtracting(required).subtracting(optional).sorted().first {
+            let s = layout.shape
+            throw fail("unexpected tensor '\(name)' for shape V=\(s.vocabularySize) E=\(s.embeddingSize) H=\(s.hiddenSize) L=\(s.layers)")
         }
+        return hasTraining
+    }
 
-        func floats(_ name: String, _ r: ParameterRange, into buffer: inout [Float], nonNegative: Bool = false) throws {
-            let t = file.tensors[name]!
-            guard t.dtype == .f32 else { throw fail("tensor '\(name)' has dtype \(t.dtype.rawValue), expected F32") }
-            guard t.shape == r.shape else { throw fail("tensor '\(name)' has shape \(t.shape), expected \(r.shape)") }
-            let values = t.floats!
-            for (i, x) in values.enumerated() where !x.isFinite || (nonNegative && x < 0) {
-                var rest = i
-                var index: [Int] = []
-                for d in r.shape.reversed() { index.append(rest % d); rest /= d }
-                throw fail("tensor '\(name)' holds \(x) at index \(Array(index.reversed())) (element \(i))",
-                           hint: nonNegative && x.isFinite
-                               ? "Adam second moments cannot be negative; the file is damaged"
-                               : "training diverged before this checkpoint was written; use an earlier checkpoint or a lower learning rate")
-            }
-            buffer.replaceSubrange(r.range, with: values)
+    /// Copies F32 tensor `name` of shape `r.shape` into `buffer[r.range]`; every value finite
+    /// (and non-negative if asked).
+    static func floats(_ file: SafeTensorsFile, _ name: String, _ r: ParameterRange, into buffer: inout [Float],
+                       nonNegative: Bool = false) throws {
+        let t = file.tensors[name]!
+        guard t.dtype == .f32 else { throw fail("tensor '\(name)' has dtype \(t.dtype.rawValue), expected F32") }
+        guard t.shape == r.shape else { throw fail("tensor '\(name)' has shape \(t.shape), expected \(r.shape)") }
+        let values = t.floats!
+        for (i, x) in values.enumerated() where !x.isFinite || (nonNegative && x < 0) {
+            var rest = i
+            var index: [Int] = []
+            for d in r.shape.reversed() { index.append(rest % d); rest /= d }
+            throw fail("tensor '\(name)' holds \(x) at index \(Array(index.reversed())) (element \(i))",
+                       hint: nonNegative && x.isFinite
+                           ? "Adam second moments cannot be negative; the file is damaged"
+                           : "training diverged before this checkpoint was written; use an earlier checkpoint or a lower learning rate")
         }
-        var parameters = [Float](repeating: 0, count: layout.count)
-        for r in layout.tensors { try floats(r.name, r, into: &parameters) }
-
-        var state: TrainingState?
-        if hasTraining {
-            var m = [Float](repeating: 0, count: layout.count)
-            var v = [Float](repeating: 0, count: layout.count)
-            for r in layout.tensors {
-                try floats("optim.m.\(r.name)", r, into: &m)
-                try floats("optim.v.\(r.name)", r, into: &v, nonNegative: true)
-            }
-            let stepTensor = file.tensors["optim.step"]!
-            guard stepTensor.count == 1, stepTensor.shape.count <= 1 else {
-                throw fail("tensor 'optim.step' has shape \(stepTensor.shape), expected [1] or []")
-            }
-            let step: Int
-            switch stepTensor.dtype {
-            case .i64: step = Int(stepTensor.int64s![0])
-            case .u64:
-                guard let s = Int(exactly: stepTensor.uint64s![0]) else { throw fail("tensor 'optim.step' is out of range") }
-                step = s
-            default: throw fail("tensor 'optim.step' has dtype \(stepTensor.dtype.rawValue), expected I64 or U64")
-            }
-            guard step >= 0 else { throw fail("tensor 'optim.step' is negative (\(step))") }
-            func vector(_ name: String, _ dtype: SafeTensorsDType) throws -> SafeTensor {
-                let t = file.tensors[name]!
-                guard t.dtype == dtype else { throw fail("tensor '\(name)' has dtype \(t.dtype.rawValue), expected \(dtype.rawValue)") }
-                guard t.shape.count == 1 else { throw fail("tensor '\(name)' has shape \(t.shape), expected one dimension") }
-                return t
-            }
-            let rng = try vector("train.rng_state", .u64).uint64s!
-            let data = try vector("train.data_state", .i64).int64s!
-            var extraU64: [String: [UInt64]] = [:]
-            var extraI64: [String: [Int64]] = [:]
-            for name in names where name.hasPrefix("train.extra.") {
-                let key = String(name.dropFirst("train.extra.".count))
-                let t = file.tensors[name]!
-                guard t.shape.count == 1 else { throw fail("tensor '\(name)' has shape \(t.shape), expected one dimension") }
-                switch t.dtype {
-                case .u64: extraU64[key] = t.uint64s!
-                case .i64: extraI64[key] = t.int64s!
-                default: throw fail("tensor '\(name)' has dtype \(t.dtype.rawValue), expected U64 or I64")
-                }
-            }
-            state = TrainingState(step: step, adamM: m, adamV: v, rngState: rng, dataState: data,
-                                  extraU64: extraU64, extraI64: extraI64)
-        }
-        self.init(shape: shape, vocabulary: vocabulary, parameters: parameters, hyperparameters: hyper,
-                  extraMetadata: extra, trainingState: state)
+        buffer.replaceSubrange(r.range, with: values)
     }
 
     /// Parses `{"vocabulary_size":V,"embedding_size":E,"hidden_size":H,"layers":L}` with caps.

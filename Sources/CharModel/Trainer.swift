@@ -2,7 +2,7 @@
 //   batch → forward → zero grads → backward → clip → update → stats,
 // and `evaluate` scores held-out text in bits per character. A step whose loss or gradient is
 // not finite is not applied (parameters and Adam state untouched) and is reported as skipped.
-// Everything needed to resume exactly is `TrainerState`: plain arrays and numbers.
+// Everything needed to resume exactly is the weights and a `TrainingState`.
 import Foundation
 import Linalg
 
@@ -47,18 +47,20 @@ public struct StepStats: Sendable {
     public var bitsPerCharacter: Float { loss / Float(M_LN2) }
 }
 
-/// Everything a checkpoint must hold to resume training bit for bit.
-public struct TrainerState: Sendable, Equatable, Codable {
-    public var parameters: [Float]
+/// Everything beyond the weights that training needs to continue bit for bit: the one
+/// resumable-state type, held by the trainer and stored in a checkpoint (see `Checkpoint`).
+public struct TrainingState: Sendable, Equatable, Codable {
+    /// Adam's moments (parameter layout) and step count.
     public var adam: AdamState
+    /// The batcher's generator words and position.
     public var batcher: BatcherState
-    /// Carried (h, c) in sequential mode; nil in random mode or at a sequence start.
-    public var carried: LSTMState?
     /// The dropout generator's four state words.
     public var dropoutRNG: [UInt64]
+    /// (h, c) carried into the next window, [L, B, H] each; nil when the next window starts from zeros.
+    public var carried: LSTMState?
 
-    public init(parameters: [Float], adam: AdamState, batcher: BatcherState, carried: LSTMState?, dropoutRNG: [UInt64]) {
-        (self.parameters, self.adam, self.batcher, self.carried, self.dropoutRNG) = (parameters, adam, batcher, carried, dropoutRNG)
+    public init(adam: AdamState, batcher: BatcherState, dropoutRNG: [UInt64], carried: LSTMState? = nil) {
+        (self.adam, self.batcher, self.dropoutRNG, self.carried) = (adam, batcher, dropoutRNG, carried)
     }
 }
 
@@ -162,16 +164,16 @@ public final class Trainer {
         return nats / Double(counted) / log(2.0)
     }
 
-    /// The complete training state, for a checkpoint.
-    public var state: TrainerState {
-        TrainerState(parameters: model.parameters, adam: adam.state, batcher: batcher.state, carried: carried, dropoutRNG: dropoutRNG.state)
+    /// The training state beyond the weights (`model.parameters`), for a checkpoint.
+    public var state: TrainingState {
+        TrainingState(adam: adam.state, batcher: batcher.state, dropoutRNG: dropoutRNG.state, carried: carried)
     }
 
-    /// Restores a state taken from `state` (same model shape and config).
-    public func restore(_ s: TrainerState) {
-        precondition(s.parameters.count == model.parameters.count, "state is for another model")
-        precondition(s.adam.m.count == s.parameters.count && s.adam.v.count == s.parameters.count)
-        model.parameters = s.parameters
+    /// Restores weights and a state taken from `state` (same model shape and config).
+    public func restore(parameters: [Float], state s: TrainingState) {
+        precondition(parameters.count == model.parameters.count, "state is for another model")
+        precondition(s.adam.m.count == parameters.count && s.adam.v.count == parameters.count)
+        model.parameters = parameters
         adam.state = s.adam
         batcher.state = s.batcher
         carried = s.carried

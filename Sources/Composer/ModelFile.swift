@@ -37,29 +37,12 @@ public struct ModelFile {
         return try load(url)
     }
 
-    /// The model in `checkpoint`; every vocabulary entry must be exactly one Unicode scalar
-    /// (tunegen's vocabulary unit), which the checkpoint format alone does not promise.
+    /// The model in `checkpoint` (whose vocabulary the checkpoint reader has already checked:
+    /// one Unicode scalar per entry, in ascending code-point order).
     public init(checkpoint: Checkpoint, source: String) throws {
-        var symbols: [Unicode.Scalar] = []
-        for (id, entry) in checkpoint.vocabulary.enumerated() {
-            let scalars = Array(entry.unicodeScalars)
-            guard scalars.count == 1 else {
-                throw TunegenError("\(source): vocabulary entry \(id) (\(entry.debugDescription)) is \(scalars.count) Unicode scalars; tunegen models use one per entry")
-            }
-            symbols.append(scalars[0])
-        }
-        let vocabulary = Vocabulary(symbols: symbols)
-        guard vocabulary.symbols == symbols else {
-            throw TunegenError("\(source): the vocabulary is not in ascending code-point order, so token ids would not match the weights")
-        }
         self.checkpoint = checkpoint
-        self.vocabulary = vocabulary
+        self.vocabulary = checkpoint.vocabulary
         model = CharLSTM(shape: checkpoint.shape, parameters: checkpoint.parameters)
-    }
-
-    /// The checkpoint's vocabulary entries, one string per token id.
-    public static func vocabularyStrings(_ vocabulary: Vocabulary) -> [String] {
-        vocabulary.symbols.map { String(Character($0)) }
     }
 }
 

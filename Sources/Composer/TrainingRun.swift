@@ -92,7 +92,7 @@ public final class TrainingRun {
                 throw TunegenError("\(path): cannot resume: \(problem)")
             }
             guard record.iteration >= 0, record.iteration <= s.iterations, (0 ... 10).contains(record.learningRateCuts), record.skipped >= 0,
-                  let step = file.checkpoint.trainingState?.step, step <= 1 << 40 else {
+                  let step = file.checkpoint.trainingState?.adam.step, step <= 1 << 40 else {
                 throw TunegenError("\(path): cannot resume: its training record is out of range (iteration \(record.iteration) of \(s.iterations))")
             }
             resumed = (file, s, record)
@@ -131,7 +131,7 @@ public final class TrainingRun {
         }
         trainer = Trainer(model: model, tokens: tokens, config: settings.trainer, reducer: group?.reducer)
         if let resumed {
-            trainer.restore(try Self.trainerState(from: resumed.file.checkpoint))
+            trainer.restore(parameters: resumed.file.checkpoint.parameters, state: resumed.file.checkpoint.trainingState!)
             record = resumed.record
             trainer.adam.config.learningRate = settings.trainer.optimizer.learningRate / Float(1 << min(record.learningRateCuts, 30))
         }
@@ -175,7 +175,7 @@ public final class TrainingRun {
 
         let progress = ProgressLine(total: s.iterations, enabled: !quiet && isRoot)
         progress.validation = record.lastValidationBPC
-        var lastGood = trainer.state
+        var lastGood = (parameters: trainer.model.parameters, state: trainer.state)
         var consecutiveFailures = 0
         let start = Date()
         let elapsedBefore = record.elapsed
@@ -206,7 +206,7 @@ public final class TrainingRun {
                         progress.finish()
                         throw GroupFailure(TunegenError("training diverged: non-finite values persist after 10 learning-rate cuts; the last good checkpoint is in \(outFolder.path). Try a smaller --lr or --clip"))
                     }
-                    trainer.restore(lastGood)
+                    trainer.restore(parameters: lastGood.parameters, state: lastGood.state)
                     let lr = s.trainer.optimizer.learningRate / Float(1 << record.learningRateCuts)
                     trainer.adam.config.learningRate = lr
                     consecutiveFailures = 0
@@ -219,7 +219,7 @@ public final class TrainingRun {
                 try group?.checkSameWeights(trainer.model.parameters, iteration: record.iteration)
                 if trainer.model.parameters.allSatisfy(\.isFinite) {
                     validate(progress: progress)
-                    lastGood = trainer.state
+                    lastGood = (trainer.model.parameters, trainer.state)
                 }
             }
             if record.iteration % s.checkpointEvery == 0 || done {
@@ -296,16 +296,15 @@ public final class TrainingRun {
     /// non-finite weights (Checkpoint would refuse to read them back).
     private func saveCheckpoint(name: String) throws {
         guard isRoot else { return }
-        let state = trainer.state
-        guard state.parameters.allSatisfy(\.isFinite) else { return }
+        let parameters = trainer.model.parameters
+        guard parameters.allSatisfy(\.isFinite) else { return }
         let hyper = try JSONOutput.compact(settings)
         let recordText = try JSONOutput.compact(record)
         var extra: [String: String] = ["training_record": recordText, "command": commandLine,
                                        "tunegen": "train", "seed": "\(settings.seed)"]
         if let best = record.bestValidationBPC { extra["best_validation_bpc"] = String(format: "%.4f", best) }
-        let checkpoint = Checkpoint(shape: trainer.model.shape, vocabulary: ModelFile.vocabularyStrings(vocabulary),
-                                    parameters: state.parameters, hyperparameters: hyper, extraMetadata: extra,
-                                    trainingState: Self.trainingState(from: state))
+        let checkpoint = Checkpoint(shape: trainer.model.shape, vocabulary: vocabulary, parameters: parameters,
+                                    hyperparameters: hyper, extraMetadata: extra, trainingState: trainer.state)
         let url = outFolder.appendingPathComponent("\(name).safetensors")
         do {
             try checkpoint.write(to: url)
@@ -356,36 +355,5 @@ public final class TrainingRun {
             signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
             signal(SIGUSR1) { _ in interruptRequested.store(true, ordering: .relaxed) }
         }
-    }
-
-    // MARK: Trainer state ⇄ checkpoint
-
-    static func trainingState(from s: TrainerState) -> TrainingState {
-        var extraU64: [String: [UInt64]] = ["dropout_rng": s.dropoutRNG]
-        if let carried = s.carried {
-            extraU64["carried_h"] = carried.h.map { UInt64($0.bitPattern) }
-            extraU64["carried_c"] = carried.c.map { UInt64($0.bitPattern) }
-            extraU64["carried_shape"] = [UInt64(carried.layers), UInt64(carried.batch), UInt64(carried.hidden)]
-        }
-        return TrainingState(step: s.adam.step, adamM: s.adam.m, adamV: s.adam.v, rngState: s.batcher.rng,
-                             dataState: [Int64(s.batcher.position)], extraU64: extraU64)
-    }
-
-    static func trainerState(from checkpoint: Checkpoint) throws -> TrainerState {
-        guard let t = checkpoint.trainingState, t.dataState.count == 1, (0 ... (1 << 40)).contains(t.dataState[0]),
-              t.rngState.count == 4, t.rngState.contains(where: { $0 != 0 }),
-              let dropout = t.extraU64["dropout_rng"], dropout.count == 4, dropout.contains(where: { $0 != 0 }) else {
-            throw TunegenError("the checkpoint's training state is incomplete; it cannot be resumed exactly")
-        }
-        var carried: LSTMState?
-        if let shape = t.extraU64["carried_shape"], shape.count == 3, let h = t.extraU64["carried_h"], let c = t.extraU64["carried_c"] {
-            let (l, b, hd) = (Int(shape[0]), Int(shape[1]), Int(shape[2]))
-            guard l * b * hd == h.count, h.count == c.count else { throw TunegenError("the checkpoint's carried state is malformed") }
-            carried = LSTMState(layers: l, batch: b, hidden: hd, h: h.map { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) },
-                                c: c.map { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) })
-        }
-        return TrainerState(parameters: checkpoint.parameters, adam: AdamState(m: t.adamM, v: t.adamV, step: t.step),
-                            batcher: BatcherState(rng: t.rngState, position: Int(t.dataState[0])), carried: carried,
-                            dropoutRNG: dropout)
     }
 }

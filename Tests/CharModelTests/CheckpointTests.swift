@@ -27,18 +27,23 @@ struct TestRNG {
 }
 
 final class CheckpointTests: XCTestCase {
-    static func tiny(seed: UInt64 = 1, vocabulary: [String] = ["a", "b", "\n", "é"], embedding: Int = 3, hidden: Int = 2,
-                     layers: Int = 2, training: Bool = false) -> Checkpoint {
+    static func tiny(seed: UInt64 = 1, vocabulary: String = "ab\n\u{E9}", embedding: Int = 3, hidden: Int = 2,
+                     layers: Int = 2, training: Bool = false, carried: Bool = false) -> Checkpoint {
+        let vocabulary = Vocabulary(text: vocabulary)
         var rng = TestRNG(state: seed)
         let shape = ModelShape(vocabularySize: vocabulary.count, embeddingSize: embedding, hiddenSize: hidden, layers: layers)
         let n = ParameterLayout(shape).count
         let params = (0 ..< n).map { _ in rng.float() }
         var state: TrainingState?
         if training {
-            state = TrainingState(step: 1234, adamM: (0 ..< n).map { _ in rng.float(0.01) },
-                                  adamV: (0 ..< n).map { _ in abs(rng.float(0.001)) },
-                                  rngState: [rng.next(), rng.next(), .max], dataState: [7, -1, 1 << 40],
-                                  extraU64: ["sampler_rng": [1, 2]], extraI64: ["epoch": [3]])
+            var adam = AdamState(parameterCount: n)
+            adam.m = (0 ..< n).map { _ in rng.float(0.01) }
+            adam.v = (0 ..< n).map { _ in abs(rng.float(0.001)) }
+            adam.step = 1234
+            let h = (0 ..< layers * 3 * hidden).map { _ in rng.float() }, c = h.map { $0 * 3 }
+            state = TrainingState(adam: adam, batcher: BatcherState(rng: [rng.next(), rng.next(), .max, 0], position: 7),
+                                  dropoutRNG: [rng.next(), 0, 0, 1],
+                                  carried: carried ? LSTMState(layers: layers, batch: 3, hidden: hidden, h: h, c: c) : nil)
         }
         return Checkpoint(shape: shape, vocabulary: vocabulary, parameters: params,
                           hyperparameters: #"{"learning_rate":0.002,"batch_size":32,"seq_len":100}"#,
@@ -59,8 +64,9 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(a.parameters.map(\.bitPattern), b.parameters.map(\.bitPattern), file: file, line: line)
         XCTAssertEqual(a.hyperparameters, b.hyperparameters, file: file, line: line)
         XCTAssertEqual(a.extraMetadata, b.extraMetadata, file: file, line: line)
-        XCTAssertEqual(a.trainingState?.adamM.map(\.bitPattern), b.trainingState?.adamM.map(\.bitPattern), file: file, line: line)
-        XCTAssertEqual(a.trainingState?.adamV.map(\.bitPattern), b.trainingState?.adamV.map(\.bitPattern), file: file, line: line)
+        XCTAssertEqual(a.trainingState?.adam.m.map(\.bitPattern), b.trainingState?.adam.m.map(\.bitPattern), file: file, line: line)
+        XCTAssertEqual(a.trainingState?.adam.v.map(\.bitPattern), b.trainingState?.adam.v.map(\.bitPattern), file: file, line: line)
+        XCTAssertEqual(a.trainingState?.carried?.h.map(\.bitPattern), b.trainingState?.carried?.h.map(\.bitPattern), file: file, line: line)
         XCTAssertEqual(a.trainingState, b.trainingState, file: file, line: line)
     }
 
@@ -80,8 +86,8 @@ final class CheckpointTests: XCTestCase {
     // MARK: Round trips and layout
 
     func testRoundTripIsBitExact() throws {
-        for training in [false, true] {
-            let c = Self.tiny(training: training)
+        for (training, carried) in [(false, false), (true, false), (true, true)] {
+            let c = Self.tiny(training: training, carried: carried)
             let back = try Checkpoint(parsing: c.serialized())
             assertSameBits(c, back)
             XCTAssertEqual(back, c)
@@ -98,7 +104,7 @@ final class CheckpointTests: XCTestCase {
     }
 
     func testTensorsAreTheStateDictPlusTrainingState() throws {
-        let c = Self.tiny(training: true)
+        let c = Self.tiny(training: true, carried: true)
         let f = try SafeTensorsFile(parsing: c.serialized())
         let model = ["embedding.weight": [4, 3],
                      "lstm.weight_ih_l0": [8, 3], "lstm.weight_hh_l0": [8, 2], "lstm.bias_ih_l0": [8], "lstm.bias_hh_l0": [8],
@@ -107,26 +113,47 @@ final class CheckpointTests: XCTestCase {
         var expected = model
         for (k, v) in model { expected["optim.m.\(k)"] = v; expected["optim.v.\(k)"] = v }
         expected["optim.step"] = [1]
-        expected["train.rng_state"] = [3]
-        expected["train.data_state"] = [3]
-        expected["train.extra.sampler_rng"] = [2]
-        expected["train.extra.epoch"] = [1]
+        expected["train.rng_state"] = [4]
+        expected["train.data_state"] = [1]
+        expected["train.dropout_rng"] = [4]
+        expected["train.carried_h"] = [2, 3, 2]
+        expected["train.carried_c"] = [2, 3, 2]
         XCTAssertEqual(f.tensors.mapValues(\.shape), expected)
         XCTAssertEqual(f.tensors["embedding.weight"]!.floats!, Array(c.parameters[0 ..< 12]))
         XCTAssertEqual(f.tensors["optim.step"]!.int64s, [1234])
         XCTAssertEqual(f.metadata["format"], "tunegen-charlstm")
         XCTAssertEqual(f.metadata["format_version"], "1")
         XCTAssertEqual(f.metadata["shape"], #"{"vocabulary_size":4,"embedding_size":3,"hidden_size":2,"layers":2}"#)
-        XCTAssertEqual(f.metadata["vocabulary"], #"["a","b","\n","é"]"#)
+        XCTAssertEqual(f.metadata["vocabulary"], #"["\n","a","b","é"]"#)
+        XCTAssertEqual(f.tensors["train.carried_c"]!.dtype, .f32)
         XCTAssertEqual(f.metadata["command"], "tunegen train --seed 1")
         // Without training state only the state_dict is stored.
         XCTAssertEqual(try SafeTensorsFile(parsing: Self.tiny().serialized()).tensors.mapValues(\.shape), model)
     }
 
+    /// Files written before the training state was one type kept the dropout generator under
+    /// `train.extra.` and the carried floats as U64 bit patterns with a shape tensor: they load
+    /// into the same state.
+    func testOlderTrainingStateLayoutStillLoads() throws {
+        let c = Self.tiny(training: true, carried: true)
+        let t = c.trainingState!, carried = t.carried!
+        var f = c.safeTensorsFile()
+        f.tensors["train.dropout_rng"] = nil
+        f.tensors["train.carried_h"] = nil
+        f.tensors["train.carried_c"] = nil
+        f.tensors["train.extra.dropout_rng"] = SafeTensor(uint64s: t.dropoutRNG, shape: [4])
+        f.tensors["train.extra.carried_h"] = SafeTensor(uint64s: carried.h.map { UInt64($0.bitPattern) }, shape: [carried.h.count])
+        f.tensors["train.extra.carried_c"] = SafeTensor(uint64s: carried.c.map { UInt64($0.bitPattern) }, shape: [carried.c.count])
+        f.tensors["train.extra.carried_shape"] = SafeTensor(uint64s: [2, 3, 2], shape: [3])
+        assertSameBits(try Checkpoint(parsing: f.serialized()), c)
+        f.tensors["train.extra.carried_shape"] = SafeTensor(uint64s: [2, 4, 2], shape: [3])
+        assertRejects(f, "sizes differ from its shape")
+    }
+
     func testOptimStepMayBeU64Scalar() throws {
         var f = Self.tiny(training: true).safeTensorsFile()
         f.tensors["optim.step"] = SafeTensor(uint64s: [77], shape: [])
-        XCTAssertEqual(try Checkpoint(parsing: f.serialized()).trainingState?.step, 77)
+        XCTAssertEqual(try Checkpoint(parsing: f.serialized()).trainingState?.adam.step, 77)
     }
 
     // MARK: Refusals
@@ -154,9 +181,11 @@ final class CheckpointTests: XCTestCase {
         assertRejects(with("vocabulary", nil), "no 'vocabulary' key")
         assertRejects(with("vocabulary", #"["a","b","c"]"#), "vocabulary has 3 entries but the shape says V = 4")
         assertRejects(with("vocabulary", #"["a","b","c","d","e"]"#), "vocabulary has 5 entries")
-        assertRejects(with("vocabulary", #"["a","b","a","c"]"#), "vocabulary[2] \"a\" repeats vocabulary[0]")
-        assertRejects(with("vocabulary", #"["a","b","","c"]"#), "vocabulary[2] \"\" is 0 characters")
-        assertRejects(with("vocabulary", #"["a","b","cd","e"]"#), "is 2 characters")
+        assertRejects(with("vocabulary", #"["a","b","b","c"]"#), "vocabulary[2] \"b\" repeats vocabulary[1]")
+        assertRejects(with("vocabulary", #"["a","c","b","d"]"#), "vocabulary[2] \"b\" is out of ascending code-point order")
+        assertRejects(with("vocabulary", #"["a","b","","c"]"#), "vocabulary[2] \"\" is 0 Unicode scalars")
+        assertRejects(with("vocabulary", #"["a","b","cd","e"]"#), "is 2 Unicode scalars")
+        assertRejects(with("vocabulary", "[\"a\",\"b\",\"e\\u0301\",\"f\"]"), "is 2 Unicode scalars")
         assertRejects(with("vocabulary", #"["a","b",3,"e"]"#), "vocabulary[2] is 3, not a string")
         assertRejects(with("vocabulary", "abcd"), "'vocabulary' is not valid JSON")
         assertRejects(with("hyperparameters", nil), "no 'hyperparameters' key")
@@ -200,8 +229,11 @@ final class CheckpointTests: XCTestCase {
         f.tensors["optim.x"] = SafeTensor(int64s: [1], shape: [1])
         assertRejects(f, "unexpected tensor 'optim.x'")
         f = good
-        f.tensors["train.extra."] = SafeTensor(int64s: [1], shape: [1])
-        assertRejects(f, "unexpected tensor 'train.extra.'")
+        f.tensors["train.extra.epoch"] = SafeTensor(int64s: [1], shape: [1])
+        assertRejects(f, "unexpected tensor 'train.extra.epoch'")
+        f = good
+        f.tensors["train.dropout_rng"] = nil
+        assertRejects(f, "tensor 'train.dropout_rng' is missing")
         f = good
         f.tensors["optim.m.fc.bias"] = SafeTensor(floats: [0, 0, 0], shape: [3])
         assertRejects(f, "tensor 'optim.m.fc.bias' has shape [3], expected [4]")
@@ -227,8 +259,24 @@ final class CheckpointTests: XCTestCase {
         f.tensors["train.data_state"] = SafeTensor(int64s: [1, 2], shape: [1, 2])
         assertRejects(f, "'train.data_state' has shape [1, 2], expected one dimension")
         f = good
-        f.tensors["train.extra.lr"] = SafeTensor(floats: [1], shape: [1])
-        assertRejects(f, "'train.extra.lr' has dtype F32, expected U64 or I64")
+        f.tensors["train.rng_state"] = SafeTensor(uint64s: [0, 0, 0, 0], shape: [4])
+        assertRejects(f, "'train.rng_state' holds 4 words, all zero")
+        f = good
+        f.tensors["train.dropout_rng"] = SafeTensor(uint64s: [1, 2, 3], shape: [3])
+        assertRejects(f, "'train.dropout_rng' holds 3 words")
+        f = good
+        f.tensors["train.data_state"] = SafeTensor(int64s: [-1], shape: [1])
+        assertRejects(f, "'train.data_state' holds [-1]")
+        let carried = Self.tiny(training: true, carried: true).safeTensorsFile()
+        f = carried
+        f.tensors["train.carried_c"] = nil
+        assertRejects(f, "'train.carried_h' comes without the rest of the carried state")
+        f = carried
+        f.tensors["train.carried_h"] = SafeTensor(floats: [Float](repeating: 0, count: 12), shape: [2, 2, 3])
+        assertRejects(f, "tensor 'train.carried_h' has shape [2, 2, 3], expected [2, B, 2]")
+        f = carried
+        f.tensors["train.carried_c"] = SafeTensor(floats: [Float](repeating: .infinity, count: 12), shape: [2, 3, 2])
+        assertRejects(f, "non-finite")
     }
 
     func testContainerErrorsBecomeCheckpointErrorsNamingTheFile() throws {
@@ -371,8 +419,7 @@ final class CheckpointTests: XCTestCase {
         guard let path = ProcessInfo.processInfo.environment["TUNEGEN_WRITE_SAMPLE_CHECKPOINT"], !path.isEmpty else {
             throw XCTSkip("set TUNEGEN_WRITE_SAMPLE_CHECKPOINT=/path/sample.safetensors to write a sample checkpoint")
         }
-        let vocabulary = Array("\nX:1T|ABCDEFGabcdefg2/ é").map(String.init)
-        let c = Self.tiny(seed: 42, vocabulary: vocabulary, embedding: 5, hidden: 7, layers: 2, training: true)
+        let c = Self.tiny(seed: 42, vocabulary: "\nX:1T|ABCDEFGabcdefg2/ é", embedding: 5, hidden: 7, layers: 2, training: true)
         try c.write(to: URL(fileURLWithPath: path))
     }
 }

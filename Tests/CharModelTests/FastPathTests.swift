@@ -134,13 +134,13 @@ final class FastPathTests: XCTestCase {
         let config = TrainerConfig(batch: 3, steps: 6, optimizer: AdamConfig(learningRate: 0.02), seed: 1)
         let t = Trainer(model: model, tokens: vocab.encode(text)!, config: config)
         let k = makeCase(vocabulary: vocab.count, embedding: 4, hidden: 9, layers: 2)
-        let initial = t.state
+        let initial = (t.model.parameters, t.state)
         for _ in 0 ..< 3 {
             t.step()
             XCTAssertEqual(run(t.model, k).bits, run(CharLSTM(shape: model.shape, parameters: t.model.parameters), k).bits,
                            "after an Adam step")
         }
-        t.restore(initial)
+        t.restore(parameters: initial.0, state: initial.1)
         XCTAssertEqual(run(t.model, k).bits, run(model, k).bits, "after restore")
     }
 

@@ -1,4 +1,4 @@
-// The training loop: exact resume from a TrainerState, non-finite steps skipped, loss falls,
+// The training loop: exact resume from the weights and a TrainingState, non-finite steps skipped, loss falls,
 // evaluation in bits per character; plus the batcher, Adam schedule and clipping pieces.
 import XCTest
 @testable import CharModel
@@ -23,12 +23,13 @@ final class TrainerTests: XCTestCase {
             var resumed = (0 ..< 3).map { _ in b.step().loss }
             // Snapshot through JSON (as a checkpoint would) into a brand-new trainer.
             let data = try! JSONEncoder().encode(b.state)
-            let snapshot = try! JSONDecoder().decode(TrainerState.self, from: data)
+            let snapshot = try! JSONDecoder().decode(TrainingState.self, from: data)
             let (c, _) = makeTrainer(mode: mode, seed: 7, dropout: dropout)
-            c.restore(snapshot)
+            c.restore(parameters: b.model.parameters, state: snapshot)
             resumed += (0 ..< 5).map { _ in c.step().loss }
             XCTAssertEqual(straight, resumed, "\(mode)")
             XCTAssertEqual(a.state, c.state, "\(mode)")
+            XCTAssertEqual(a.model.parameters.map(\.bitPattern), c.model.parameters.map(\.bitPattern), "\(mode)")
         }
     }
 
@@ -46,15 +47,15 @@ final class TrainerTests: XCTestCase {
     func testNonFiniteStepIsNotApplied() {
         let (t, _) = makeTrainer(mode: .random)
         t.step()
-        var bad = t.state
-        bad.parameters[bad.parameters.count - 1] = .nan // fc.bias: every logit of one class NaN
-        t.restore(bad)
-        let before = t.state
+        var bad = t.model.parameters
+        bad[bad.count - 1] = .nan // fc.bias: every logit of one class NaN
+        t.restore(parameters: bad, state: t.state)
+        let before = t.state, parametersBefore = t.model.parameters
         let s = t.step()
         XCTAssertFalse(s.applied)
         XCTAssertFalse(s.loss.isFinite)
         XCTAssertEqual(t.state.adam, before.adam)
-        XCTAssertEqual(t.state.parameters.map(\.bitPattern), before.parameters.map(\.bitPattern))
+        XCTAssertEqual(t.model.parameters.map(\.bitPattern), parametersBefore.map(\.bitPattern))
     }
 
     func testEvaluateIsBitsPerCharacterAndUniformModelScoresLog2V() {

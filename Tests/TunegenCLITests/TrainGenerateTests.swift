@@ -126,9 +126,9 @@ final class TrainGenerateTests: XCTestCase {
         // Poison the weights with NaN before step 12: the guard must skip, restore and go on.
         run.beforeStep = { iteration, trainer in
             guard iteration == 12 else { return }
-            var state = trainer.state
-            for i in 0 ..< 64 { state.parameters[i] = .nan }
-            trainer.restore(state)
+            var parameters = trainer.model.parameters
+            for i in 0 ..< 64 { parameters[i] = .nan }
+            trainer.restore(parameters: parameters, state: trainer.state)
         }
         XCTAssertEqual(try run.run(), 0)
         XCTAssertGreaterThanOrEqual(run.skippedSteps, 3)
