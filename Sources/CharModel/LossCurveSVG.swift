@@ -33,18 +33,7 @@ public enum LossCurveSVG {
 
         """
 
-        // Ranges with a little headroom; a single value gets a unit-wide window.
-        var (x0, x1) = (all.map { Double($0.step) }.min() ?? 0, all.map { Double($0.step) }.max() ?? 1)
-        var (y0, y1) = (all.map(\.value).min() ?? 0, all.map(\.value).max() ?? 1)
-        if x1 - x0 <= 0 { x0 -= 1; x1 += 1 }
-        if y1 - y0 <= 0 || !(y1 - y0).isFinite {
-            let pad = max(abs(y0) * 0.1, 1)
-            (y0, y1) = (y0 - pad, y1 + pad)
-        } else {
-            let pad = (y1 - y0) * 0.05
-            (y0, y1) = (y0 - pad, y1 + pad)
-        }
-        if !(y1 - y0).isFinite { (y0, y1) = (-Double.greatestFiniteMagnitude / 4, Double.greatestFiniteMagnitude / 4) }
+        let (x0, x1, y0, y1) = ranges(all)
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * plotW }
         func py(_ y: Double) -> Double { top + (1 - (y - y0) / (y1 - y0)) * plotH }
 
@@ -84,9 +73,29 @@ public enum LossCurveSVG {
         series(train, color: "#1f77b4", id: "training", markers: false)
         series(valid, color: "#ff7f0e", id: "validation", markers: valid.count <= 200)
 
-        // Legend.
-        let lx = left + plotW - 150, ly = top + 10
-        svg += """
+        svg += legend(x: left + plotW - 150, y: top + 10)
+        return svg
+    }
+
+    /// The plotted ranges: the data's, with a little headroom; a single value gets a unit-wide window.
+    static func ranges(_ all: [(step: Int, value: Double)]) -> (x0: Double, x1: Double, y0: Double, y1: Double) {
+        var (x0, x1) = (all.map { Double($0.step) }.min() ?? 0, all.map { Double($0.step) }.max() ?? 1)
+        var (y0, y1) = (all.map(\.value).min() ?? 0, all.map(\.value).max() ?? 1)
+        if x1 - x0 <= 0 { x0 -= 1; x1 += 1 }
+        if y1 - y0 <= 0 || !(y1 - y0).isFinite {
+            let pad = max(abs(y0) * 0.1, 1)
+            (y0, y1) = (y0 - pad, y1 + pad)
+        } else {
+            let pad = (y1 - y0) * 0.05
+            (y0, y1) = (y0 - pad, y1 + pad)
+        }
+        if !(y1 - y0).isFinite { (y0, y1) = (-Double.greatestFiniteMagnitude / 4, Double.greatestFiniteMagnitude / 4) }
+        return (x0, x1, y0, y1)
+    }
+
+    /// The legend box, its top-left corner at (lx, ly), and the closing tag of the document.
+    static func legend(x lx: Double, y ly: Double) -> String {
+        """
         <g>
         <rect x="\(f(lx))" y="\(f(ly))" width="140" height="46" fill="white" stroke="#999"/>
         <line x1="\(f(lx + 8))" y1="\(f(ly + 15))" x2="\(f(lx + 32))" y2="\(f(ly + 15))" stroke="#1f77b4" stroke-width="2"/>
@@ -97,7 +106,6 @@ public enum LossCurveSVG {
         </svg>
 
         """
-        return svg
     }
 
     /// At most `maxPointsPerSeries` points: each of half as many buckets keeps its min and max

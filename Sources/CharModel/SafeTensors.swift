@@ -164,8 +164,43 @@ public struct SafeTensorsFile: Sendable, Equatable {
         self = try data.withUnsafeBytes { try SafeTensorsFile(parsing: $0) }
     }
 
-    /// Parses and validates untrusted bytes in place.
+    /// Parses and validates untrusted bytes in place: the header, each tensor's entry, then that
+    /// the tensors tile the data section exactly.
     public init(parsing bytes: UnsafeRawBufferPointer) throws {
+        let (entries, dataStart) = try Self.header(bytes)
+        let dataLength = bytes.count - dataStart
+        var metadata: [String: String] = [:]
+        var list: [Entry] = []
+        for (name, value) in entries {
+            if name == "__metadata__" {
+                guard case .object(let pairs) = value else {
+                    throw SafeTensorsError("'__metadata__' is not an object")
+                }
+                for (k, v) in pairs {
+                    guard case .string(let s) = v else {
+                        throw SafeTensorsError("'__metadata__' value for key '\(k)' is not a string")
+                    }
+                    metadata[k] = s
+                }
+                continue
+            }
+            list.append(try Self.entry(name, value, dataLength: dataLength))
+        }
+        try Self.checkTiling(&list, dataLength: dataLength)
+        var tensors: [String: SafeTensor] = [:]
+        for e in list {
+            tensors[e.name] = SafeTensor(dtype: e.dtype, shape: e.shape,
+                                         bytes: Array(bytes[dataStart + e.begin ..< dataStart + e.end]))
+        }
+        self.metadata = metadata
+        self.tensors = tensors
+    }
+
+    /// One tensor's place in the data section, as the header describes it.
+    private struct Entry { var name: String; var dtype: SafeTensorsDType; var shape: [Int]; var begin: Int; var end: Int }
+
+    /// The header's JSON object (its members in file order) and where the data section starts.
+    private static func header(_ bytes: UnsafeRawBufferPointer) throws -> (entries: [(String, StrictJSON.Value)], dataStart: Int) {
         guard bytes.count >= 8 else {
             throw SafeTensorsError("file is \(bytes.count) bytes long, shorter than the 8-byte header length",
                                    hint: "the file is truncated or empty")
@@ -196,72 +231,61 @@ public struct SafeTensorsFile: Sendable, Equatable {
         guard case .object(let entries) = json else {
             throw SafeTensorsError("header JSON is not an object")
         }
-        let dataStart = 8 + n
-        let dataLength = bytes.count - dataStart
+        return (entries, 8 + n)
+    }
 
-        var metadata: [String: String] = [:]
-        struct Entry { var name: String; var dtype: SafeTensorsDType; var shape: [Int]; var begin: Int; var end: Int }
-        var list: [Entry] = []
-        for (name, value) in entries {
-            if name == "__metadata__" {
-                guard case .object(let pairs) = value else {
-                    throw SafeTensorsError("'__metadata__' is not an object")
-                }
-                for (k, v) in pairs {
-                    guard case .string(let s) = v else {
-                        throw SafeTensorsError("'__metadata__' value for key '\(k)' is not a string")
-                    }
-                    metadata[k] = s
-                }
-                continue
-            }
-            guard !name.isEmpty else { throw SafeTensorsError("a tensor has an empty name") }
-            guard case .object(let fields) = value else {
-                throw SafeTensorsError("tensor '\(name)': entry is not an object")
-            }
-            let keys = Set(fields.map(\.0))
-            let required: Set = ["dtype", "shape", "data_offsets"]
-            if let missing = required.subtracting(keys).sorted().first {
-                throw SafeTensorsError("tensor '\(name)': missing field '\(missing)'")
-            }
-            if let extra = keys.subtracting(required).sorted().first {
-                throw SafeTensorsError("tensor '\(name)': unexpected field '\(extra)'")
-            }
-            let f = Dictionary(uniqueKeysWithValues: fields)
-            guard case .string(let dtypeName) = f["dtype"]! else {
-                throw SafeTensorsError("tensor '\(name)': dtype is not a string")
-            }
-            guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
-                throw SafeTensorsError("tensor '\(name)': unsupported dtype '\(dtypeName)'",
-                                       hint: "supported: \(SafeTensorsDType.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let shape = try Self.integerArray(f["shape"]!, what: "tensor '\(name)': shape")
-            let offsets = try Self.integerArray(f["data_offsets"]!, what: "tensor '\(name)': data_offsets")
-            guard offsets.count == 2 else {
-                throw SafeTensorsError("tensor '\(name)': data_offsets has \(offsets.count) elements, expected 2")
-            }
-            let (begin, end) = (offsets[0], offsets[1])
-            guard begin <= end else {
-                throw SafeTensorsError("tensor '\(name)': data_offsets [\(begin), \(end)] end before they begin")
-            }
-            guard end <= dataLength else {
-                throw SafeTensorsError("tensor '\(name)': data_offsets [\(begin), \(end)] run past the end of the data (\(dataLength) bytes)",
-                                       hint: "the file is truncated or its header is damaged")
-            }
-            var size = dtype.size
-            for d in shape {
-                let (p, overflow) = size.multipliedReportingOverflow(by: d)
-                guard !overflow else {
-                    throw SafeTensorsError("tensor '\(name)': shape \(shape) is too large")
-                }
-                size = p
-            }
-            guard size == end - begin else {
-                throw SafeTensorsError("tensor '\(name)': shape \(shape) of \(dtype.rawValue) needs \(size) bytes but data_offsets [\(begin), \(end)] hold \(end - begin)")
-            }
-            list.append(Entry(name: name, dtype: dtype, shape: shape, begin: begin, end: end))
+    /// One tensor's header entry: exactly dtype, shape and data_offsets, consistent with each
+    /// other and within the data section.
+    private static func entry(_ name: String, _ value: StrictJSON.Value, dataLength: Int) throws -> Entry {
+        guard !name.isEmpty else { throw SafeTensorsError("a tensor has an empty name") }
+        guard case .object(let fields) = value else {
+            throw SafeTensorsError("tensor '\(name)': entry is not an object")
         }
-        // Tensors must tile the data section: sorted by offset, each begins where the last ended.
+        let keys = Set(fields.map(\.0))
+        let required: Set = ["dtype", "shape", "data_offsets"]
+        if let missing = required.subtracting(keys).sorted().first {
+            throw SafeTensorsError("tensor '\(name)': missing field '\(missing)'")
+        }
+        if let extra = keys.subtracting(required).sorted().first {
+            throw SafeTensorsError("tensor '\(name)': unexpected field '\(extra)'")
+        }
+        let f = Dictionary(uniqueKeysWithValues: fields)
+        guard case .string(let dtypeName) = f["dtype"]! else {
+            throw SafeTensorsError("tensor '\(name)': dtype is not a string")
+        }
+        guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
+            throw SafeTensorsError("tensor '\(name)': unsupported dtype '\(dtypeName)'",
+                                   hint: "supported: \(SafeTensorsDType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let shape = try Self.integerArray(f["shape"]!, what: "tensor '\(name)': shape")
+        let offsets = try Self.integerArray(f["data_offsets"]!, what: "tensor '\(name)': data_offsets")
+        guard offsets.count == 2 else {
+            throw SafeTensorsError("tensor '\(name)': data_offsets has \(offsets.count) elements, expected 2")
+        }
+        let (begin, end) = (offsets[0], offsets[1])
+        guard begin <= end else {
+            throw SafeTensorsError("tensor '\(name)': data_offsets [\(begin), \(end)] end before they begin")
+        }
+        guard end <= dataLength else {
+            throw SafeTensorsError("tensor '\(name)': data_offsets [\(begin), \(end)] run past the end of the data (\(dataLength) bytes)",
+                                   hint: "the file is truncated or its header is damaged")
+        }
+        var size = dtype.size
+        for d in shape {
+            let (p, overflow) = size.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw SafeTensorsError("tensor '\(name)': shape \(shape) is too large")
+            }
+            size = p
+        }
+        guard size == end - begin else {
+            throw SafeTensorsError("tensor '\(name)': shape \(shape) of \(dtype.rawValue) needs \(size) bytes but data_offsets [\(begin), \(end)] hold \(end - begin)")
+        }
+        return Entry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
+    }
+
+    /// The tensors must tile the data section: sorted by offset, each begins where the last ended.
+    private static func checkTiling(_ list: inout [Entry], dataLength: Int) throws {
         list.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
         var cursor = 0
         var previous: Entry?
@@ -279,13 +303,6 @@ public struct SafeTensorsFile: Sendable, Equatable {
         guard cursor == dataLength else {
             throw SafeTensorsError("\(dataLength - cursor) bytes after the last tensor are not described by the header (data ends at \(cursor) of \(dataLength))")
         }
-        var tensors: [String: SafeTensor] = [:]
-        for e in list {
-            tensors[e.name] = SafeTensor(dtype: e.dtype, shape: e.shape,
-                                         bytes: Array(bytes[dataStart + e.begin ..< dataStart + e.end]))
-        }
-        self.metadata = metadata
-        self.tensors = tensors
     }
 
     private static func integerArray(_ value: StrictJSON.Value, what: String) throws -> [Int] {
