@@ -11,8 +11,6 @@ import Foundation
 public enum LearningRateSchedule: Sendable, Hashable, Codable {
     /// lr(t) = lr.
     case constant
-    /// lr(t) = lr · rate^((t−1) / steps)  (smooth exponential decay).
-    case exponentialDecay(rate: Float, steps: Int)
     /// Linear warm-up over `warmup` steps, then cosine from lr to lr·floor at `total`.
     case cosine(warmup: Int, total: Int, floor: Float)
 
@@ -21,8 +19,6 @@ public enum LearningRateSchedule: Sendable, Hashable, Codable {
         switch self {
         case .constant:
             return lr
-        case let .exponentialDecay(rate, steps):
-            return lr * Float(pow(Double(rate), Double(t - 1) / Double(max(1, steps))))
         case let .cosine(warmup, total, floor):
             if t <= warmup { return lr * Float(t) / Float(max(1, warmup)) }
             let progress = min(1, Double(t - warmup) / Double(max(1, total - warmup)))

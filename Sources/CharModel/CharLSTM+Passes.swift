@@ -13,9 +13,10 @@ import Linalg
 
 extension CharLSTM {
     /// Forward pass over B streams of T steps. `inputs` (and `targets`, if given) are [B, T]
-    /// token ids, stream-major. `initial` is the carried (h, c) of every layer (nil: zeros).
-    /// Fills `cache` and returns the mean softmax cross-entropy over the B·T targets in nats
-    /// (0 without targets) and the final state. Cost ≈ B·T·2·(Σ 4H(in+H) + H·V) flops.
+    /// token ids, stream-major; a target of −1 is padding: it adds neither loss nor gradient.
+    /// `initial` is the carried (h, c) of every layer (nil: zeros). Fills `cache` and returns
+    /// the mean softmax cross-entropy over the targets that are not padding, in nats (0 without
+    /// targets or when all are padding), and the final state. Cost ≈ B·T·2·(Σ 4H(in+H) + H·V) flops.
     /// `dropout` > 0 (training only) zeroes each output of layers 0..<L−1 with that probability
     /// before the next layer reads it (as PyTorch's LSTM dropout), scaling the kept ones by
     /// 1/(1−dropout); the masks are drawn from `SeededGenerator(seed: dropoutSeed)`.
@@ -262,7 +263,8 @@ extension CharLSTM {
     // MARK: - Output layer and cross-entropy
 
     /// logits[T·B, V] = h_top·fc.weightᵀ + fc.bias; probs = softmax(logits) per row. Returns the
-    /// mean over the T·B rows of log Σ e^z − z_target (nats), or 0 without targets.
+    /// mean over the rows whose target is not padding of log Σ e^z − z_target (nats), or 0 when
+    /// there are none.
     func outputForward(_ p: UnsafePointer<Float>, _ cache: ForwardCache) -> Float {
         let (B, T, V, H) = (cache.batch, cache.steps, shape.vocabularySize, shape.hiddenSize)
         let n = B * T
@@ -277,21 +279,25 @@ extension CharLSTM {
         for r in 0 ..< n {
             let z = cache.logits.p + r * V
             let (mx, sum) = Elementwise.softmax(z, into: cache.probs.p + r * V, count: V)
-            if cache.hasTargets { loss += Double(logf(sum) + mx - z[Int(cache.targets[r])]) }
+            if cache.hasTargets && cache.targets[r] >= 0 { loss += Double(logf(sum) + mx - z[Int(cache.targets[r])]) }
         }
-        return cache.hasTargets ? Float(loss / Double(n)) : 0
+        return cache.hasTargets && cache.targetCount > 0 ? Float(loss / Double(cache.targetCount)) : 0
     }
 
-    /// Backward of `outputForward`: dLogits = (probs − onehot(target)) / (T·B), written over
-    /// probs; dfc.weight[V, H] += dLogitsᵀ·h_top; dfc.bias += Σ_rows dLogits; dAbove[T·B, H] =
+    /// Backward of `outputForward`: dLogits = (probs − onehot(target)) / (targets counted),
+    /// written over probs (rows whose target is padding: 0); dfc.weight[V, H] += dLogitsᵀ·h_top; dfc.bias += Σ_rows dLogits; dAbove[T·B, H] =
     /// dLogits·fc.weight (the gradient reaching the top layer's outputs).
     func outputBackward(_ p: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ cache: ForwardCache) {
         let (B, T, V, H) = (cache.batch, cache.steps, shape.vocabularySize, shape.hiddenSize)
         let n = B * T
         let dLogits = cache.probs.p
-        let scale = 1 / Float(n)
+        let scale = 1 / Float(max(1, cache.targetCount))
         for r in 0 ..< n {
             let q = dLogits + r * V
+            guard cache.targets[r] >= 0 else {
+                q.update(repeating: 0, count: V)
+                continue
+            }
             q[Int(cache.targets[r])] -= 1
             for j in 0 ..< V { q[j] *= scale }
         }

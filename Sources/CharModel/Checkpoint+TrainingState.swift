@@ -16,12 +16,13 @@ extension Checkpoint {
         adam.step = try step(file.tensors["optim.step"]!)
         let rng = try generatorWords(file, "train.rng_state")
         let data = try vector(file, "train.data_state", .i64).int64s!
-        guard data.count == 1, (0 ... maxPosition).contains(data[0]) else {
-            throw fail("tensor 'train.data_state' holds \(data), expected one position from 0 to \(maxPosition)")
+        guard data.count % 2 == 1, data.count <= 1 + 2 * maxCarriedBatch, data.allSatisfy({ (-1 ... maxPosition).contains($0) }),
+              data[0] >= 0 else {
+            throw fail("tensor 'train.data_state' holds \(data.prefix(5)), expected a position and per stream a tune and an offset, from 0 to \(maxPosition)")
         }
         let dropout = try generatorWords(file, file.tensors["train.dropout_rng"] != nil ? "train.dropout_rng" : "train.extra.dropout_rng")
         let carried = try carriedState(file, shape: shape)
-        return TrainingState(adam: adam, batcher: BatcherState(rng: rng, position: Int(data[0])), dropoutRNG: dropout, carried: carried)
+        return TrainingState(adam: adam, batcher: BatcherState(rng: rng, position: Int(data[0]), cursors: data.dropFirst().map { Int($0) }), dropoutRNG: dropout, carried: carried)
     }
 
     /// `optim.step`: I64 or U64, [1] or a scalar, non-negative.

@@ -26,7 +26,8 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
 /// the `TrainingState` that resumes training bit for bit. Tensors: PyTorch's state_dict names
 /// (F32), and with a training state `optim.m.<name>`, `optim.v.<name>` (F32, the parameter's
 /// shape), `optim.step` (I64 [1]), `train.rng_state` (U64 [4], the batcher's generator),
-/// `train.data_state` (I64 [1], its position), `train.dropout_rng` (U64 [4]) and, when state is
+/// `train.data_state` (I64 [1 + 2B]: its position, then per stream the tune and offset in tunes
+/// mode), `train.dropout_rng` (U64 [4]) and, when state is
 /// carried between windows, `train.carried_h`, `train.carried_c` (F32 [L, B, H]).
 /// Files written before this layout stored the dropout generator as `train.extra.dropout_rng`
 /// and carried floats as U64 bit patterns (`train.extra.carried_h/_c/_shape`); they still load.
@@ -99,7 +100,8 @@ public struct Checkpoint: Sendable, Equatable {
             }
             tensors["optim.step"] = SafeTensor(int64s: [Int64(t.adam.step)], shape: [1])
             tensors["train.rng_state"] = SafeTensor(uint64s: t.batcher.rng, shape: [4])
-            tensors["train.data_state"] = SafeTensor(int64s: [Int64(t.batcher.position)], shape: [1])
+            let data = ([t.batcher.position] + t.batcher.cursors).map(Int64.init)
+            tensors["train.data_state"] = SafeTensor(int64s: data, shape: [data.count])
             tensors["train.dropout_rng"] = SafeTensor(uint64s: t.dropoutRNG, shape: [4])
             if let c = t.carried {
                 tensors["train.carried_h"] = SafeTensor(floats: c.h, shape: [c.layers, c.batch, c.hidden])

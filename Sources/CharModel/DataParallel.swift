@@ -30,7 +30,8 @@ public protocol GradientReducer: AnyObject {
     func share(ofBatch batch: Int) -> Range<Int>
     /// Called once per step, after backward, on every process. `gradients` is this process's
     /// gradient of its mean loss `loss` over its `streams` of the batch's `batch` (zero when
-    /// `loss` is not finite). Replaces the gradients with the whole batch's and returns its mean
+    /// `loss` is not finite); the trainer passes target counts (its share's of the whole batch's),
+    /// which weigh the shares the same way when nothing is padding. Replaces the gradients with the whole batch's and returns its mean
     /// loss (not finite when any process's was), bit-identical on every process.
     func reduce(gradients: inout [Float], loss: Float, streams: Int, of batch: Int) -> Float
 }
@@ -115,12 +116,13 @@ extension Communicator {
 }
 
 extension Batch {
-    /// The batch's streams `range` only: [range.count, T] inputs and targets.
+    /// The batch's streams `range` only: [range.count, T] inputs and targets, their resets and targets counted.
     public func streams(_ range: Range<Int>) -> Batch {
         precondition(range.lowerBound >= 0 && range.upperBound <= batch)
         let span = range.lowerBound * steps ..< range.upperBound * steps
-        return Batch(inputs: Array(inputs[span]), targets: Array(targets[span]), batch: range.count, steps: steps,
-                     startsSequences: startsSequences)
+        let targets = Array(self.targets[span])
+        return Batch(inputs: Array(inputs[span]), targets: targets, batch: range.count, steps: steps,
+                     resets: Array(resets[range]), targetCount: targets.count(where: { $0 >= 0 }))
     }
 }
 

@@ -10,10 +10,12 @@ public final class ForwardCache {
     public let batch: Int
     /// T.
     public let steps: Int
-    /// Inputs and targets, time-major [T·B].
+    /// Inputs and targets, time-major [T·B]; a target of −1 is padding (no loss, no gradient).
     var tokens: [Int32]
     var targets: [Int32]
     var hasTargets = false
+    /// Targets that are not padding (the loss is their mean).
+    var targetCount = 0
     var backwardDone = false
     /// Dropout rate of the last forward pass (0: none) and, per layer boundary l → l+1
     /// (L−1 of them), the mask [T·B, H] (0 or 1/(1−rate)) and the dropped outputs [T·B, H].
@@ -83,9 +85,11 @@ public final class ForwardCache {
         return out
     }
 
-    /// Stores [B, T] stream-major inputs (and targets) time-major, checking every id is in 0..<V.
+    /// Stores [B, T] stream-major inputs (and targets) time-major, checking every id is in 0..<V
+    /// (a target may also be −1: padding).
     func load(inputs: [Int32], targets: [Int32]?) {
         let (B, T, V) = (batch, steps, shape.vocabularySize)
+        var count = 0
         precondition(inputs.count == B * T && (targets?.count ?? B * T) == B * T, "inputs/targets must be [B,T] = \(B)x\(T)")
         for b in 0 ..< B {
             for t in 0 ..< T {
@@ -94,12 +98,14 @@ public final class ForwardCache {
                 tokens[t * B + b] = x
                 if let targets {
                     let y = targets[b * T + t]
-                    precondition(y >= 0 && Int(y) < V, "target \(y) out of range 0..<\(V)")
+                    precondition(y >= -1 && Int(y) < V, "target \(y) out of range 0..<\(V) (or −1 for padding)")
                     self.targets[t * B + b] = y
+                    if y >= 0 { count += 1 }
                 }
             }
         }
         hasTargets = targets != nil
+        targetCount = count
         backwardDone = false
     }
 }

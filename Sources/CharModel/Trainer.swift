@@ -15,7 +15,7 @@ public struct TrainerConfig: Sendable, Hashable, Codable {
     public var optimizer: AdamConfig = AdamConfig()
     /// Global-norm clip threshold; nil disables clipping. Default 5.
     public var clipNorm: Float? = 5
-    /// Random windows (the reference) or sequential windows with carried state.
+    /// Random windows (the reference), or streams walking whole tunes with carried state.
     public var batchMode: Batcher.Mode = .random
     /// Seed of the batch and dropout generators.
     public var seed: UInt64 = 0
@@ -37,7 +37,7 @@ public struct StepStats: Sendable {
     public var loss: Float
     /// Global gradient norm before clipping.
     public var gradientNorm: Float
-    /// Characters predicted (B·T).
+    /// Characters predicted (B·T, less padding).
     public var characters: Int
     /// False when the loss or gradient was not finite and the update was skipped.
     public var applied: Bool
@@ -81,12 +81,14 @@ public final class Trainer {
     public let share: Range<Int>
 
     /// A trainer for `model` on the encoded training text `tokens`; with a `reducer`, one of
-    /// several processes training it together, each on its share of every batch.
-    public init(model: CharLSTM, tokens: [Int32], config: TrainerConfig, reducer: GradientReducer? = nil) {
+    /// several processes training it together, each on its share of every batch. In tunes mode
+    /// `tuneStarts` gives the offset where each tune begins (see `Batcher`).
+    public init(model: CharLSTM, tokens: [Int32], config: TrainerConfig, reducer: GradientReducer? = nil, tuneStarts: [Int] = []) {
         self.model = model
         self.config = config
         adam = Adam(config: config.optimizer, parameterCount: model.parameters.count)
-        batcher = Batcher(tokens: tokens, batch: config.batch, steps: config.steps, mode: config.batchMode, seed: config.seed)
+        batcher = Batcher(tokens: tokens, batch: config.batch, steps: config.steps, mode: config.batchMode, seed: config.seed,
+                          tuneStarts: tuneStarts)
         gradients = [Float](repeating: 0, count: model.parameters.count)
         self.reducer = reducer
         share = reducer?.share(ofBatch: config.batch) ?? 0 ..< config.batch
@@ -96,11 +98,12 @@ public final class Trainer {
 
     /// One training step.
     public func step() -> StepStats {
-        // 1. Batch (and, in sequential mode, the state carried from the previous window).
-        // Every process draws the whole batch (the same generator) and computes its own streams.
+        // 1. Batch (and, in tunes mode, the state carried from the previous window, zero for
+        // the streams that start a new tune). Every process draws the whole batch (the same
+        // generator) and computes its own streams.
         let whole = batcher.next()
         let batch = reducer == nil ? whole : whole.streams(share)
-        let initial = batch.startsSequences ? nil : carried
+        let initial = carriedInto(batch)
         let learningRate = adam.currentLearningRate
         // 2. Forward.
         let dropoutSeed = config.dropout > 0 ? dropoutRNG.next() ^ (UInt64(share.lowerBound) &* 0x9E37_79B9_7F4A_7C15) : 0
@@ -110,9 +113,10 @@ public final class Trainer {
         gradients.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } // one memset, not a checked loop
         if localLoss.isFinite { model.backward(cache: cache, gradients: &gradients) }
         // 4b. Data-parallel: the whole batch's gradient and loss, the same on every process (every
-        // process gets here every step, so a non-finite loss anywhere is skipped everywhere).
-        let loss = reducer?.reduce(gradients: &gradients, loss: localLoss, streams: share.count, of: config.batch) ?? localLoss
-        var stats = StepStats(step: adam.state.step, loss: loss, gradientNorm: .nan, characters: whole.batch * whole.steps,
+        // process gets here every step, so a non-finite loss anywhere is skipped everywhere). Each
+        // share weighs by its targets (B_r·T of B·T in windows mode: the same ratio, the same bits).
+        let loss = reducer?.reduce(gradients: &gradients, loss: localLoss, streams: batch.targetCount, of: whole.targetCount) ?? localLoss
+        var stats = StepStats(step: adam.state.step, loss: loss, gradientNorm: .nan, characters: whole.targetCount,
                               applied: false, learningRate: learningRate)
         guard loss.isFinite else { carried = nil; return stats }
         // 5. Clip (the norm is measured either way; a non-finite norm means a bad gradient).
@@ -122,10 +126,23 @@ public final class Trainer {
         // 6. Update. Writing `model.parameters` rebuilds the model's packed weights (its didSet),
         // so the next forward pass cannot run on stale packs.
         adam.update(parameters: &model.parameters, gradients: gradients)
-        carried = config.batchMode == .sequential ? final : nil
+        carried = config.batchMode == .tunes ? final : nil
         stats.step = adam.state.step
         stats.applied = true
         return stats
+    }
+
+    /// The state a batch starts from: nil (zeros) when every stream resets, else the carried
+    /// state with the resetting streams' rows zeroed.
+    private func carriedInto(_ batch: Batch) -> LSTMState? {
+        guard var s = carried, batch.resets.contains(false) else { return nil }
+        let (B, H) = (s.batch, s.hidden)
+        for l in 0 ..< s.layers {
+            for b in 0 ..< B where batch.resets[b] {
+                for j in 0 ..< H { s.h[(l * B + b) * H + j] = 0; s.c[(l * B + b) * H + j] = 0 }
+            }
+        }
+        return s
     }
 
     /// Bits per character of the model on `tokens` (held-out text): the text is split into
@@ -169,7 +186,17 @@ public final class Trainer {
         TrainingState(adam: adam.state, batcher: batcher.state, dropoutRNG: dropoutRNG.state, carried: carried)
     }
 
-    /// Restores weights and a state taken from `state` (same model shape and config).
+    /// What is wrong with `s` for this trainer (a state read from an untrusted file), or nil.
+    public func problem(with s: TrainingState) -> String? {
+        let n = model.parameters.count
+        guard s.adam.m.count == n, s.adam.v.count == n, s.dropoutRNG.count == 4 else { return "the optimizer state is for another model" }
+        if let c = s.carried, c.layers != model.shape.layers || c.batch != config.batch || c.hidden != model.shape.hiddenSize {
+            return "the carried state is [\(c.layers), \(c.batch), \(c.hidden)], this run needs [\(model.shape.layers), \(config.batch), \(model.shape.hiddenSize)]"
+        }
+        return batcher.problem(with: s.batcher).map { "the data position: \($0)" }
+    }
+
+    /// Restores weights and a state taken from `state` (same model shape and config; see `problem(with:)`).
     public func restore(parameters: [Float], state s: TrainingState) {
         precondition(parameters.count == model.parameters.count, "state is for another model")
         precondition(s.adam.m.count == parameters.count && s.adam.v.count == parameters.count)

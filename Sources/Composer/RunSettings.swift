@@ -64,7 +64,6 @@ extension RunSettings {
             return "settings say E \(embedding), H \(hidden), L \(layers) but the weights are E \(shape.embeddingSize), H \(shape.hiddenSize), L \(shape.layers)"
         }
         if !(1 ... 4096).contains(t.batch) || !(1 ... 100_000).contains(t.steps) { return "batch \(t.batch) or sequence length \(t.steps) out of range" }
-        if t.batchMode != .random { return "batch mode '\(t.batchMode.rawValue)' is not one tunegen train writes" }
         if !(1 ... big).contains(iterations) || !(1 ... big).contains(evalEvery) || !(1 ... big).contains(checkpointEvery) {
             return "iterations, eval or checkpoint interval out of range"
         }
@@ -77,8 +76,6 @@ extension RunSettings {
         }
         switch o.schedule {
         case .constant: break
-        case let .exponentialDecay(rate, steps):
-            if !(rate.isFinite && rate > 0) || !(0 ... big).contains(steps) { return "learning-rate decay out of range" }
         case let .cosine(warmup, total, floor):
             if !(0 ... big).contains(warmup) || !(0 ... big).contains(total) || !(floor.isFinite && floor >= 0) { return "cosine schedule out of range" }
         }
@@ -92,15 +89,15 @@ extension RunSettings {
     /// The settings of a new run: the preset's values, then every override that is not nil.
     public init(preset: Preset, embedding: Int? = nil, hidden: Int? = nil, layers: Int? = nil, batch: Int? = nil,
                 steps: Int? = nil, iterations: Int? = nil, learningRate: Float? = nil, schedule: ScheduleChoice? = nil,
-                clip: Float = 5, dropout: Float? = nil, seed: UInt64 = 1, validationFraction: Double = 0.1,
-                evalEvery: Int = 100, checkpointEvery: Int = 500, inputs: [String] = ["corpus"], keepInvalid: Bool = false,
-                augmentTranspose: Bool = false) {
+                clip: Float = 5, dropout: Float? = nil, batching: Batcher.Mode = .random, seed: UInt64 = 1,
+                validationFraction: Double = 0.1, evalEvery: Int = 100, checkpointEvery: Int = 500, inputs: [String] = ["corpus"],
+                keepInvalid: Bool = false, augmentTranspose: Bool = false) {
         let p = preset.values
         let iterations = iterations ?? p.iterations
         var adam = AdamConfig(learningRate: learningRate ?? p.learningRate)
         if (schedule ?? p.schedule) == .cosine { adam.schedule = .cosine(warmup: 0, total: iterations, floor: 0.1) }
         let trainer = TrainerConfig(batch: batch ?? p.batch, steps: steps ?? p.steps, optimizer: adam,
-                                    clipNorm: clip > 0 ? clip : nil, batchMode: .random, seed: seed,
+                                    clipNorm: clip > 0 ? clip : nil, batchMode: batching, seed: seed,
                                     dropout: dropout ?? p.dropout)
         self.init(preset: preset.rawValue, embedding: embedding ?? p.embedding, hidden: hidden ?? p.hidden,
                   layers: layers ?? p.layers, iterations: iterations, trainer: trainer, seed: seed,

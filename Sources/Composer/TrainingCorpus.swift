@@ -23,6 +23,15 @@ public struct TrainingCorpus: Sendable {
     }
 
     public var trainingText: String { Self.text(training) }
+    /// Where each training tune begins in `trainingText`, in Unicode scalars (token offsets).
+    public var trainingTuneStarts: [Int] {
+        var starts: [Int] = [], offset = 0
+        for tune in training {
+            starts.append(offset)
+            offset += tune.unicodeScalars.count + 2
+        }
+        return starts
+    }
     public var validationText: String { Self.text(validation) }
 
     /// One tune's text as the model sees it: "\n" line ends, no trailing spaces or tabs, no

@@ -129,9 +129,15 @@ public final class TrainingRun {
         if let group, settings.trainer.batch < group.size {
             throw TunegenError("a batch of \(settings.trainer.batch) streams cannot be shared by \(group.size) processes: use --batch \(group.size) or more (each rank computes batch/processes streams)")
         }
-        trainer = Trainer(model: model, tokens: tokens, config: settings.trainer, reducer: group?.reducer)
+        if let group, group.size > 1, settings.trainer.batchMode == .tunes {
+            throw TunegenError("--batching tunes does not run under mpirun yet (each rank would carry its own streams' state, and only rank 0's is saved); use --batching windows")
+        }
+        trainer = Trainer(model: model, tokens: tokens, config: settings.trainer, reducer: group?.reducer,
+                          tuneStarts: settings.trainer.batchMode == .tunes ? corpus.trainingTuneStarts : [])
         if let resumed {
-            trainer.restore(parameters: resumed.file.checkpoint.parameters, state: resumed.file.checkpoint.trainingState!)
+            let state = resumed.file.checkpoint.trainingState!
+            if let problem = trainer.problem(with: state) { throw TunegenError("\(resume ?? ""): cannot resume: \(problem)") }
+            trainer.restore(parameters: resumed.file.checkpoint.parameters, state: state)
             record = resumed.record
             trainer.adam.config.learningRate = settings.trainer.optimizer.learningRate / Float(1 << min(record.learningRateCuts, 30))
         }

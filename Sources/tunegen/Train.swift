@@ -35,6 +35,8 @@ struct Train: ParsableCommand {
     var schedule: ScheduleChoice?
     @Option(help: "Global-norm gradient clip (0 disables).") var clip: Float = 5
     @Option(help: "Dropout between stacked LSTM layers (needs --layers 2 or more), 0 ≤ P < 1.") var dropout: Float?
+    @Option(help: "How batches are made: windows (random windows, state reset each batch) or tunes (each stream walks through whole tunes, its state carried from window to window and reset at each new tune).")
+    var batching: String = "windows"
     @Option(help: "Seed for initialisation, the split and the batches.") var seed: UInt64 = 1
     @Option(help: "Fraction of tunes held out for validation.") var validation: Double = 0.1
     @Option(help: "Validate every N iterations.") var evalEvery: Int = 100
@@ -61,6 +63,7 @@ struct Train: ParsableCommand {
         if let dropout, dropout > 0, (layers ?? preset.values.layers) < 2 {
             throw ValidationError("--dropout acts between stacked layers; use it with --layers 2 or more")
         }
+        if !["windows", "tunes"].contains(batching) { throw ValidationError("--batching must be windows or tunes (got '\(batching)')") }
         if !(validation >= 0 && validation < 1) { throw ValidationError("--validation must be in [0, 1) (got \(validation))") }
         if evalEvery < 1 || checkpointEvery < 1 { throw ValidationError("--eval-every and --checkpoint-every must be at least 1") }
         if (hidden ?? preset.values.hidden) > Checkpoint.maxWidth || (embedding ?? preset.values.embedding) > Checkpoint.maxWidth {
@@ -73,8 +76,9 @@ struct Train: ParsableCommand {
     var settings: RunSettings {
         RunSettings(preset: preset, embedding: embedding, hidden: hidden, layers: layers, batch: batch, steps: steps,
                     iterations: iterations, learningRate: learningRate, schedule: schedule, clip: clip, dropout: dropout,
-                    seed: seed, validationFraction: validation, evalEvery: evalEvery, checkpointEvery: checkpointEvery,
-                    inputs: inputs, keepInvalid: keepInvalid, augmentTranspose: augmentTranspose)
+                    batching: batching == "tunes" ? .tunes : .random, seed: seed, validationFraction: validation,
+                    evalEvery: evalEvery, checkpointEvery: checkpointEvery, inputs: inputs, keepInvalid: keepInvalid,
+                    augmentTranspose: augmentTranspose)
     }
 
     func run() throws {

@@ -41,7 +41,8 @@ final class CheckpointTests: XCTestCase {
             adam.v = (0 ..< n).map { _ in abs(rng.float(0.001)) }
             adam.step = 1234
             let h = (0 ..< layers * 3 * hidden).map { _ in rng.float() }, c = h.map { $0 * 3 }
-            state = TrainingState(adam: adam, batcher: BatcherState(rng: [rng.next(), rng.next(), .max, 0], position: 7),
+            state = TrainingState(adam: adam, batcher: BatcherState(rng: [rng.next(), rng.next(), .max, 0], position: 7,
+                                                                      cursors: carried ? [0, 5, -1, 0, 2, 9] : []),
                                   dropoutRNG: [rng.next(), 0, 0, 1],
                                   carried: carried ? LSTMState(layers: layers, batch: 3, hidden: hidden, h: h, c: c) : nil)
         }
@@ -114,7 +115,7 @@ final class CheckpointTests: XCTestCase {
         for (k, v) in model { expected["optim.m.\(k)"] = v; expected["optim.v.\(k)"] = v }
         expected["optim.step"] = [1]
         expected["train.rng_state"] = [4]
-        expected["train.data_state"] = [1]
+        expected["train.data_state"] = [7]
         expected["train.dropout_rng"] = [4]
         expected["train.carried_h"] = [2, 3, 2]
         expected["train.carried_c"] = [2, 3, 2]

@@ -13,14 +13,15 @@ struct DoubleReference {
         layout = ParameterLayout(shape)
     }
 
-    /// Mean cross-entropy (nats) of `targets` given `inputs` ([B,T]) from state (h0, c0) ([L,B,H]).
+    /// Mean cross-entropy (nats) of `targets` given `inputs` ([B,T]) from state (h0, c0) ([L,B,H]),
+    /// over the targets that are not −1 (padding).
     /// `masks[l]` (optional) multiplies layer l's outputs before layer l+1 reads them, time-major [T·B, H].
     func loss(_ p: [Double], inputs: [Int32], targets: [Int32], batch: Int, steps: Int, h0: [Double], c0: [Double],
               masks: [[Float]] = []) -> Double {
         let (v, e, hd, nl) = (shape.vocabularySize, shape.embeddingSize, shape.hiddenSize, shape.layers)
         func t(_ name: String) -> Int { layout[name]!.offset }
         func sig(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
-        var total = 0.0
+        var total = 0.0, counted = 0
         for b in 0 ..< batch {
             var h = (0 ..< nl).map { l in Array(h0[(l * batch + b) * hd ..< (l * batch + b + 1) * hd]) }
             var c = (0 ..< nl).map { l in Array(c0[(l * batch + b) * hd ..< (l * batch + b + 1) * hd]) }
@@ -56,9 +57,11 @@ struct DoubleReference {
                 }
                 let mx = logits.max()!
                 let lse = mx + Foundation.log(logits.reduce(0) { $0 + Foundation.exp($1 - mx) })
+                guard targets[b * steps + s] >= 0 else { continue }
                 total += lse - logits[Int(targets[b * steps + s])]
+                counted += 1
             }
         }
-        return total / Double(batch * steps)
+        return counted == 0 ? 0 : total / Double(counted)
     }
 }

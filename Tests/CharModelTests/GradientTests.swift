@@ -85,6 +85,35 @@ final class GradientTests: XCTestCase {
     /// H = 9: the cell's eight-lane path and its scalar tail both run.
     func testFiniteDifferencesEightLaneCellPath() { check(problem(layers: 2, seed: 5, hidden: 9)) }
 
+    /// Padding (target −1) adds neither loss nor gradient, with a carried initial state: the
+    /// second stream's tail is padding (its tune ended), and one target of the first stream too.
+    func testFiniteDifferencesWithCarriedStateAndPaddedTargets() {
+        for layers in [1, 2] {
+            var pr = problem(layers: layers, seed: 11, batch: 2, steps: 5, hidden: 9)
+            pr.targets[2] = -1
+            pr.targets[7] = -1
+            pr.targets[8] = -1
+            pr.targets[9] = -1
+            check(pr)
+            // The padded positions' inputs do not matter either: change them, same loss and gradients.
+            var other = pr
+            other.inputs[8] = (other.inputs[8] + 1) % 5
+            other.inputs[9] = (other.inputs[9] + 2) % 5
+            let (a, b) = (analytic(pr), analytic(other))
+            XCTAssertEqual(a.loss, b.loss)
+            XCTAssertEqual(a.grads, b.grads)
+        }
+    }
+
+    func testAllPaddingGivesZeroLossAndGradient() {
+        var pr = problem(layers: 2, seed: 12)
+        pr.targets = pr.targets.map { _ in -1 }
+        let (loss, g, d0) = analytic(pr)
+        XCTAssertEqual(loss, 0)
+        XCTAssertTrue(g.allSatisfy { $0 == 0 })
+        XCTAssertTrue(d0.h.allSatisfy { $0 == 0 } && d0.c.allSatisfy { $0 == 0 })
+    }
+
     /// Running T=1 windows one after another, carrying (h, c) forward and the state gradient
     /// backward, gives the unrolled pass's logits, final state and (summed) gradients.
     func testSteppingOneStepAtATimeEqualsUnrolled() {

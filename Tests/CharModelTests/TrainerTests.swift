@@ -4,7 +4,9 @@ import XCTest
 @testable import CharModel
 
 final class TrainerTests: XCTestCase {
-    let text = String(repeating: "X:1\nT:Tune\nK:D\n|:ABcd efge|dcBA GFED:|\n\n", count: 6)
+    static let tune = "X:1\nT:Tune\nK:D\n|:ABcd efge|dcBA GFED:|\n\n"
+    let text = String(repeating: tune, count: 6)
+    let tuneStarts = (0 ..< 6).map { $0 * tune.unicodeScalars.count }
 
     func makeTrainer(mode: Batcher.Mode, seed: UInt64 = 7, dropout: Float = 0) -> (Trainer, Vocabulary) {
         let vocab = Vocabulary(text: text)
@@ -12,11 +14,11 @@ final class TrainerTests: XCTestCase {
         var rng = SeededGenerator(seed: seed)
         let model = CharLSTM(shape: shape, rng: &rng)
         let config = TrainerConfig(batch: 3, steps: 6, optimizer: AdamConfig(learningRate: 0.02), clipNorm: 1, batchMode: mode, seed: seed, dropout: dropout)
-        return (Trainer(model: model, tokens: vocab.encode(text)!, config: config), vocab)
+        return (Trainer(model: model, tokens: vocab.encode(text)!, config: config, tuneStarts: mode == .tunes ? tuneStarts : []), vocab)
     }
 
     func testResumingFromSnapshotGivesBitIdenticalLosses() {
-        for (mode, dropout) in [(Batcher.Mode.random, Float(0)), (.sequential, 0), (.random, 0.3)] {
+        for (mode, dropout) in [(Batcher.Mode.random, Float(0)), (.tunes, 0), (.random, 0.3), (.tunes, 0.3)] {
             let (a, _) = makeTrainer(mode: mode, dropout: dropout)
             let straight = (0 ..< 8).map { _ in a.step().loss }
             let (b, _) = makeTrainer(mode: mode, dropout: dropout)
@@ -80,20 +82,51 @@ final class TrainerTests: XCTestCase {
                 XCTAssertLessThanOrEqual(b.targets[s * 5 + 4], 49)
             }
         }
-        var q = Batcher(tokens: tokens, batch: 2, steps: 5, mode: .sequential, seed: 1)
-        let first = q.next(), second = q.next()
-        XCTAssertTrue(first.startsSequences)
-        XCTAssertFalse(second.startsSequences)
-        XCTAssertEqual(Array(first.inputs[0 ..< 5]), [0, 1, 2, 3, 4])
-        XCTAssertEqual(Array(second.inputs[0 ..< 5]), [5, 6, 7, 8, 9])
-        XCTAssertEqual(Array(first.inputs[5 ..< 10]), [24, 25, 26, 27, 28]) // segment = 49/2 = 24
-        for _ in 0 ..< 2 { _ = q.next() }
-        XCTAssertTrue(q.next().startsSequences) // 4 windows of 5 fit in 24: wraps
+    }
+
+    /// Tunes mode: each stream continues its tune from where its last window stopped; a tune's
+    /// end is padded with −1 targets; the next window starts a new tune (never one without a
+    /// target) from its first character, and says so.
+    func testBatcherTunesWalkWholeTunes() {
+        let tokens = (0 ..< 30).map { Int32($0) }
+        let starts = [0, 4, 5, 17]   // tunes of 4, 1 (nothing to predict), 12 and 13 characters
+        var q = Batcher(tokens: tokens, batch: 2, steps: 5, mode: .tunes, seed: 3, tuneStarts: starts)
+        var next = [Int32?](repeating: nil, count: 2)
+        var tunesSeen = Set<Int32>()
+        for _ in 0 ..< 60 {
+            let b = q.next()
+            var counted = 0
+            for s in 0 ..< 2 {
+                let x = Array(b.inputs[s * 5 ..< s * 5 + 5]), y = Array(b.targets[s * 5 ..< s * 5 + 5])
+                if b.resets[s] {
+                    XCTAssertTrue([0, 17, 5].contains(x[0]), "a new tune starts at its first character")
+                    tunesSeen.insert(x[0])
+                } else {
+                    XCTAssertEqual(x[0], next[s], "stream \(s) continues its tune")
+                }
+                let n = y.firstIndex(of: -1) ?? 5
+                XCTAssertGreaterThan(n, 0)
+                XCTAssertTrue(y[n...].allSatisfy { $0 == -1 }, "padding only at the end")
+                for t in 0 ..< n { XCTAssertEqual(y[t], x[t] + 1) }
+                XCTAssertFalse(y[..<n].contains { starts.contains(Int($0)) }, "no target crosses into the next tune")
+                counted += n
+                next[s] = n == 5 ? x[4] + 1 : nil
+            }
+            XCTAssertEqual(b.targetCount, counted)
+        }
+        XCTAssertEqual(tunesSeen, [0, 5, 17])
+        // Its state resumes it exactly.
+        var r = Batcher(tokens: tokens, batch: 2, steps: 5, mode: .tunes, seed: 99, tuneStarts: starts)
+        XCTAssertNil(r.problem(with: q.state))
+        r.state = q.state
+        for _ in 0 ..< 10 { XCTAssertEqual(r.next(), q.next()) }
+        var bad = q.state
+        bad.cursors[0] = 4
+        XCTAssertNotNil(r.problem(with: bad))
     }
 
     func testScheduleAndClipping() {
         XCTAssertEqual(LearningRateSchedule.constant.rate(0.1, step: 100), 0.1)
-        XCTAssertEqual(LearningRateSchedule.exponentialDecay(rate: 0.5, steps: 10).rate(0.1, step: 11), 0.05, accuracy: 1e-7)
         let cosine = LearningRateSchedule.cosine(warmup: 10, total: 110, floor: 0.1)
         XCTAssertEqual(cosine.rate(1, step: 5), 0.5, accuracy: 1e-6)
         XCTAssertEqual(cosine.rate(1, step: 110), 0.1, accuracy: 1e-6)

@@ -1,0 +1,64 @@
+// CopyMeasureTests: the copy measure of issue 11, run on demand (it reads models you trained):
+// for every held-out tune of corpus/irish.abc (the 10% split of seed 1, as `train` makes it),
+// the header, the first line of music A, the second B, then A again; the model's bits per
+// character on A the second time against the first. A model that copies from its own context
+// pays much less the second time. Set TUNEGEN_COPY_MEASURE to a comma-separated list of model
+// files; the figures are printed, and checked only for being finite.
+import CharModel
+import Composer
+import Foundation
+import XCTest
+
+final class CopyMeasureTests: XCTestCase {
+    /// (bits/char on A the first time, the second time, validation tunes used) for `model`.
+    static func copyMeasure(_ file: ModelFile, tunes: [String]) -> (first: Double, second: Double, tunes: Int) {
+        var firstBits = 0.0, secondBits = 0.0, firstCount = 0, secondCount = 0, used = 0
+        for tune in tunes {
+            let lines = tune.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard let k = lines.firstIndex(where: { $0.hasPrefix("K:") }), lines.count > k + 2 else { continue }
+            let header = lines[...k].joined(separator: "\n") + "\n"
+            let a = lines[k + 1] + "\n", b = lines[k + 2] + "\n"
+            guard a.count >= 8, let ids = file.vocabulary.encode(header + a + b + a) else { continue }
+            let bits = characterBits(file.model, ids)
+            let aStart = header.unicodeScalars.count, aLength = a.unicodeScalars.count
+            let secondStart = aStart + aLength + b.unicodeScalars.count
+            // bits[i] is the cost of ids[i + 1].
+            for i in aStart ..< aStart + aLength { firstBits += bits[i - 1] }
+            for i in secondStart ..< secondStart + aLength { secondBits += bits[i - 1] }
+            firstCount += aLength
+            secondCount += aLength
+            used += 1
+        }
+        return (firstBits / Double(firstCount), secondBits / Double(secondCount), used)
+    }
+
+    /// Bits to predict each of ids[1...] from everything before it, from a zero state.
+    static func characterBits(_ model: CharLSTM, _ ids: [Int32]) -> [Double] {
+        let T = ids.count - 1, V = model.shape.vocabularySize
+        let cache = ForwardCache(shape: model.shape, batch: 1, steps: T)
+        model.forward(inputs: Array(ids.dropLast()), targets: nil, initial: nil, cache: cache)
+        let logits = cache.logitsBatchMajor
+        return (0 ..< T).map { t in
+            let z = logits[t * V ..< (t + 1) * V].map(Double.init)
+            let mx = z.max()!
+            let lse = mx + Foundation.log(z.reduce(0) { $0 + Foundation.exp($1 - mx) })
+            return (lse - z[Int(ids[t + 1])]) / Foundation.log(2.0)
+        }
+    }
+
+    func testCopyMeasureOfTheGivenModels() throws {
+        guard let list = ProcessInfo.processInfo.environment["TUNEGEN_COPY_MEASURE"], !list.isEmpty else {
+            throw XCTSkip("set TUNEGEN_COPY_MEASURE=model.safetensors[,…] to measure the copy cost of trained models")
+        }
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("corpus/irish.abc").path
+        let split = try TrainingCorpus.load(paths: [corpus], keepInvalid: false, validationFraction: 0.1, seed: 1)
+        for path in list.split(separator: ",").map(String.init) {
+            let file = try ModelFile.load(URL(fileURLWithPath: path))
+            let m = Self.copyMeasure(file, tunes: split.validation)
+            print(String(format: "copy measure: %@: line A %.3f bits/char the first time, %.3f the second (ratio %.2f), %d held-out tunes",
+                         path, m.first, m.second, m.second / m.first, m.tunes))
+            XCTAssertTrue(m.first.isFinite && m.second.isFinite && m.tunes > 40)
+        }
+    }
+}
