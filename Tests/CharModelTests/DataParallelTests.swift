@@ -81,12 +81,21 @@ final class ThreadRank: Communicator, @unchecked Sendable {
     }
 }
 
+/// A rank's weights and training state.
+struct Snapshot: Equatable {
+    var parameters: [Float]
+    var training: TrainingState?
+    var adam: AdamState { training!.adam }
+    init(parameters: [Float], training: TrainingState? = nil) { (self.parameters, self.training) = (parameters, training) }
+    init(_ trainer: Trainer) { self.init(parameters: trainer.model.parameters, training: trainer.state) }
+}
+
 /// Results of one rank, collected from its thread.
 final class Results: @unchecked Sendable {
     private let lock = NSLock()
-    private var values: [Int: (losses: [Float], state: TrainerState)] = [:]
-    func set(_ rank: Int, _ losses: [Float], _ state: TrainerState) { lock.withLock { values[rank] = (losses, state) } }
-    subscript(rank: Int) -> (losses: [Float], state: TrainerState) { lock.withLock { values[rank]! } }
+    private var values: [Int: (losses: [Float], state: Snapshot)] = [:]
+    func set(_ rank: Int, _ losses: [Float], _ state: Snapshot) { lock.withLock { values[rank] = (losses, state) } }
+    subscript(rank: Int) -> (losses: [Float], state: Snapshot) { lock.withLock { values[rank]! } }
 }
 
 final class DataParallelTests: XCTestCase {
@@ -104,13 +113,13 @@ final class DataParallelTests: XCTestCase {
     }
 
     /// `ranks` threads train together for `steps` steps; each rank's losses and final state.
-    func train(ranks: Int, batch: Int) -> [(losses: [Float], state: TrainerState)] {
+    func train(ranks: Int, batch: Int) -> [(losses: [Float], state: Snapshot)] {
         let results = Results()
         let steps = self.steps
         ThreadGroup(size: ranks).run { rank in
             let trainer = Self.makeTrainer(batch: batch, reducer: DataParallelReducer(communicator: rank))
             let losses = (0 ..< steps).map { _ in trainer.step().loss }
-            results.set(rank.rank, losses, trainer.state)
+            results.set(rank.rank, losses, Snapshot(trainer))
         }
         return (0 ..< ranks).map { results[$0] }
     }
@@ -136,8 +145,7 @@ final class DataParallelTests: XCTestCase {
             var g = (0 ..< p).map { Float($0 % 13) * 0.37 + Float(rank.rank) }
             let streams = reducer.share(ofBatch: batch).count
             let loss = reducer.reduce(gradients: &g, loss: Float(rank.rank + 1), streams: streams, of: batch)
-            results.set(rank.rank, [loss], TrainerState(parameters: g, adam: AdamState(m: [], v: [], step: 0),
-                                                        batcher: BatcherState(rng: [], position: 0), carried: nil, dropoutRNG: []))
+            results.set(rank.rank, [loss], Snapshot(parameters: g))
         }
         let counts = [2, 2, 3].map { Float($0) / 7 } // shares of 7 streams over 3 ranks
         for r in 0 ..< n {
@@ -182,12 +190,12 @@ final class DataParallelTests: XCTestCase {
         ThreadGroup(size: 2).run { rank in
             let trainer = Self.makeTrainer(batch: 4, reducer: DataParallelReducer(communicator: rank))
             if rank.rank == 1 {
-                var bad = trainer.state
-                bad.parameters[bad.parameters.count - 1] = .nan // fc.bias: every loss of rank 1 is NaN
-                trainer.restore(bad)
+                var bad = trainer.model.parameters
+                bad[bad.count - 1] = .nan // fc.bias: every loss of rank 1 is NaN
+                trainer.restore(parameters: bad, state: trainer.state)
             }
             let stats = trainer.step()
-            results.set(rank.rank, [stats.applied ? 1 : 0, stats.loss], trainer.state)
+            results.set(rank.rank, [stats.applied ? 1 : 0, stats.loss], Snapshot(trainer))
         }
         XCTAssertEqual(results[0].losses[0], 0, "rank 0 applied a step rank 1 could not compute")
         XCTAssertEqual(results[1].losses[0], 0)
@@ -200,8 +208,7 @@ final class DataParallelTests: XCTestCase {
         ThreadGroup(size: 3).run { rank in
             let same = rank.allEqual(42)
             let differs = rank.allEqual(rank.rank == 2 ? 43 : 42)
-            results.set(rank.rank, [same ? 1 : 0, differs ? 1 : 0], TrainerState(parameters: [], adam: AdamState(m: [], v: [], step: 0),
-                                                                                    batcher: BatcherState(rng: [], position: 0), carried: nil, dropoutRNG: []))
+            results.set(rank.rank, [same ? 1 : 0, differs ? 1 : 0], Snapshot(parameters: []))
         }
         for r in 0 ..< 3 { XCTAssertEqual(results[r].losses, [1, 0]) }
     }
