@@ -2,6 +2,7 @@
 // `render -o tune.svg`, `render --all --format svg` and `generate --svg` come through here.
 import ABCNotation
 import Engraver
+import FileOutput
 import Foundation
 import Synth
 
