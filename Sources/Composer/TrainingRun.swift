@@ -106,6 +106,13 @@ public final class TrainingRun {
             // The vocabulary covers validation text too, so held-out tunes can be scored.
             vocabulary = Vocabulary(text: trainingText + corpus.validationText)
         }
+        let shape = ModelShape(vocabularySize: vocabulary.count, embeddingSize: settings.embedding,
+                               hiddenSize: settings.hidden, layers: settings.layers)
+        if resumed == nil {
+            try MachineMemory.check(MemoryEstimate.training(shape: shape, batch: settings.trainer.batch, steps: settings.trainer.steps),
+                                    what: "this run (B \(settings.trainer.batch), T \(settings.trainer.steps), E \(settings.embedding), H \(settings.hidden), L \(settings.layers))",
+                                    hint: "use a smaller --batch, --seq-length, --hidden or --layers")
+        }
         guard let tokens = vocabulary.encode(trainingText) else {
             throw TunegenError("the corpus has characters the resumed model does not know; resume with the same inputs it was trained on")
         }
@@ -114,13 +121,6 @@ public final class TrainingRun {
         }
         validationTokens = vocabulary.encodeDroppingUnknown(corpus.validationText).ids
 
-        let shape = ModelShape(vocabularySize: vocabulary.count, embeddingSize: settings.embedding,
-                               hiddenSize: settings.hidden, layers: settings.layers)
-        if resumed == nil {
-            try MachineMemory.check(MemoryEstimate.training(shape: shape, batch: settings.trainer.batch, steps: settings.trainer.steps),
-                                    what: "this run (B \(settings.trainer.batch), T \(settings.trainer.steps), E \(settings.embedding), H \(settings.hidden), L \(settings.layers))",
-                                    hint: "use a smaller --batch, --seq-length, --hidden or --layers")
-        }
         var initRNG = SeededGenerator(seed: settings.seed)
         var model = resumed?.file.model ?? CharLSTM(shape: shape, rng: &initRNG)
         if let group, group.size > 1 { group.shareCores(with: &model) }
