@@ -7,12 +7,12 @@
 
 enum ScoreBuilder {
     /// At most this many notes and chord symbols over all voices; more is an error diagnostic and
-    /// the score is cut there.
-    static let maxNotes = 500_000
+    /// the score is cut there (the synthesizer renders at most as many).
+    static let maxNotes = 200_000
     /// At most this many beats per voice.
     static let maxBeats = 1_000_000.0
     /// At most this many player steps (items visited, repeats and parts included) over all voices.
-    static let maxTotalSteps = 5_000_000
+    static let maxTotalSteps = 2_000_000
 
     /// What is left of the tune's expansion allowance while its voices are played.
     struct Budget {
@@ -85,30 +85,36 @@ enum ScoreBuilder {
     /// The play order of a header `P:` value: `ABAC`, `A2B` (A twice), `(AB)3`, dots ignored.
     /// Nil when it names no part. At most 10,000 parts.
     static func partOrder(_ value: String) -> [String]? {
-        var stack: [[String]] = [[]]
-        var last: [String] = []
+        // One flat output array; a group is the range of it written since its "(", so closing a
+        // group copies nothing, and a repeat copies only what it appends. Appends stop at the cap,
+        // so the work is linear in the value's length (`(A9999)` written 20,000 times took
+        // minutes when groups were arrays of their own).
+        let cap = 10_000
+        var order: [String] = []
+        var starts: [Int] = []
+        var last = 0 ..< 0
         var chars = Array(value.unicodeScalars)[...]
         while let c = chars.first {
             chars = chars.dropFirst()
             if ("A"..."Z").contains(c) {
-                stack[stack.count - 1].append(String(Character(c)))
-                last = [String(Character(c))]
+                if order.count < cap { order.append(String(Character(c))) }
+                last = order.count - 1 ..< order.count
             } else if c == "(" {
-                stack.append([])
-            } else if c == ")", stack.count > 1 {
-                last = stack.removeLast()
-                stack[stack.count - 1] += last.prefix(max(0, 10_000 - stack[stack.count - 1].count))
+                starts.append(order.count)
+            } else if c == ")", let start = starts.popLast() {
+                last = start ..< order.count
             } else if ("0"..."9").contains(c) {
                 var n = Int(c.value - 48)
                 while let d = chars.first, ("0"..."9").contains(d), n < 1000 { n = n * 10 + Int(d.value - 48); chars = chars.dropFirst() }
-                // Repeat only while the order stays within 10,000 parts: the loop is bounded by the
-                // room left, not by the count written (`(A9999)` 20,000 times must stay cheap).
-                let room = last.isEmpty ? 0 : (10_000 - stack[stack.count - 1].count) / last.count
-                for _ in 0 ..< max(0, min(n - 1, room)) { stack[stack.count - 1] += last }
+                let room = last.isEmpty ? 0 : (cap - order.count) / last.count
+                let times = max(0, min(n - 1, room))
+                if times > 0 {
+                    let group = Array(order[last])
+                    for _ in 0 ..< times { order += group }
+                }
             }
         }
-        while stack.count > 1 { let g = stack.removeLast(); stack[stack.count - 1] += g }
-        return stack[0].isEmpty ? nil : Array(stack[0].prefix(10_000))
+        return order.isEmpty ? nil : order
     }
 
     /// Plays `range` of a voice's items from `time`, taking repeats and endings; false when a cap was hit.
