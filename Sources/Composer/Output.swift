@@ -35,6 +35,11 @@ public enum Output {
         try write(text, to: STDOUT_FILENO, name: "standard output")
     }
 
+    /// Writes raw `bytes` (not necessarily UTF-8) to standard output.
+    public static func stdout(bytes: [UInt8]) throws {
+        try write(bytes, to: STDOUT_FILENO, name: "standard output")
+    }
+
     /// Writes `text` to standard error. Throws a TunegenError when it cannot be written.
     public static func stderr(_ text: String) throws {
         try write(text, to: STDERR_FILENO, name: "standard error")
@@ -47,10 +52,14 @@ public enum Output {
     }
 
     static func write(_ text: String, to fd: Int32, name: String) throws {
+        try write(Array(text.utf8), to: fd, name: name)
+    }
+
+    static func write(_ bytes: [UInt8], to fd: Int32, name: String) throws {
         guard !closedAtStart.contains(fd) else {
             throw TunegenError("cannot write to \(name): it is closed")
         }
-        if let code = FileDescriptor.writeAll(fd, Array(text.utf8)) {
+        if let code = FileDescriptor.writeAll(fd, bytes) {
             throw TunegenError("cannot write to \(name): \(OutputFile.describe(code)); the output is incomplete")
         }
     }
