@@ -35,7 +35,9 @@ let package = Package(
         // Open MPI, loaded at run time only under mpirun (dlopen): nothing to link, nothing to install
         // to build. A C shim because MPI's handles are macros over Open MPI's global objects.
         .target(name: "CMPI"),
-
+        // The one way tunegen writes a file: temp file beside the target, fsync, rename, fsync the
+        // folder; stale temporaries of killed runs cleaned; devices, FIFOs and sockets refused.
+        .target(name: "FileOutput"),
         // Pure Swift: ABC text <-> structure, diagnostics, validity tiers, timed events.
         .target(name: "ABCNotation"),
         // Our own C kernels for the small per-time-step products (AVX-512 / AVX2 / portable,
@@ -44,9 +46,9 @@ let package = Package(
         // Matrices over flat [Float]; the only file importing COpenBLAS lives here.
         .target(name: "Linalg", dependencies: ["COpenBLAS", "CKernels"]),
         // Vocabulary, LSTM with BPTT, Adam, checkpoints, sampler. Knows nothing of music.
-        .target(name: "CharModel", dependencies: ["Linalg", "CMPI"]),
+        .target(name: "CharModel", dependencies: ["Linalg", "CMPI", "FileOutput"]),
         // Timed events -> audio (libsndfile) and Standard MIDI Files.
-        .target(name: "Synth", dependencies: ["ABCNotation", "CSndFile", "CFluidSynth"]),
+        .target(name: "Synth", dependencies: ["ABCNotation", "CSndFile", "CFluidSynth", "FileOutput"]),
         // Parsed tune -> standalone SVG staff notation (layout values, then an SVG writer).
         .target(name: "Engraver", dependencies: ["ABCNotation"]),
 
@@ -54,7 +56,7 @@ let package = Package(
         // evaluation, benchmarks. The shipped model (Resources/irish.safetensors) travels with it.
         .target(
             name: "Composer",
-            dependencies: ["ABCNotation", "CharModel", "Synth", "Linalg", "Engraver"],
+            dependencies: ["ABCNotation", "CharModel", "Synth", "Linalg", "Engraver", "FileOutput"],
             resources: [.copy("Resources")]
         ),
         // Argument parsing only: each subcommand is options, validate() and one Composer call.
@@ -69,8 +71,9 @@ let package = Package(
         .testTarget(name: "ABCNotationTests", dependencies: ["ABCNotation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "CharModelTests", dependencies: ["CharModel", "Linalg"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SynthTests", dependencies: ["Synth", "ABCNotation"]),
-        .testTarget(name: "TunegenCLITests", dependencies: ["tunegen", "Composer", "ABCNotation", "Synth", "CharModel"]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "ABCNotation", "FileOutput"]),
+        .testTarget(name: "FileOutputTests", dependencies: ["FileOutput"]),
+        .testTarget(name: "TunegenCLITests", dependencies: ["tunegen", "Composer", "ABCNotation", "Synth", "CharModel", "FileOutput"]),
         .testTarget(name: "EngraverTests", dependencies: ["Engraver", "ABCNotation"]),
     ],
     swiftLanguageModes: [.v6]

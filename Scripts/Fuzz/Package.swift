@@ -1,6 +1,8 @@
 // swift-tools-version: 6.1
-// libFuzzer harness for ABCNotation: a separate package so the sanitizer flags never touch the
-// main build. Run it with Scripts/fuzz-abc.sh (builds with --sanitize=fuzzer --sanitize=address).
+// libFuzzer harnesses: ABCFuzz (the ABC parser, scorer and formatter) and CheckpointFuzz (the
+// checkpoint reader and the resume path). A separate package so the sanitizer flags never touch
+// the main build. Run them with Scripts/fuzz-abc.sh and Scripts/fuzz-checkpoint.sh (built with
+// --sanitize=fuzzer --sanitize=address).
 import PackageDescription
 
 let package = Package(
@@ -8,5 +10,8 @@ let package = Package(
     dependencies: [.package(name: "tunegen", path: "../..")],
     targets: [
         .executableTarget(name: "ABCFuzz", dependencies: [.product(name: "ABCNotation", package: "tunegen")]),
+        .executableTarget(name: "CheckpointFuzz", dependencies: [
+            .product(name: "CharModel", package: "tunegen"), .product(name: "Composer", package: "tunegen"),
+        ]),
     ]
 )

@@ -31,6 +31,16 @@ public enum ABCParser {
 
     /// Parses raw bytes, decoding UTF-8 leniently (invalid bytes are diagnostics).
     public static func parse(bytes: [UInt8], fileName: String = "<input>") -> ABCFile {
+        var tunes: [Tune] = []
+        var file = parseEach(bytes: bytes, fileName: fileName) { tunes.append($0) }
+        file.tunes = tunes
+        return file
+    }
+
+    /// Parses raw bytes like `parse(bytes:)`, handing each tune to `body` in file order instead of
+    /// keeping it, so memory holds one parsed tune at a time (for checking large files). Returns
+    /// the file with its header and file-level diagnostics and no tunes.
+    public static func parseEach(bytes: [UInt8], fileName: String = "<input>", _ body: (Tune) -> Void) -> ABCFile {
         let source = SourceText(bytes: bytes)
         let blocks = split(source)
         var fileDiagnostics: [Diagnostic] = []
@@ -60,8 +70,6 @@ public enum ABCParser {
                                               message: "music outside any tune is ignored",
                                               hint: "a blank line ends a tune; remove it, or start a new tune with X:"))
         }
-        var tunes: [Tune] = []
-        tunes.reserveCapacity(blocks.tunes.count)
         for (t, range) in blocks.tunes.enumerated() {
             var parser = TuneParser(source: source, lines: range, fileName: fileName)
             if let extra = invalidByTune[t] { parser.diagnostics += extra }
@@ -69,9 +77,9 @@ public enum ABCParser {
                 parser.diagnose(.warning, .syntax, line: range.lowerBound + 1, column: 1,
                                 "tune starts without a blank line before X:", hint: "separate tunes with a blank line")
             }
-            tunes.append(parser.parse(index: t + 1, fileHeader: headerFields))
+            body(parser.parse(index: t + 1, fileHeader: headerFields))
         }
-        return ABCFile(fileName: fileName, headerFields: headerFields, tunes: tunes, diagnostics: fileDiagnostics)
+        return ABCFile(fileName: fileName, headerFields: headerFields, tunes: [], diagnostics: fileDiagnostics)
     }
 
     /// Each tune's text and first line, without parsing it (for training data). O(length).

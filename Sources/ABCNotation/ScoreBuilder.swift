@@ -1,13 +1,25 @@
 // ScoreBuilder: plays a tune's voice timelines the way a musician reads them — repeats taken
 // (`|: :|`, `::`, and `:|` with no opening `|:` going back to the start or the last `:|`/`||`),
 // endings chosen by pass, ties merged into one note — into a Score in beats. Expansion is
-// capped (notes, beats and steps) so a hostile file cannot make the event list explode.
+// bounded as it happens, over the whole tune: notes and chord symbols over all voices, player
+// steps over all voices, and beats per voice, so neither many voices nor `P:` repeats of a long
+// part can make the event list explode (memory stays in the tens of megabytes).
 
 enum ScoreBuilder {
-    /// At most this many notes per voice; more is a diagnostic and the voice is cut.
-    static let maxNotes = 500_000
+    /// At most this many notes and chord symbols over all voices; more is an error diagnostic and
+    /// the score is cut there (the synthesizer renders at most as many).
+    static let maxNotes = 200_000
     /// At most this many beats per voice.
     static let maxBeats = 1_000_000.0
+    /// At most this many player steps (items visited, repeats and parts included) over all voices.
+    static let maxTotalSteps = 2_000_000
+
+    /// What is left of the tune's expansion allowance while its voices are played.
+    struct Budget {
+        var events = ScoreBuilder.maxNotes
+        var steps = ScoreBuilder.maxTotalSteps
+        var exhausted = false
+    }
 
     static func build(_ tune: Tune) -> ScoreResult {
         let timelines = tune.timelines
@@ -15,8 +27,9 @@ enum ScoreBuilder {
         var voices: [VoiceEvents] = []
         var tempos: [Double: Double] = [:]
         var totalBeats = 0.0
+        var budget = Budget()
         for timeline in timelines {
-            let played = play(timeline, tune: tune, tempos: &tempos, diagnostics: &diagnostics)
+            let played = play(timeline, tune: tune, tempos: &tempos, diagnostics: &diagnostics, budget: &budget)
             voices.append(played.events)
             totalBeats = max(totalBeats, played.end)
         }
@@ -31,10 +44,10 @@ enum ScoreBuilder {
     /// Plays a voice: straight through, or part by part when the header's `P:` gives an order
     /// and the body marks the parts.
     static func play(_ timeline: VoiceTimeline, tune: Tune, tempos: inout [Double: Double],
-                     diagnostics: inout [Diagnostic]) -> (events: VoiceEvents, end: Double) {
+                     diagnostics: inout [Diagnostic], budget: inout Budget) -> (events: VoiceEvents, end: Double) {
         let items = timeline.items
         var notes: [NoteEvent] = []
-        notes.reserveCapacity(timeline.pitches.count)
+        notes.reserveCapacity(min(timeline.pitches.count, budget.events))
         var symbols: [ChordSymbolEvent] = []
         var time = 0.0
         var steps = 0
@@ -57,9 +70,9 @@ enum ScoreBuilder {
                                               hint: "mark the part with a P:\(label) line in the body"))
             }
         }
-        for section in sections {
+        for section in sections where !budget.exhausted {
             if !playSection(timeline, range: section, tune: tune, time: &time, notes: &notes, symbols: &symbols,
-                            steps: &steps, tempos: &tempos, diagnostics: &diagnostics) { break }
+                            steps: &steps, tempos: &tempos, diagnostics: &diagnostics, budget: &budget) { break }
         }
         for k in symbols.indices {
             let next = k + 1 < symbols.count ? symbols[k + 1].onset : time
@@ -72,33 +85,42 @@ enum ScoreBuilder {
     /// The play order of a header `P:` value: `ABAC`, `A2B` (A twice), `(AB)3`, dots ignored.
     /// Nil when it names no part. At most 10,000 parts.
     static func partOrder(_ value: String) -> [String]? {
-        var stack: [[String]] = [[]]
-        var last: [String] = []
+        // One flat output array; a group is the range of it written since its "(", so closing a
+        // group copies nothing, and a repeat copies only what it appends. Appends stop at the cap,
+        // so the work is linear in the value's length (`(A9999)` written 20,000 times took
+        // minutes when groups were arrays of their own).
+        let cap = 10_000
+        var order: [String] = []
+        var starts: [Int] = []
+        var last = 0 ..< 0
         var chars = Array(value.unicodeScalars)[...]
         while let c = chars.first {
             chars = chars.dropFirst()
             if ("A"..."Z").contains(c) {
-                stack[stack.count - 1].append(String(Character(c)))
-                last = [String(Character(c))]
+                if order.count < cap { order.append(String(Character(c))) }
+                last = order.count - 1 ..< order.count
             } else if c == "(" {
-                stack.append([])
-            } else if c == ")", stack.count > 1 {
-                last = stack.removeLast()
-                stack[stack.count - 1] += last
+                starts.append(order.count)
+            } else if c == ")", let start = starts.popLast() {
+                last = start ..< order.count
             } else if ("0"..."9").contains(c) {
                 var n = Int(c.value - 48)
                 while let d = chars.first, ("0"..."9").contains(d), n < 1000 { n = n * 10 + Int(d.value - 48); chars = chars.dropFirst() }
-                for _ in 1..<max(n, 1) where stack[stack.count - 1].count + last.count <= 10_000 { stack[stack.count - 1] += last }
+                let room = last.isEmpty ? 0 : (cap - order.count) / last.count
+                let times = max(0, min(n - 1, room))
+                if times > 0 {
+                    let group = Array(order[last])
+                    for _ in 0 ..< times { order += group }
+                }
             }
         }
-        while stack.count > 1 { let g = stack.removeLast(); stack[stack.count - 1] += g }
-        return stack[0].isEmpty ? nil : Array(stack[0].prefix(10_000))
+        return order.isEmpty ? nil : order
     }
 
     /// Plays `range` of a voice's items from `time`, taking repeats and endings; false when a cap was hit.
     static func playSection(_ timeline: VoiceTimeline, range: Range<Int>, tune: Tune, time: inout Double,
                             notes: inout [NoteEvent], symbols: inout [ChordSymbolEvent], steps: inout Int,
-                            tempos: inout [Double: Double], diagnostics: inout [Diagnostic]) -> Bool {
+                            tempos: inout [Double: Double], diagnostics: inout [Diagnostic], budget: inout Budget) -> Bool {
         let items = timeline.items
         let n = range.upperBound
         var i = range.lowerBound
@@ -114,6 +136,7 @@ enum ScoreBuilder {
             var j = index + 1
             while j < n {
                 steps += 1
+                budget.steps -= 1
                 switch items[j] {
                 case let .ending(numbers, _):
                     if numbers.contains(where: { $0 > pass }) { return true }
@@ -126,9 +149,16 @@ enum ScoreBuilder {
             }
             return false
         }
-        func capped(_ what: String) {
+        /// A cap was hit: a per-voice one cuts this voice; a whole-tune one (`global`) also stops
+        /// the voices after it, reported once.
+        func capped(_ what: String, global: Bool = false) {
+            if global {
+                guard !budget.exhausted else { return }
+                budget.exhausted = true
+            }
             diagnostics.append(Diagnostic(severity: .error, category: .score, fileName: tune.fileName, line: tune.startLine, column: 1,
-                                          message: "voice \(timeline.id) is too long when played (\(what)); events cut short",
+                                          message: global ? "the tune is too long when played (\(what)); events cut short at voice \(timeline.id)"
+                                                : "voice \(timeline.id) is too long when played (\(what)); events cut short",
                                           hint: "check the repeats"))
         }
         /// Sends the player back to the repeat's start for another pass.
@@ -141,7 +171,9 @@ enum ScoreBuilder {
         }
         loop: while i < n {
             steps += 1
+            budget.steps -= 1
             if steps > maxSteps { capped("more than \(maxSteps) steps"); break }
+            if budget.steps < 0 { capped("more than \(maxTotalSteps) steps over all voices, repeats and P: parts included", global: true); break }
             switch items[i] {
             case let .sound(sound):
                 let beats = sound.duration.doubleValue * 4
@@ -152,13 +184,14 @@ enum ScoreBuilder {
                         notes[e].duration += beats
                         if timeline.ties[k] { stillOpen[p] = e }
                     } else {
+                        budget.events -= 1
                         notes.append(NoteEvent(pitch: p, onset: time, duration: beats, marks: sound.marks, gracePitches: sound.grace))
                         if timeline.ties[k] { stillOpen[p] = notes.count - 1 }
                     }
                 }
                 if !(openTies.isEmpty && stillOpen.isEmpty) { openTies = stillOpen }
                 time += beats
-                if notes.count > maxNotes { capped("more than \(maxNotes) notes"); break loop }
+                if budget.events < 0 { capped("more than \(maxNotes) notes over all voices, repeats and P: parts included", global: true); break loop }
                 if time > maxBeats { capped("more than \(Int(maxBeats)) beats"); break loop }
             case let .bar(bar, _):
                 // Inside an ending, `:|` goes back again while a later ending of the group wants a
@@ -193,6 +226,7 @@ enum ScoreBuilder {
                     // Skip to the ending for this pass, or to where the endings stop.
                     var j = i + 1
                     while j < n {
+                        budget.steps -= 1
                         if case let .ending(other, _) = items[j], other.contains(pass) { break }
                         if case let .bar(b, _) = items[j] {
                             if b.isRepeatEnd {
@@ -210,6 +244,8 @@ enum ScoreBuilder {
             case let .tempo(qpm):
                 tempos[time] = qpm
             case let .chordSymbol(name):
+                budget.events -= 1
+                if budget.events < 0 { capped("more than \(maxNotes) notes and chord symbols over all voices", global: true); break loop }
                 symbols.append(ChordSymbolEvent(name: name, onset: time, duration: 0))
             case .meter:
                 break

@@ -1,7 +1,7 @@
-// Checkpoint+File: reading a checkpoint from disk and writing it atomically, so a crash or a
-// full disk mid-write leaves the previous checkpoint intact: temp file in the same directory,
-// fsync, rename over the target, fsync the directory; the temp file is removed on any failure.
+// Checkpoint+File: reading a checkpoint from disk, and writing it through FileOutput, so a crash
+// or a full disk mid-write leaves the previous checkpoint intact.
 
+import FileOutput
 import Foundation
 import Glibc
 
@@ -60,48 +60,13 @@ extension Checkpoint {
         }
     }
 
-    /// Writes the checkpoint to `url` atomically (see the file comment). On failure, any file
-    /// previously at `url` is untouched and no temporary file is left behind.
+    /// Writes the checkpoint to `url` atomically (FileOutput: temp file, fsync, rename, fsync the
+    /// folder). On failure, any file previously at `url` is untouched and no temporary file is left.
     public func write(to url: URL) throws {
-        try Self.writeAtomically(serialized(), to: url)
-    }
-
-    static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        func failure(_ what: String, _ code: Int32) -> CheckpointError {
-            CheckpointError(file: path, "\(what): \(String(cString: strerror(code)))",
-                            hint: "check that the directory exists, is writable and has free space")
-        }
-        let temp = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw failure("cannot create temporary file '\(temp)'", errno) }
-        var ok = false
-        defer {
-            if !ok { unlink(temp) }
-        }
-        var written = 0
-        let writeError: Int32? = bytes.withUnsafeBytes { raw -> Int32? in
-            while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                written += n
-            }
-            return nil
-        }
-        if let code = writeError { close(fd); throw failure("cannot write temporary file", code) }
-        if fsync(fd) != 0 { let code = errno; close(fd); throw failure("cannot fsync temporary file", code) }
-        if close(fd) != 0 { throw failure("cannot close temporary file", errno) }
-        if rename(temp, path) != 0 { throw failure("cannot rename the temporary file over the target", errno) }
-        ok = true
-        // The rename is only durable once the directory entry is on disk.
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
+        do {
+            try OutputFile.write(serialized(), to: url)
+        } catch let e as OutputFileError {
+            throw CheckpointError(e.description, hint: "check that the folder exists, is writable and has free space")
         }
     }
 }

@@ -1,21 +1,61 @@
 // ABCInput: reads ABC files (or standard input for "-") as bytes, so invalid UTF-8 reaches the
 // parser as diagnostics instead of failing the read, and finds the .abc files in folders.
 import ABCNotation
+import FileOutput
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public enum ABCInput {
-    /// Bytes of `path`, or of standard input for "-". Throws a TunegenError naming the file.
+    /// The largest ABC input read (64 MB, about 40 times the largest public tune collections):
+    /// a bigger file, or standard input that goes on longer (/dev/zero), is refused, so memory
+    /// stays bounded whatever is given.
+    public static let maxInputBytes = 64 << 20
+
+    /// Bytes of `path`, or of standard input for "-". Throws a TunegenError naming the file:
+    /// missing, a folder, a device or FIFO (pipe it to standard input instead), unreadable, or
+    /// larger than `maxInputBytes`.
     public static func read(_ path: String) throws -> [UInt8] {
-        if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw TunegenError("cannot read '\(path)': no such file")
+        if path == "-" { return try readLimited(fd: STDIN_FILENO, name: "standard input") }
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            let code = errno
+            if code == ENOENT { throw TunegenError("cannot read '\(path)': no such file") }
+            throw TunegenError("cannot read '\(path)': \(String(cString: strerror(code)))")
         }
-        guard !isDirectory.boolValue else { throw TunegenError("cannot read '\(path)': it is a directory") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TunegenError("cannot read '\(path)': permission denied or unreadable")
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw TunegenError("cannot read '\(path)': it is a directory")
+        default:
+            throw TunegenError("cannot read '\(path)': it is \(OutputFile.kind(of: st.st_mode)), not a regular file; "
+                + "to read a stream, pipe it to standard input and give '-' (at most \(maxInputBytes >> 20) MB is read)")
         }
-        return Array(data)
+        guard Int(st.st_size) <= maxInputBytes else {
+            throw TunegenError("cannot read '\(path)': it is \(st.st_size) bytes, more than the \(maxInputBytes >> 20) MB limit for ABC input")
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw TunegenError("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        return try readLimited(fd: fd, name: "'\(path)'")
+    }
+
+    /// Reads `fd` to its end, refusing more than `maxInputBytes`.
+    static func readLimited(fd: Int32, name: String) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw TunegenError("cannot read \(name): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return bytes }
+            guard bytes.count + n <= maxInputBytes else {
+                throw TunegenError("cannot read \(name): more than the \(maxInputBytes >> 20) MB limit for ABC input")
+            }
+            bytes += chunk[..<n]
+        }
     }
 
     /// Parses `path` ("-" is shown as "<stdin>" in diagnostics).

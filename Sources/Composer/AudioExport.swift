@@ -1,6 +1,7 @@
 // AudioExport: one tune → one audio, MIDI or sheet-music (.svg) file, the extension choosing the
 // format. Shared by `tunegen render` and `tunegen generate --wav/--midi/--svg`.
 import ABCNotation
+import FileOutput
 import Foundation
 import Synth
 
@@ -15,10 +16,18 @@ public struct SoundSettings: Sendable {
     /// A SoundFont to render through FluidSynth instead of the built-in instruments (a path, or
     /// "default" for an installed one); nil for the built-in synthesizer.
     public var soundFont: String?
+    /// Most bytes of audio one command writes in total (all tunes of `render --all` or
+    /// `generate --wav` together); checked from the score's length before rendering.
+    public var maxOutputBytes: Int
+
+    /// The default output cap: 100 MB, about 9½ minutes of 44.1 kHz stereo 16-bit WAV.
+    public static let defaultMaxOutputMB = 100
 
     public init(render: RenderOptions = RenderOptions(), tempo: Double? = nil,
-                performance: PerformanceOptions = PerformanceOptions(), soundFont: String? = nil) {
+                performance: PerformanceOptions = PerformanceOptions(), soundFont: String? = nil,
+                maxOutputBytes: Int = defaultMaxOutputMB * 1_000_000) {
         (self.render, self.tempo, self.performance, self.soundFont) = (render, tempo, performance, soundFont)
+        self.maxOutputBytes = maxOutputBytes
     }
 }
 
@@ -48,10 +57,24 @@ public enum AudioExport {
     /// standard error with the tune's file name.
     @discardableResult
     public static func export(_ tune: Tune, to url: URL, sound: SoundSettings) throws -> String {
+        var written = 0
+        return try export(tune, to: url, sound: sound, written: &written)
+    }
+
+    /// Upper bound of the bytes an audio file of `seconds` takes: 16-bit PCM frames plus the
+    /// synthesizer's release tail (FLAC and Ogg are smaller; this bounds them too).
+    static func estimatedBytes(seconds: Double, sound: SoundSettings) -> Double {
+        (seconds + 5) * Double(sound.render.sampleRate) * Double(sound.render.channels) * 2 + 4096
+    }
+
+    /// As `export`, counting the bytes written into `written` and refusing, before rendering,
+    /// a file that would take the total past `sound.maxOutputBytes`.
+    @discardableResult
+    public static func export(_ tune: Tune, to url: URL, sound: SoundSettings, written: inout Int) throws -> String {
         if SheetMusic.isSVG(url) { return try SheetMusic.export(tune, to: url) }
         let result = tune.score()
         for d in result.diagnostics where d.severity == .error {
-            FileHandle.standardError.write(Data("\(d.description)\n".utf8))
+            try Output.stderr("\(d.description)\n")
         }
         guard result.score.voices.contains(where: { !$0.notes.isEmpty }) else {
             throw TunegenError("\(tune.fileName): tune \(tune.index) has no notes to play")
@@ -64,6 +87,15 @@ public enum AudioExport {
         // The accompaniment comes from Performance; the synthesizer's own chord pad stays off.
         var render = sound.render
         render.chords = false
+        if !isMIDI(url) {
+            let estimate = estimatedBytes(seconds: score.totalSeconds, sound: sound)
+            if Double(written) + estimate > Double(sound.maxOutputBytes) {
+                let mb = { (b: Double) in String(format: "%.0f MB", b / 1e6) }
+                throw TunegenError("\(tune.fileName): tune \(tune.index) lasts \(String(format: "%.0f", score.totalSeconds)) s: about \(mb(estimate)) of audio"
+                    + (written > 0 ? " after \(mb(Double(written))) already written" : "")
+                    + ", over the output limit of \(mb(Double(sound.maxOutputBytes))); nothing was written for it (raise the limit with --max-output-mb)")
+            }
+        }
         do {
             if isMIDI(url) {
                 try MIDIFile.write(score, to: url, program: sound.render.instrument.midiProgram)
@@ -73,9 +105,10 @@ public enum AudioExport {
             let rendering = try sound.soundFont.map { try SoundFontRenderer.render(score, soundFont: $0, options: render) }
                 ?? Synthesizer(options: render).render(score)
             for warning in rendering.warnings {
-                FileHandle.standardError.write(Data("\(tune.fileName): tune \(tune.index): warning: \(warning)\n".utf8))
+                try Output.stderr("\(tune.fileName): tune \(tune.index): warning: \(warning)\n")
             }
             try AudioFile.write(rendering.buffer, to: url)
+            written += (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? Int(estimatedBytes(seconds: score.totalSeconds, sound: sound))
             let b = rendering.buffer
             return "\(url.path): \(String(format: "%.1f", b.duration)) s, \(b.sampleRate) Hz, \(b.channels == 1 ? "mono" : "stereo"), "
                 + "\(render.instrument.rawValue)\(render.room ? " in a room" : ", dry")"
@@ -109,13 +142,10 @@ extension AudioExport {
         let formats = format.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !file.tunes.isEmpty else { throw TunegenError("\(file.fileName): no tunes (a tune starts with an X: line)") }
         let url = URL(fileURLWithPath: folder, isDirectory: true)
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        } catch {
-            throw TunegenError("cannot create folder '\(folder)': \(error.localizedDescription)")
-        }
+        do { try OutputFile.makeFolder(folder) } catch { throw TunegenError("cannot create folder '\(folder)': \(error)") }
         var failed = 0
         var entries: [TunebookEntry] = []
+        var bytes = 0
         for tune in file.tunes {
             let slug = slug(tune.title)
             var written: [String] = []
@@ -123,11 +153,12 @@ extension AudioExport {
             for ext in formats {
                 let name = String(format: "%03d", tune.index) + (slug.isEmpty ? "" : "-\(slug)") + ".\(ext)"
                 do {
-                    print(try export(tune, to: url.appendingPathComponent(name), sound: sound))
+                    let line = try export(tune, to: url.appendingPathComponent(name), sound: sound, written: &bytes)
+                    try Output.stdout(line + "\n")
                     written.append(name)
                 } catch let failure as TunegenError {
                     tuneFailed = true
-                    FileHandle.standardError.write(Data("tunegen: \(failure.description)\n".utf8))
+                    try Output.stderr("tunegen: \(failure.description)\n")
                 }
             }
             if tuneFailed { failed += 1 }
@@ -135,7 +166,7 @@ extension AudioExport {
         }
         if formats.contains(where: { $0 == "svg" || AudioFormat.supportedExtensions.contains($0) }) {
             let page = try Tunebook.write(title: (file.fileName as NSString).lastPathComponent, entries: entries, into: url)
-            print("\(page.path): tunebook page, \(entries.count) tunes")
+            try Output.stdout("\(page.path): tunebook page, \(entries.count) tunes\n")
         }
         if failed > 0 {
             throw TunegenError("\(failed) of \(file.tunes.count) tunes could not be rendered", exitStatus: 1)

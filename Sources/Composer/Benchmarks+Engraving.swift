@@ -36,6 +36,6 @@ extension Benchmarks {
         out += String(format: "layout + SVG text            %8.1f ms  %8.0f tunes/s  (%.2f ms a tune, slowest %.2f ms)\n",
                       bestTotal * 1000, n / bestTotal, bestTotal / n * 1000, slowest * 1000)
         out += "SVG written: \(bytes / 1024) KiB in all, \(bytes / max(1, parsed.tunes.count) / 1024) KiB a tune; \(skippedTunes) tunes with something skipped\n"
-        FileHandle.standardOutput.write(Data(out.utf8))
+        try Output.stdout(out)
     }
 }

@@ -10,8 +10,8 @@ extension Benchmarks {
     public static func steering(model path: String?, tunes: Int, seed: UInt64) throws {
         let file = try ModelFile.load(path: path)
         let template = TuneTemplate.raw("X:1\n")
-        print("steering: \(tunes) tunes per row, temperature 0.8, form \(TuneForm.standard()); CPU time of the sampling thread")
-        print("streams | raw chars/s | steered chars/s | steered/raw | masked mass | mask cache hits")
+        try Output.stdout("steering: \(tunes) tunes per row, temperature 0.8, form \(TuneForm.standard()); CPU time of the sampling thread\n")
+        try Output.stdout("streams | raw chars/s | steered chars/s | steered/raw | masked mass | mask cache hits\n")
         for streams in [1, 32] {
             var figures: [(chars: Int, seconds: Double)] = []
             var masked = 0.0
@@ -38,7 +38,7 @@ extension Benchmarks {
                 }
             }
             let raw = Double(figures[0].chars) / figures[0].seconds, steered = Double(figures[1].chars) / figures[1].seconds
-            print(String(format: "%7d | %11.0f | %15.0f | %11.2f | %10.1f%% | %.1f%%", streams, raw, steered, steered / raw, masked * 100, hitRate * 100))
+            try Output.stdout(String(format: "%7d | %11.0f | %15.0f | %11.2f | %10.1f%% | %.1f%%\n", streams, raw, steered, steered / raw, masked * 100, hitRate * 100))
         }
     }
 }

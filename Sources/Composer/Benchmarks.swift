@@ -29,10 +29,11 @@ public enum Benchmarks {
             throw TunegenError("corpus \(corpus) is too short to benchmark on")
         }
         if !json {
-            print("tunegen bench: \(corpus), \(tokens.count) characters, V=\(vocabulary.count); OpenBLAS \(BLAS.coreName), "
-                + "\(BLAS.threads) threads; kernels \(KernelInfo.level), \(KernelInfo.processors) processors")
+            try Output.stdout("tunegen bench: \(corpus), \(tokens.count) characters, V=\(vocabulary.count); OpenBLAS \(BLAS.coreName), "
+                + "\(BLAS.threads) threads; kernels \(KernelInfo.level), \(KernelInfo.processors) processors\n")
         }
         var rows: [String] = []
+        var lost: Error?
         for name in configs {
             guard var config = BenchmarkConfig.presets[name] else {
                 throw TunegenError("unknown configuration '\(name)' (expected: \(BenchmarkConfig.presets.keys.sorted().joined(separator: ", ")))")
@@ -42,12 +43,14 @@ public enum Benchmarks {
             config.recurrentThreads = recurrentThreads
             config.packedKernels = !reference
             let figures = ModelBenchmark.run(config, tokens: tokens, vocabularySize: vocabulary.count,
-                                             log: { line in if !json { print(line) } })
-            if json { print(try JSONOutput.compact(figures)) } else { rows.append(figures.tableRow) }
+                                             log: { line in
+                                                 if !json, lost == nil { do { try Output.stdout(line + "\n") } catch { lost = error } }
+                                             })
+            if let lost { throw lost }
+            if json { try Output.stdout(try JSONOutput.compact(figures) + "\n") } else { rows.append(figures.tableRow) }
         }
         if !json {
-            print(BenchmarkFigures.tableHeader)
-            rows.forEach { print($0) }
+            try Output.stdout(([BenchmarkFigures.tableHeader] + rows).map { $0 + "\n" }.joined())
         }
     }
 
@@ -78,7 +81,7 @@ public enum Benchmarks {
         out += line("score (events, repeats expanded)", bestScore)
         out += line("parse + score", bestParse + bestScore)
         out += line("format", bestFormat)
-        FileHandle.standardOutput.write(Data(out.utf8))
+        try Output.stdout(out)
     }
 
     /// Renders the first `tunes` tunes of `corpus` (44.1 kHz stereo, each instrument) and reports
@@ -86,7 +89,7 @@ public enum Benchmarks {
     public static func synth(corpus: String, tunes: Int) throws {
         let file = try ABCInput.parse(corpus)
         let scores = file.tunes.prefix(tunes).map { $0.score().score }.filter { $0.totalBeats > 0 }
-        print("tunegen bench synth: \(scores.count) tunes of \(corpus), 44.1 kHz stereo, written to memory (no file I/O)")
+        try Output.stdout("tunegen bench synth: \(scores.count) tunes of \(corpus), 44.1 kHz stereo, written to memory (no file I/O)\n")
         for instrument in Instrument.allCases {
             let synthesizer = Synthesizer(options: RenderOptions(instrument: instrument))
             var audio = 0.0
@@ -94,7 +97,7 @@ public enum Benchmarks {
             for score in scores { audio += try synthesizer.render(score).buffer.duration }
             let cpu = Double(cpuNanoseconds() - start) / 1e9
             let name = instrument.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-            print(name + String(format: " %8.1f s of audio in %6.3f s of CPU: %6.0f× real time", audio, cpu, audio / cpu))
+            try Output.stdout(name + String(format: " %8.1f s of audio in %6.3f s of CPU: %6.0f× real time\n", audio, cpu, audio / cpu))
         }
     }
 }

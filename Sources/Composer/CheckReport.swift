@@ -40,17 +40,46 @@ public struct CheckReport: Encodable {
 
     public init(files: [ABCFile]) {
         for file in files {
-            summary.fileErrors += file.diagnostics.filter { $0.severity == .error }.count
-            for tune in file.tunes {
-                tunes.append(TuneResult(file: file.fileName, index: tune.index, referenceNumber: tune.referenceNumber,
-                                        title: tune.title, startLine: tune.startLine, bars: tune.barCount,
-                                        highestTier: tune.validity.highestTier, validity: tune.validity,
-                                        diagnostics: tune.diagnostics))
-                summary.tunes += 1
-                if tune.hasErrors { summary.withErrors += 1 } else if tune.hasWarnings { summary.withWarnings += 1 } else { summary.clean += 1 }
-                for t in 0..<4 where tune.validity.passesTier(t + 1) { summary.passingTier[t] += 1 }
-            }
+            add(fileDiagnostics: file.diagnostics)
+            for tune in file.tunes { add(tune, file: file.fileName) }
         }
+    }
+
+    init() {}
+
+    mutating func add(fileDiagnostics: [Diagnostic]) {
+        summary.fileErrors += fileDiagnostics.filter { $0.severity == .error }.count
+    }
+
+    mutating func add(_ tune: Tune, file: String) {
+        tunes.append(TuneResult(file: file, index: tune.index, referenceNumber: tune.referenceNumber,
+                                title: tune.title, startLine: tune.startLine, bars: tune.barCount,
+                                highestTier: tune.validity.highestTier, validity: tune.validity,
+                                diagnostics: tune.diagnostics))
+        summary.tunes += 1
+        if tune.hasErrors { summary.withErrors += 1 } else if tune.hasWarnings { summary.withWarnings += 1 } else { summary.clean += 1 }
+        for t in 0..<4 where tune.validity.passesTier(t + 1) { summary.passingTier[t] += 1 }
+    }
+
+    /// Checks `paths` ("-" for standard input) one tune at a time, so memory holds one parsed
+    /// tune (plus the input, at most ABCInput.maxInputBytes) whatever the file's size. Returns the
+    /// report and its text form (every diagnostic in compiler form, then the summary).
+    public static func check(paths: [String]) throws -> (report: CheckReport, text: String) {
+        var report = CheckReport()
+        var out = ""
+        for path in paths {
+            let bytes = try ABCInput.read(path)
+            let name = path == "-" ? "<stdin>" : path
+            var tuneLines = ""
+            let file = ABCParser.parseEach(bytes: bytes, fileName: name) { tune in
+                report.add(tune, file: name)
+                for d in tune.diagnostics { tuneLines += d.description + "\n" }
+            }
+            report.add(fileDiagnostics: file.diagnostics)
+            for d in file.diagnostics { out += d.description + "\n" }
+            out += tuneLines
+        }
+        return (report, out + report.summary.text)
     }
 }
 

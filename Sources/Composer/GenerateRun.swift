@@ -4,6 +4,7 @@
 // tune) with audio or MIDI beside them if asked, and report each tune and the tier rates.
 import ABCNotation
 import CharModel
+import FileOutput
 import Foundation
 
 /// Everything `generate` was asked for.
@@ -74,9 +75,7 @@ public struct GenerateRun {
         let svg = request.svg
         if let out = out ?? ((wav || midi || svg) ? "." : nil) {
             let url = URL(fileURLWithPath: out, isDirectory: true)
-            do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-                throw TunegenError("cannot create folder '\(out)': \(error.localizedDescription)")
-            }
+            do { try OutputFile.makeFolder(out) } catch { throw TunegenError("cannot create folder '\(out)': \(error)") }
             folder = url
         }
 
@@ -87,14 +86,16 @@ public struct GenerateRun {
 
         var documents: [GeneratedTune.Document] = []
         var entries: [TunebookEntry] = []
+        var failedFiles = 0
+        var audioBytes = 0
         var stdout = ""
         for tune in accepted {
             var files: [String] = []
             if let folder {
                 let base = folder.appendingPathComponent(String(format: "tune-%d-%02d", Int(truncatingIfNeeded: seed), tune.number))
                 let abcURL = base.appendingPathExtension("abc")
-                do { try Data(tune.text.utf8).write(to: abcURL, options: .atomic) } catch {
-                    throw TunegenError("cannot write '\(abcURL.path)': \(error.localizedDescription)")
+                do { try OutputFile.write(tune.text, to: abcURL) } catch {
+                    throw TunegenError("cannot write '\(abcURL.path)': \(error)")
                 }
                 files.append((folderName as NSString).appendingPathComponent(abcURL.lastPathComponent))
                 var written: [String] = []
@@ -102,36 +103,40 @@ public struct GenerateRun {
                     let url = base.appendingPathExtension(ext)
                     guard let parsed = tune.tune else { continue }
                     do {
-                        let summary = try AudioExport.export(parsed, to: url, sound: sound)
+                        let summary = try AudioExport.export(parsed, to: url, sound: sound, written: &audioBytes)
                         // Say what the accompaniment played (never a silent --chords), once per tune.
                         for line in summary.split(separator: "\n") where line.hasPrefix("  chords:") && (ext == "wav" || !wav) {
-                            FileHandle.standardError.write(Data("tunegen: tune \(tune.number): \(line.dropFirst(2))\n".utf8))
+                            try Output.stderr("tunegen: tune \(tune.number): \(line.dropFirst(2))\n")
                         }
                         files.append((folderName as NSString).appendingPathComponent(url.lastPathComponent))
                         written.append(url.lastPathComponent)
                     } catch let failure as TunegenError {
-                        FileHandle.standardError.write(Data("tunegen: tune \(tune.number): \(failure.description)\n".utf8))
+                        failedFiles += 1
+                        try Output.stderr("tunegen: tune \(tune.number): \(failure.description)\n")
                     }
                 }
                 if let parsed = tune.tune { entries.append(TunebookEntry(tune: parsed, abc: tune.text, files: written)) }
             }
-            if !json { FileHandle.standardError.write(Data((tune.summaryLine + (files.isEmpty ? "" : "  → " + files.joined(separator: ", ")) + "\n").utf8)) }
+            if !json { try Output.stderr(tune.summaryLine + (files.isEmpty ? "" : "  → " + files.joined(separator: ", ")) + "\n") }
             documents.append(tune.document(files: files))
             if folder == nil && !json { stdout += tune.text + "\n" }
         }
         if let folder, out != nil, svg || wav, !entries.isEmpty {
             let page = try Tunebook.write(title: "tunegen, seed \(seed)", entries: entries, into: folder)
-            if !json { FileHandle.standardError.write(Data("tunebook page: \((folderName as NSString).appendingPathComponent(page.lastPathComponent))\n".utf8)) }
+            if !json { try Output.stderr("tunebook page: \((folderName as NSString).appendingPathComponent(page.lastPathComponent))\n") }
         }
         let rates = TierRates(accepted)
         if json {
             struct Output: Encodable { var tunes: [GeneratedTune.Document]; var form: String; var tierRates: TierRates }
             try JSONOutput.print(Output(tunes: documents, form: request.form?.description ?? "raw", tierRates: rates))
         } else if folder == nil {
-            FileHandle.standardOutput.write(Data(stdout.utf8))
+            try Output.stdout(stdout)
         }
         if !json {
-            FileHandle.standardError.write(Data((rates.summary + "\n").utf8))
+            try Output.stderr(rates.summary + "\n")
+        }
+        if failedFiles > 0 {
+            throw TunegenError("\(failedFiles) audio, MIDI or SVG file\(failedFiles == 1 ? "" : "s") could not be written (see above); the .abc files were written", exitStatus: 1)
         }
     }
 }

@@ -9,7 +9,7 @@ public enum JSONOutput {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(value)
         data.append(0x0A)
-        FileHandle.standardOutput.write(data)
+        try Output.stdout(String(decoding: data, as: UTF8.self))
     }
 
     /// `value` as one line of compact JSON (no newline).

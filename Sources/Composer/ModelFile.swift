@@ -40,9 +40,22 @@ public struct ModelFile {
     /// The model in `checkpoint` (whose vocabulary the checkpoint reader has already checked:
     /// one Unicode scalar per entry, in ascending code-point order).
     public init(checkpoint: Checkpoint, source: String) throws {
+        if let bad = checkpoint.parameters.firstIndex(where: { !(abs($0) <= Self.weightLimit) }) {
+            throw TunegenError("\(source): weight \(bad) is \(checkpoint.parameters[bad]), beyond the ±\(Int(Self.weightLimit)) tunegen accepts "
+                + "(a trained model's weights are within about ±10): the model diverged or the file is damaged, and it would compute NaN")
+        }
         self.checkpoint = checkpoint
         self.vocabulary = checkpoint.vocabulary
         model = CharLSTM(shape: checkpoint.shape, parameters: checkpoint.parameters)
+    }
+
+    /// The largest weight magnitude a model may have (the shipped model's is 1.9). Beyond it the
+    /// products overflow Float's range in forward passes and scores become NaN.
+    public static let weightLimit: Float = 1e6
+
+    /// True when every weight is finite and within ±`weightLimit`.
+    public static func weightsInRange(_ parameters: [Float]) -> Bool {
+        parameters.allSatisfy { abs($0) <= weightLimit }
     }
 }
 

@@ -16,6 +16,9 @@ public struct ModelScore: Encodable {
         let (ids, dropped) = file.vocabulary.encodeDroppingUnknown(corpus.trainingText)
         guard ids.count >= 2 else { throw TunegenError("nothing to score: the tunes have fewer than two characters the model knows") }
         bitsPerCharacter = Trainer.bitsPerCharacter(model: file.model, tokens: ids, streams: streams, steps: 100)
+        guard bitsPerCharacter.isFinite else {
+            throw TunegenError("\(model ?? "the shipped model"): its score is \(bitsPerCharacter), not a number: the model's weights are damaged or diverged")
+        }
         characters = ids.count
         unknownCharactersDropped = dropped
         tunes = corpus.training.count

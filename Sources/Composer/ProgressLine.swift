@@ -79,7 +79,11 @@ final class ProgressLine {
         return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
     }
 
+    /// The first failed write to standard error; nothing more is written after it.
+    private(set) var failure: TunegenError?
+
     private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        guard failure == nil else { return }
+        do { try Output.stderr(text) } catch let e as TunegenError { failure = e } catch {}
     }
 }

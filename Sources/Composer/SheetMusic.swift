@@ -2,6 +2,7 @@
 // `render -o tune.svg`, `render --all --format svg` and `generate --svg` come through here.
 import ABCNotation
 import Engraver
+import FileOutput
 import Foundation
 import Synth
 
@@ -19,7 +20,7 @@ public enum SheetMusic {
     public static func export(_ tune: Tune, to url: URL, options: EngravingOptions = EngravingOptions()) throws -> String {
         let engraved = Engraver.svg(for: tune, options: options)
         for note in engraved.skipped {
-            FileHandle.standardError.write(Data("\(note.hasPrefix(tune.fileName) ? "" : "\(tune.fileName): ")\(note) [sheet music]\n".utf8))
+            try Output.stderr("\(note.hasPrefix(tune.fileName) ? "" : "\(tune.fileName): ")\(note) [sheet music]\n")
         }
         do { try OutputFile.write(Data(engraved.svg.utf8), to: url) } catch { throw TunegenError("\(error)") }
         let staves = engraved.layout.systems.reduce(0) { $0 + $1.staves.count }

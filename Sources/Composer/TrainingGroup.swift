@@ -61,7 +61,7 @@ final class TrainingGroup {
         }
         if ProcessInfo.processInfo.environment["TUNEGEN_REPORT_WEIGHTS"] != nil {
             // For tests and debugging: each rank names the weights it holds.
-            FileHandle.standardError.write(Data("rank \(rank) of \(size): iteration \(iteration) weights \(String(checksum, radix: 16))\n".utf8))
+            Output.stderrIfPossible("rank \(rank) of \(size): iteration \(iteration) weights \(String(checksum, radix: 16))\n")
         }
     }
 

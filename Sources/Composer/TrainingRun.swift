@@ -1,14 +1,14 @@
 // TrainingRun: the training story of `tunegen train`, top to bottom: read and split the
 // corpus → build or resume the model → loop (step → guard non-finite → log → validate →
-// checkpoint) → final checkpoint, loss curve and summary. Ctrl-C finishes the step, saves
-// and exits 130. Every random choice comes from the run's seed; resuming is bit-exact.
+// checkpoint) → final checkpoint, loss curve and summary. Ctrl-C, SIGTERM and SIGHUP finish
+// the step, save and exit 128+signal. Every random choice comes from the run's seed; resuming is
+// bit-exact. A non-finite step or validation score restores the last good state at a lower
+// learning rate. A log that cannot be written stops the run with a saved checkpoint; a broken
+// standard error is reported by the exit status once the run has finished and saved.
 import CharModel
+import FileOutput
 import Foundation
 import Linalg
-import Synchronization
-
-/// Set by SIGINT; read between steps.
-let interruptRequested = Atomic<Bool>(false)
 
 /// Where a run writes and how much it says.
 public struct TrainingOutput: Sendable {
@@ -66,8 +66,11 @@ public final class TrainingRun {
     public var learningRateCuts: Int { record.learningRateCuts }
 
     /// A new run with `settings`, or, with `resume`, the run saved in that checkpoint (its own
-    /// settings are used; `iterations`, when given, may extend it).
-    public init(settings newSettings: RunSettings, output: TrainingOutput, resume: String? = nil, iterations: Int? = nil) throws {
+    /// settings are used; `iterations`, when given, may extend it). A checkpoint is untrusted, so
+    /// a resumed run reads the corpus from `resumeInputs`, never from paths stored in the file;
+    /// without them it stops and shows the stored paths for the user to confirm.
+    public init(settings newSettings: RunSettings, output: TrainingOutput, resume: String? = nil, iterations: Int? = nil,
+                resumeInputs: [String]? = nil) throws {
         quiet = output.quiet
         logURL = output.log.map { URL(fileURLWithPath: $0) }
         outFolder = URL(fileURLWithPath: output.folder, isDirectory: true)
@@ -75,27 +78,17 @@ public final class TrainingRun {
         commandLine = (["tunegen"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         group = try TrainingGroup.start()
 
-        var resumed: (file: ModelFile, settings: RunSettings, record: Record)?
+        var resumed: ResumePoint?
         if let path = resume {
-            let file = try ModelFile.load(URL(fileURLWithPath: path))
-            guard file.checkpoint.trainingState != nil else {
-                throw TunegenError("\(path): has no training state to resume from (a shipped or exported model); train from scratch or pass a latest.safetensors")
+            var point = try ResumePoint.check(try ModelFile.load(URL(fileURLWithPath: path)), path: path, iterations: iterations)
+            guard let inputs = resumeInputs, !inputs.isEmpty else {
+                let stored = point.settings.inputs
+                let shown = stored.prefix(10).map { "'\($0)'" }.joined(separator: " ") + (stored.count > 10 ? " …" : "")
+                throw TunegenError("\(path): give the training inputs again to resume (a checkpoint's stored paths are not trusted); "
+                    + "it was trained on: \(shown). For example: tunegen train --resume \(path) \(stored.prefix(3).joined(separator: " "))")
             }
-            guard let settings = try? JSONDecoder().decode(RunSettings.self, from: Data(file.checkpoint.hyperparameters.utf8)),
-                  let recordText = file.checkpoint.extraMetadata["training_record"],
-                  let record = try? JSONDecoder().decode(Record.self, from: Data(recordText.utf8)) else {
-                throw TunegenError("\(path): its training settings are missing or unreadable, so it cannot be resumed exactly")
-            }
-            var s = settings
-            if let iterations { s.iterations = iterations }
-            if let problem = s.problem(for: file.checkpoint.shape) {
-                throw TunegenError("\(path): cannot resume: \(problem)")
-            }
-            guard record.iteration >= 0, record.iteration <= s.iterations, (0 ... 10).contains(record.learningRateCuts), record.skipped >= 0,
-                  let step = file.checkpoint.trainingState?.adam.step, step <= 1 << 40 else {
-                throw TunegenError("\(path): cannot resume: its training record is out of range (iteration \(record.iteration) of \(s.iterations))")
-            }
-            resumed = (file, s, record)
+            point.settings.inputs = inputs
+            resumed = point
         }
         settings = resumed?.settings ?? newSettings
 
@@ -113,6 +106,13 @@ public final class TrainingRun {
             // The vocabulary covers validation text too, so held-out tunes can be scored.
             vocabulary = Vocabulary(text: trainingText + corpus.validationText)
         }
+        let shape = ModelShape(vocabularySize: vocabulary.count, embeddingSize: settings.embedding,
+                               hiddenSize: settings.hidden, layers: settings.layers)
+        if resumed == nil {
+            try MachineMemory.check(MemoryEstimate.training(shape: shape, batch: settings.trainer.batch, steps: settings.trainer.steps),
+                                    what: "this run (B \(settings.trainer.batch), T \(settings.trainer.steps), E \(settings.embedding), H \(settings.hidden), L \(settings.layers))",
+                                    hint: "use a smaller --batch, --seq-length, --hidden or --layers")
+        }
         guard let tokens = vocabulary.encode(trainingText) else {
             throw TunegenError("the corpus has characters the resumed model does not know; resume with the same inputs it was trained on")
         }
@@ -121,8 +121,6 @@ public final class TrainingRun {
         }
         validationTokens = vocabulary.encodeDroppingUnknown(corpus.validationText).ids
 
-        let shape = ModelShape(vocabularySize: vocabulary.count, embeddingSize: settings.embedding,
-                               hiddenSize: settings.hidden, layers: settings.layers)
         var initRNG = SeededGenerator(seed: settings.seed)
         var model = resumed?.file.model ?? CharLSTM(shape: shape, rng: &initRNG)
         if let group, group.size > 1 { group.shareCores(with: &model) }
@@ -135,7 +133,7 @@ public final class TrainingRun {
         trainer = Trainer(model: model, tokens: tokens, config: settings.trainer, reducer: group?.reducer,
                           tuneStarts: settings.trainer.batchMode == .tunes ? corpus.trainingTuneStarts : [])
         if let resumed {
-            let state = resumed.file.checkpoint.trainingState!
+            let state = resumed.state
             if let problem = trainer.problem(with: state) { throw TunegenError("\(resume ?? ""): cannot resume: \(problem)") }
             trainer.restore(parameters: resumed.file.checkpoint.parameters, state: state)
             record = resumed.record
@@ -145,7 +143,9 @@ public final class TrainingRun {
 
     // MARK: The loop
 
-    /// Trains to `settings.iterations`. Returns the exit status: 0 done, 130 interrupted.
+    /// Trains to `settings.iterations`. Returns the exit status: 0 done, 128+signal when stopped
+    /// by SIGINT (130), SIGTERM (143) or SIGHUP (129) after saving. Throws a TunegenError when the
+    /// log or standard error could not be written (after saving what it can).
     public func run() throws -> Int32 {
         do {
             let status = try loop()
@@ -158,9 +158,13 @@ public final class TrainingRun {
 
     private func loop() throws -> Int32 {
         if isRoot { try createOutFolder() }
-        let logHandle = isRoot ? try openLog() : nil
-        defer { try? logHandle?.close() }
-        installInterruptHandler()
+        // Rank 0 alone writes: it holds the folder's lock and the log.
+        let lock = isRoot ? try FolderLock(folder: outFolder, shownAs: outName) : nil
+        defer { withExtendedLifetime(lock) {} }
+        let stepLog = isRoot ? try logURL.map { try StepLog(path: $0.path, resumingAt: record.iteration) } : nil
+        // mpirun passes a Ctrl-C on to its ranks as SIGTERM, then SIGKILL after its
+        // odls_base_sigkill_timeout (1 s); it forwards SIGUSR1 as is, with no deadline.
+        StopSignals.install(extra: group != nil ? [SIGUSR1] : [])
 
         let s = settings
         say("tunegen train: \(corpus.files.count) file(s), \(corpus.tunesFound) tunes: \(corpus.training.count) training, "
@@ -180,12 +184,14 @@ public final class TrainingRun {
         if record.iteration > 0 { say("resuming at iteration \(record.iteration)") }
 
         let progress = ProgressLine(total: s.iterations, enabled: !quiet && isRoot)
+        self.progress = progress
         progress.validation = record.lastValidationBPC
         var lastGood = (parameters: trainer.model.parameters, state: trainer.state)
         var consecutiveFailures = 0
         let start = Date()
         let elapsedBefore = record.elapsed
         var status: Int32 = 0
+        var logFailure: TunegenError?
 
         while record.iteration < s.iterations {
             beforeStep?(record.iteration, trainer)
@@ -201,58 +207,92 @@ public final class TrainingRun {
                 record.trainingCurve.append([Double(record.iteration), bits])
                 progress.update(iteration: record.iteration, lossBits: bits,
                                 charactersPerSecond: Double(stats.characters) / max(stepSeconds, 1e-9))
-                try writeLog(logHandle, stats: stats, bits: bits, seconds: stepSeconds)
+                if let stepLog {
+                    do { try writeLog(stepLog, stats: stats, bits: bits, seconds: stepSeconds) } catch let e as TunegenError { logFailure = e }
+                }
             } else {
                 record.skipped += 1
                 consecutiveFailures += 1
                 progress.note("step \(record.iteration): loss or gradient not finite; step skipped (\(record.skipped) so far)")
                 if consecutiveFailures >= 3 {
-                    record.learningRateCuts += 1
-                    guard record.learningRateCuts <= 10 else {
-                        progress.finish()
-                        throw GroupFailure(TunegenError("training diverged: non-finite values persist after 10 learning-rate cuts; the last good checkpoint is in \(outFolder.path). Try a smaller --lr or --clip"))
-                    }
-                    trainer.restore(parameters: lastGood.parameters, state: lastGood.state)
-                    let lr = s.trainer.optimizer.learningRate / Float(1 << record.learningRateCuts)
-                    trainer.adam.config.learningRate = lr
+                    try recover(to: lastGood, progress: progress)
                     consecutiveFailures = 0
-                    progress.note("restored the last good state and lowered the learning rate to \(lr)")
                 }
             }
 
             let done = record.iteration == s.iterations
             if record.iteration % s.evalEvery == 0 || done {
                 try group?.checkSameWeights(trainer.model.parameters, iteration: record.iteration)
-                if trainer.model.parameters.allSatisfy(\.isFinite) {
-                    validate(progress: progress)
-                    lastGood = (trainer.model.parameters, trainer.state)
+                if !ModelFile.weightsInRange(trainer.model.parameters) {
+                    // Finite but huge weights (a learning rate far too high) are on their way to NaN.
+                    progress.note("step \(record.iteration): weights beyond ±\(Int(ModelFile.weightLimit)) or not finite")
+                    try recover(to: lastGood, progress: progress)
+                    consecutiveFailures = 0
+                } else {
+                    // A non-finite validation score goes through the same guard as a non-finite step.
+                    if validate(progress: progress) {
+                        lastGood = (trainer.model.parameters, trainer.state)
+                    } else {
+                        progress.note("step \(record.iteration): validation score not finite")
+                        try recover(to: lastGood, progress: progress)
+                        consecutiveFailures = 0
+                    }
                 }
             }
             if record.iteration % s.checkpointEvery == 0 || done {
                 try saveCheckpoint(name: "latest")
             }
-            // Under mpirun every rank stops after the same step (a Ctrl-C reaches the ranks as SIGTERM).
-            let interrupted = interruptRequested.load(ordering: .relaxed)
-            if group?.anyStopRequested(interrupted) ?? interrupted {
+            if let logFailure {
                 progress.finish()
                 try saveCheckpoint(name: "latest")
-                say("interrupted at iteration \(record.iteration): saved \(shown("latest.safetensors")); resume with --resume")
-                status = 130
+                let curve = curveOrMessage()
+                throw TunegenError("\(logFailure.description); training stopped at iteration \(record.iteration) and saved "
+                    + "\(shown("latest.safetensors")) (resume with --resume); \(curve)")
+            }
+            // Under mpirun every rank stops after the same step (a Ctrl-C reaches the ranks as SIGTERM).
+            let signal = StopSignals.requested
+            if group?.anyStopRequested(signal != 0) ?? (signal != 0) {
+                progress.finish()
+                try saveCheckpoint(name: "latest")
+                say("stopped by \(signal == 0 ? "another rank" : StopSignals.name(signal)) at iteration \(record.iteration): saved \(shown("latest.safetensors")); resume with --resume")
+                // A group keeps the Ctrl-C status whatever signal mpirun used to pass it on.
+                status = group != nil || signal == 0 ? 130 : 128 + signal
                 break
             }
         }
         progress.finish()
         if isRoot { try writeCurve() }
         if status == 0 { summarise() }
+        if let failure = stderrFailure ?? progress.failure {
+            throw TunegenError("\(failure.description); training finished and saved \(shown("latest.safetensors"))")
+        }
         return status
+    }
+
+    /// The non-finite guard's remedy: back to the last good state at half the learning rate;
+    /// after 10 cuts, saves that state and gives up with an error.
+    private func recover(to lastGood: (parameters: [Float], state: TrainingState), progress: ProgressLine) throws {
+        record.learningRateCuts += 1
+        trainer.restore(parameters: lastGood.parameters, state: lastGood.state)
+        guard record.learningRateCuts <= 10 else {
+            progress.finish()
+            record.learningRateCuts = 10
+            try saveCheckpoint(name: "latest")
+            throw GroupFailure(TunegenError("training diverged: non-finite values persist after 10 learning-rate cuts; the last good state is saved in \(shown("latest.safetensors")). Try a smaller --lr or --clip"))
+        }
+        let lr = settings.trainer.optimizer.learningRate / Float(1 << record.learningRateCuts)
+        trainer.adam.config.learningRate = lr
+        progress.note("restored the last good state and lowered the learning rate to \(lr)")
     }
 
     // MARK: Steps of the loop
 
-    /// Scores the validation text; keeps best.safetensors when it improves.
-    private func validate(progress: ProgressLine) {
-        guard validationTokens.count >= 2 else { return }
+    /// Scores the validation text; keeps best.safetensors when it improves. Returns false (and
+    /// records nothing) when the score is not finite.
+    private func validate(progress: ProgressLine) -> Bool {
+        guard validationTokens.count >= 2 else { return true }
         let bpc = trainer.evaluate(validationTokens, streams: 8, steps: 100)
+        guard bpc.isFinite else { return false }
         record.lastValidationBPC = bpc
         record.validationCurve.append([Double(record.iteration), bpc])
         progress.validation = bpc
@@ -260,32 +300,20 @@ public final class TrainingRun {
             record.bestValidationBPC = bpc
             do { try saveCheckpoint(name: "best") } catch { progress.note("could not write best.safetensors: \(error)") }
         }
+        return true
     }
 
     // MARK: Files
 
     private func createOutFolder() throws {
         do {
-            try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
+            try OutputFile.makeFolder(outFolder.path)
         } catch {
-            throw TunegenError("cannot create output folder '\(outFolder.path)': \(error.localizedDescription)")
+            throw TunegenError("cannot create output folder '\(outName)': \(error)")
         }
     }
 
-    private func openLog() throws -> FileHandle? {
-        guard let logURL else { return nil }
-        if !FileManager.default.fileExists(atPath: logURL.path) {
-            guard FileManager.default.createFile(atPath: logURL.path, contents: nil) else {
-                throw TunegenError("cannot create log file '\(logURL.path)'")
-            }
-        }
-        guard let handle = try? FileHandle(forWritingTo: logURL) else { throw TunegenError("cannot open log file '\(logURL.path)'") }
-        _ = try? handle.seekToEnd()
-        return handle
-    }
-
-    private func writeLog(_ handle: FileHandle?, stats: StepStats, bits: Double, seconds: Double) throws {
-        guard let handle else { return }
+    private func writeLog(_ log: StepLog, stats: StepStats, bits: Double, seconds: Double) throws {
         struct Line: Encodable {
             var step: Int, loss: Double, loss_bits: Double, val_bpc: Double?, lr: Double, chars_per_s: Double, elapsed: Double
             /// Data-parallel runs only: milliseconds of the step spent exchanging gradients.
@@ -295,7 +323,7 @@ public final class TrainingRun {
                         val_bpc: record.lastValidationBPC, lr: Double(stats.learningRate),
                         chars_per_s: Double(stats.characters) / max(seconds, 1e-9), elapsed: record.elapsed,
                         exchange_ms: group?.reducer.map { $0.lastExchangeSeconds * 1000 })
-        handle.write(Data((try JSONOutput.compact(line) + "\n").utf8))
+        try log.append(try JSONOutput.compact(line), step: record.iteration)
     }
 
     /// Writes OUT/name.safetensors atomically, with the full training state. Never writes
@@ -303,7 +331,7 @@ public final class TrainingRun {
     private func saveCheckpoint(name: String) throws {
         guard isRoot else { return }
         let parameters = trainer.model.parameters
-        guard parameters.allSatisfy(\.isFinite) else { return }
+        guard ModelFile.weightsInRange(parameters) else { return }
         let hyper = try JSONOutput.compact(settings)
         let recordText = try JSONOutput.compact(record)
         var extra: [String: String] = ["training_record": recordText, "command": commandLine,
@@ -327,10 +355,15 @@ public final class TrainingRun {
             yLabel: "bits per character")
         let url = outFolder.appendingPathComponent("loss.svg")
         do {
-            try Data(svg.utf8).write(to: url, options: .atomic)
+            try OutputFile.write(svg, to: url)
         } catch {
-            throw TunegenError("cannot write '\(url.path)': \(error.localizedDescription)")
+            throw TunegenError("cannot write '\(shown("loss.svg"))': \(error)")
         }
+    }
+
+    /// Writes loss.svg; returns what happened, for a message that already reports another failure.
+    private func curveOrMessage() -> String {
+        do { try writeCurve(); return "loss curve: \(shown("loss.svg"))" } catch { return "\(error)" }
     }
 
     private func summarise() {
@@ -345,21 +378,57 @@ public final class TrainingRun {
     /// A file in the output folder, named relative to the folder the user gave.
     private func shown(_ name: String) -> String { (outName as NSString).appendingPathComponent(name) }
 
-    private func say(_ line: String) {
-        guard isRoot else { return }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
+    /// The first failed write to standard error; the run goes on (its files are what matter)
+    /// and ends with this error once everything is saved.
+    private var stderrFailure: TunegenError?
+    private var progress: ProgressLine?
 
-    private func installInterruptHandler() {
-        signal(SIGINT) { _ in
-            interruptRequested.store(true, ordering: .relaxed)
-            signal(SIGINT, SIG_DFL)  // a second Ctrl-C stops at once
+    private func say(_ line: String) {
+        guard isRoot, stderrFailure == nil, progress?.failure == nil else { return }
+        do { try Output.stderr(line + "\n") } catch let e as TunegenError { stderrFailure = e } catch {}
+    }
+}
+
+/// A checkpoint checked for resuming: everything read from it (settings, loop record, trainer
+/// state) range-checked before any of it is used, and the memory the run needs estimated.
+public struct ResumePoint {
+    public var file: ModelFile
+    public var settings: RunSettings
+    var record: TrainingRun.Record
+    /// The trainer's state as the checkpoint reader checked it (shapes, ranges); the trainer
+    /// checks it against its own configuration before restoring it.
+    public var state: TrainingState
+    /// The iteration the resumed run continues from.
+    public var iteration: Int { record.iteration }
+
+    /// Checks `file` (shown as `path`) for resuming, with `iterations` extending the run if given.
+    /// Throws a TunegenError saying what is wrong; never traps on any file content.
+    public static func check(_ file: ModelFile, path: String, iterations: Int?) throws -> ResumePoint {
+        guard file.checkpoint.trainingState != nil else {
+            throw TunegenError("\(path): has no training state to resume from (a shipped or exported model); train from scratch or pass a latest.safetensors")
         }
-        // mpirun passes a Ctrl-C on to its ranks as SIGTERM, then SIGKILL after its
-        // odls_base_sigkill_timeout (1 s); it forwards SIGUSR1 as is, with no deadline.
-        if group != nil {
-            signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
-            signal(SIGUSR1) { _ in interruptRequested.store(true, ordering: .relaxed) }
+        guard let settings = try? JSONDecoder().decode(RunSettings.self, from: Data(file.checkpoint.hyperparameters.utf8)),
+              let recordText = file.checkpoint.extraMetadata["training_record"],
+              let record = try? JSONDecoder().decode(TrainingRun.Record.self, from: Data(recordText.utf8)) else {
+            throw TunegenError("\(path): its training settings are missing or unreadable, so it cannot be resumed exactly")
         }
+        var s = settings
+        if let iterations { s.iterations = iterations }
+        if let problem = s.problem(for: file.checkpoint.shape) {
+            throw TunegenError("\(path): cannot resume: \(problem)")
+        }
+        func curveOK(_ curve: [[Double]]) -> Bool {
+            curve.count <= record.iteration + 1 && curve.allSatisfy { $0.count == 2 && $0[1].isFinite && (0 ... Double(s.iterations)).contains($0[0]) }
+        }
+        guard record.iteration >= 0, record.iteration <= s.iterations, (0 ... 10).contains(record.learningRateCuts),
+              (0 ... record.iteration).contains(record.skipped), record.elapsed.isFinite, record.elapsed >= 0,
+              curveOK(record.trainingCurve), curveOK(record.validationCurve),
+              record.bestValidationBPC?.isFinite ?? true, record.lastValidationBPC?.isFinite ?? true,
+              let step = file.checkpoint.trainingState?.adam.step, (0 ... (1 << 40)).contains(step) else {
+            throw TunegenError("\(path): cannot resume: its training record is out of range (iteration \(record.iteration) of \(s.iterations))")
+        }
+        try MachineMemory.check(MemoryEstimate.training(shape: file.checkpoint.shape, batch: s.trainer.batch, steps: s.trainer.steps),
+                                what: "resuming \(path)", hint: "it cannot be resumed on this machine")
+        return ResumePoint(file: file, settings: s, record: record, state: file.checkpoint.trainingState!)
     }
 }

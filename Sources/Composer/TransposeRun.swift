@@ -3,6 +3,7 @@
 // headers, free text between tunes and line ends stay byte for byte. All tunes of all files are
 // transposed before anything is written, so a refusal anywhere writes nothing.
 import ABCNotation
+import FileOutput
 import Foundation
 
 public enum TransposeRun {
@@ -169,15 +170,15 @@ public enum TransposeRun {
         let targets = try destinations(for: results, output: output)
         for (result, target) in zip(results, targets) {
             if let target {
-                do { try Data(result.bytes).write(to: target, options: .atomic) } catch {
-                    throw TunegenError("cannot write \(target.path): \(error.localizedDescription)")
+                do { try OutputFile.write(result.bytes, to: target) } catch {
+                    throw TunegenError("cannot write \(target.path): \(error)")
                 }
             } else {
-                FileHandle.standardOutput.write(Data(result.bytes))
+                try Output.stdout(bytes: result.bytes)
             }
             if !quiet {
                 let lines = result.summary + (target.map { ["→ \($0.path)"] } ?? [])
-                FileHandle.standardError.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+                try Output.stderr(lines.map { $0 + "\n" }.joined())
             }
         }
     }

@@ -2,6 +2,7 @@
 // sheet music (the .svg, linked as an image), an audio player for its sound, and its ABC text.
 // Self-contained HTML with relative links: it works from the local disk with no network.
 import ABCNotation
+import FileOutput
 import Foundation
 import Synth
 

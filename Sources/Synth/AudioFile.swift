@@ -1,8 +1,9 @@
 // AudioFile: AudioBuffer <-> .wav/.flac/.ogg through libsndfile. The only Swift file that imports
 // CSndFile: pointers stay inside withUnsafe… closures, every return is checked, and failures
-// become AudioFileError carrying sf_strerror's text. Writes go through AtomicFile (temp + rename).
+// become AudioFileError carrying sf_strerror's text. Writes go through FileOutput (temp + rename).
 
 import CSndFile
+import FileOutput
 import Foundation
 
 /// Output file formats, chosen by extension.
@@ -80,7 +81,7 @@ public enum AudioFile {
     @discardableResult
     public static func checkDestination(_ url: URL, format: AudioFormat? = nil) throws -> AudioFormat {
         let format = try format ?? AudioFormat(url: url)
-        do { try AtomicFile.checkTarget(url) } catch let e as OutputFileError { throw AudioFileError.output(e) }
+        do { try OutputFile.checkTarget(url) } catch let e as OutputFileError { throw AudioFileError.output(e) }
         return format
     }
 
@@ -103,7 +104,7 @@ public enum AudioFile {
             throw AudioFileError.invalidBuffer("sample \(bad) is \(buffer.samples[bad]), not a finite number")
         }
         do {
-            try AtomicFile.replace(url) { temp in try writeSndfile(buffer, path: temp, shownAs: url.path, format: format) }
+            try OutputFile.replace(url) { temp in try writeSndfile(buffer, path: temp, shownAs: url.path, format: format) }
         } catch let e as OutputFileError {
             throw AudioFileError.output(e)
         }
@@ -125,7 +126,7 @@ public enum AudioFile {
         // On the error paths the file is being abandoned (and deleted); its close status adds nothing.
         defer { if open { _ = sf_close(file) } }
         func failure(_ op: String) -> AudioFileError {
-            .libsndfile(path: shownAs, operation: op, message: String(cString: sf_strerror(file)))
+            .libsndfile(path: shownAs, operation: op, message: String(cString: sf_strerror(file)) + systemReason())
         }
         if format.isInteger {
             // Returns the new clipping state.
@@ -140,17 +141,27 @@ public enum AudioFile {
             var done = 0
             while done < frames {
                 let n = min(chunk, frames - done)
+                errno = 0
                 let written = sf_writef_float(file, samples.baseAddress! + done * channels, sf_count_t(n))
                 guard written == sf_count_t(n) else { throw failure("write (\(written) of \(n) frames at frame \(done))") }
                 done += n
             }
         }
+        errno = 0
         sf_write_sync(file)
         open = false
         let rc = sf_close(file)
         guard rc == 0 else {
-            throw AudioFileError.libsndfile(path: shownAs, operation: "close", message: String(cString: sf_error_number(rc)))
+            throw AudioFileError.libsndfile(path: shownAs, operation: "close", message: String(cString: sf_error_number(rc)) + systemReason())
         }
+    }
+
+    /// libsndfile reports a full disk in some formats (Ogg Vorbis) only as "Unspecified internal
+    /// error"; the system's errno from its last write says what happened.
+    private static func systemReason() -> String {
+        let code = errno
+        guard [ENOSPC, EFBIG, EDQUOT, EIO].contains(code) else { return "" }
+        return " (system: \(OutputFile.describe(code)))"
     }
 
     /// Sample rate, channels, frames and format of the file at `url`.

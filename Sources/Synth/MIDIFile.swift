@@ -3,6 +3,7 @@
 // its name, a program change and its notes. Beats become ticks by rounding at `ppq`.
 
 import ABCNotation
+import FileOutput
 import Foundation
 
 /// Why MIDI data could not be written or read.
@@ -122,13 +123,13 @@ public enum MIDIFile {
     /// on failure no partial file remains and an existing file is left intact.
     /// Checks, before any work, that `url` can be written: its folder exists and it is not a folder.
     public static func checkDestination(_ url: URL) throws {
-        do { try AtomicFile.checkTarget(url) } catch let e as OutputFileError { throw MIDIFileError.output(e) }
+        do { try OutputFile.checkTarget(url) } catch let e as OutputFileError { throw MIDIFileError.output(e) }
     }
 
     public static func write(_ score: Score, to url: URL, program: Int = Instrument.plucked.midiProgram, ppq: Int = 480) throws {
         let bytes = try data(for: score, program: program, ppq: ppq)
         do {
-            try AtomicFile.replace(url) { try AtomicFile.writeData(bytes, toNewFile: $0) }
+            try OutputFile.write(Array(bytes), to: url)
         } catch let e as OutputFileError {
             throw MIDIFileError.output(e)
         }

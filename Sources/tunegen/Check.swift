@@ -24,13 +24,8 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let parsed = try files.map(ABCInput.parse)
-        let report = CheckReport(files: parsed)
-        if json {
-            try JSONOutput.print(report)
-        } else {
-            FileHandle.standardOutput.write(Data(CheckReport.text(for: parsed, report: report).utf8))
-        }
+        let (report, text) = try CheckReport.check(paths: files)
+        if json { try JSONOutput.print(report) } else { try Output.stdout(text) }
         if report.summary.withErrors > 0 || report.summary.fileErrors > 0 { throw ExitCode(1) }
     }
 }

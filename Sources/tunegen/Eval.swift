@@ -19,7 +19,7 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Option(help: "Score the text as this many side-by-side segments (1 reads it as one stream from the start, as Scripts/checkpoint_logits.py does).")
+    @Option(parsing: .unconditional, help: "Score the text as this many side-by-side segments (1 reads it as one stream from the start, as Scripts/checkpoint_logits.py does).")
     var streams: Int = 8
 
     func validate() throws {
@@ -29,6 +29,6 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let score = try ModelScore(model: model, inputs: inputs, skipInvalid: skipInvalid, streams: streams)
-        if json { try JSONOutput.print(score) } else { print(score.summary) }
+        if json { try JSONOutput.print(score) } else { try Output.stdout(score.summary + "\n") }
     }
 }

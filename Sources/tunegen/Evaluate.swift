@@ -85,8 +85,8 @@ struct Evaluate: ParsableCommand {
         let result = try Evaluation.run(settings)
         if let report {
             let page = try EvaluationHTML.write(result, to: report)
-            FileHandle.standardError.write(Data("report: \(page)\n".utf8))
+            try Output.stderr("report: \(page)\n")
         }
-        if json { try JSONOutput.print(result) } else { FileHandle.standardOutput.write(Data(result.text.utf8)) }
+        if json { try JSONOutput.print(result) } else { try Output.stdout(result.text) }
     }
 }

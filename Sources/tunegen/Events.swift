@@ -21,12 +21,12 @@ struct Events: ParsableCommand {
         let tune = try selection.select(from: try ABCInput.parse(file))
         let result = tune.score()
         for d in result.diagnostics where d.severity == .error {
-            FileHandle.standardError.write(Data((d.description + "\n").utf8))
+            try Output.stderr(d.description + "\n")
         }
         if json {
             try JSONOutput.print(EventsDocument(tune: tune, score: result.score))
         } else {
-            FileHandle.standardOutput.write(Data(EventsDocument.table(tune: tune, score: result.score).utf8))
+            try Output.stdout(EventsDocument.table(tune: tune, score: result.score))
         }
     }
 }

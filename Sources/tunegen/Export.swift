@@ -15,6 +15,6 @@ struct Export: ParsableCommand {
     var output: String
 
     func run() throws {
-        print(try ModelFile.export(model, to: output))
+        try Output.stdout(try ModelFile.export(model, to: output) + "\n")
     }
 }

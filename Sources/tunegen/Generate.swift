@@ -23,22 +23,22 @@ struct Generate: ParsableCommand {
     @Option(help: "Model file (default: the shipped model, trained on corpus/irish.abc).")
     var model: String?
 
-    @Option(help: "How many tunes (1…256).")
+    @Option(parsing: .unconditional, help: "How many tunes (1…256).")
     var count: Int = 3
 
-    @Option(help: "Seed for sampling.")
+    @Option(parsing: .unconditional, help: "Seed for sampling.")
     var seed: UInt64 = 1
 
-    @Option(help: "Sampling temperature (> 0; lower is safer, higher is wilder).")
+    @Option(parsing: .unconditional, help: "Sampling temperature (> 0; lower is safer, higher is wilder).")
     var temperature: Float = 0.8
 
-    @Option(help: "Sample only from the K most likely characters (1…V).")
+    @Option(parsing: .unconditional, help: "Sample only from the K most likely characters (1…V).")
     var topK: Int?
 
-    @Option(help: "Sample from the smallest set of characters whose probability reaches P (0 < P ≤ 1).")
+    @Option(parsing: .unconditional, help: "Sample from the smallest set of characters whose probability reaches P (0 < P ≤ 1).")
     var topP: Float?
 
-    @Option(help: "Longest tune, in characters, after the prime.")
+    @Option(parsing: .unconditional, help: "Longest tune, in characters, after the prime.")
     var maxLength: Int = 2000
 
     @Option(help: "Raw text to start from instead of a header (e.g. 'X:1\\nT:').")
@@ -74,7 +74,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Parts: AABB (default), AB, AABBCC, ABC… (each letter twice: played twice) or free (the model decides).")
     var form: String = "AABB"
 
-    @Option(help: "Bars in each part, the pickup not counted (1…64).")
+    @Option(parsing: .unconditional, help: "Bars in each part, the pickup not counted (1…64).")
     var barsPerPart: Int = 8
 
     @Flag(inversion: .prefixedNo, help: "End the tune on the tonic of its key.")

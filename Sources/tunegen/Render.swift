@@ -46,7 +46,7 @@ struct Render: ParsableCommand {
         } else {
             let url = URL(fileURLWithPath: output)
             try AudioExport.checkDestination(url)
-            print(try AudioExport.export(try selection.select(from: parsed), to: url, sound: sound.settings))
+            try Output.stdout(try AudioExport.export(try selection.select(from: parsed), to: url, sound: sound.settings) + "\n")
         }
     }
 }

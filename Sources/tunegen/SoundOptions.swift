@@ -12,11 +12,14 @@ struct SoundOptions: ParsableArguments {
     @Option(help: "Instrument: \(Instrument.allCases.map(\.rawValue).joined(separator: ", ")).")
     var instrument: Instrument = .plucked
 
-    @Option(help: "Tempo in quarter notes a minute, overriding the tune's Q: field (without Q:, a tune plays at its dance's session tempo, from R: or the meter).")
+    @Option(parsing: .unconditional, help: "Tempo in quarter notes a minute, overriding the tune's Q: field (without Q:, a tune plays at its dance's session tempo, from R: or the meter).")
     var tempo: Double?
 
-    @Option(help: "Sample rate in Hz (8000…192000).")
+    @Option(parsing: .unconditional, help: "Sample rate in Hz (8000…192000).")
     var rate: Int = 44_100
+
+    @Option(parsing: .unconditional, help: "Most megabytes of audio to write in all (checked before rendering each tune).")
+    var maxOutputMb: Int = SoundSettings.defaultMaxOutputMB
 
     @Flag(help: "Write one channel instead of two.")
     var mono = false
@@ -43,6 +46,7 @@ struct SoundOptions: ParsableArguments {
         if let tempo, !(tempo.isFinite && tempo >= 10 && tempo <= 1000) {
             throw ValidationError("--tempo must be between 10 and 1000 quarter notes a minute (got \(tempo))")
         }
+        if !(1 ... 1_000_000).contains(maxOutputMb) { throw ValidationError("--max-output-mb must be between 1 and 1000000 (got \(maxOutputMb))") }
         if !RenderOptions.sampleRateRange.contains(rate) {
             throw ValidationError("--rate must be between \(RenderOptions.sampleRateRange.lowerBound) and \(RenderOptions.sampleRateRange.upperBound) Hz (got \(rate))")
         }
@@ -60,7 +64,7 @@ struct SoundOptions: ParsableArguments {
         options.room = !dry
         return SoundSettings(render: options, tempo: tempo,
                              performance: PerformanceOptions(lift: !noLift, humanize: humanize, chords: chords),
-                             soundFont: soundfont)
+                             soundFont: soundfont, maxOutputBytes: maxOutputMb * 1_000_000)
     }
 }
 

@@ -11,36 +11,37 @@ struct Train: ParsableCommand {
             Tunes are split and checked; tunes with errors are skipped (counted) unless --keep-invalid. \
             A seeded 10% of the tunes (--validation) is held out and scored in bits per character. \
             OUT gets latest.safetensors (every --checkpoint-every steps and at the end), \
-            best.safetensors (lowest validation bpc) and loss.svg. Ctrl-C saves and exits (status 130); \
-            --resume FILE continues exactly where FILE left off. \
+            best.safetensors (lowest validation bpc) and loss.svg. Ctrl-C, SIGTERM and SIGHUP save and \
+            exit (status 130, 143, 129); --resume FILE ABC… continues exactly where FILE left off. \
+            One run at a time may write to OUT (a lock file names the running one). \
             Under Open MPI's `mpirun -np N`, N processes train one model together: each computes its \
             share of every batch of --batch streams, the gradients are summed, and rank 0 alone writes \
             (README: "Training on several machines").
             """)
 
-    @Argument(help: "ABC files or folders (default: corpus/).")
-    var inputs: [String] = ["corpus"]
+    @Argument(help: "ABC files or folders (default: corpus/; with --resume, give the checkpoint's inputs again).")
+    var inputs: [String] = []
 
     @Option(help: "Hyperparameter preset: cpu (default: E128 H512 L1, 2000 iterations with cosine decay; the best validation loss within ten minutes here), mit (the MIT lab: E256 H1024, 3000 iterations), tiny (seconds).")
     var preset: Preset = .cpu
 
-    @Option(help: "Embedding width E.") var embedding: Int?
-    @Option(help: "Hidden units H per layer.") var hidden: Int?
-    @Option(help: "Stacked LSTM layers L.") var layers: Int?
-    @Option(help: "Sequences per batch B.") var batch: Int?
-    @Option(name: .customLong("seq-length"), help: "Time steps T per window (BPTT length).") var steps: Int?
-    @Option(help: "Training iterations (Adam steps).") var iterations: Int?
-    @Option(name: .customLong("lr"), help: "Adam learning rate.") var learningRate: Float?
+    @Option(parsing: .unconditional, help: "Embedding width E.") var embedding: Int?
+    @Option(parsing: .unconditional, help: "Hidden units H per layer.") var hidden: Int?
+    @Option(parsing: .unconditional, help: "Stacked LSTM layers L.") var layers: Int?
+    @Option(parsing: .unconditional, help: "Sequences per batch B.") var batch: Int?
+    @Option(name: .customLong("seq-length"), parsing: .unconditional, help: "Time steps T per window (BPTT length).") var steps: Int?
+    @Option(parsing: .unconditional, help: "Training iterations (Adam steps).") var iterations: Int?
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Adam learning rate.") var learningRate: Float?
     @Option(help: "Learning-rate schedule: constant, or cosine (decays to 10% by the last iteration). Default: the preset's (cpu: cosine; mit, tiny: constant).")
     var schedule: ScheduleChoice?
-    @Option(help: "Global-norm gradient clip (0 disables).") var clip: Float = 5
-    @Option(help: "Dropout between stacked LSTM layers (needs --layers 2 or more), 0 ≤ P < 1.") var dropout: Float?
+    @Option(parsing: .unconditional, help: "Global-norm gradient clip (0 disables).") var clip: Float = 5
+    @Option(parsing: .unconditional, help: "Dropout between stacked LSTM layers (needs --layers 2 or more), 0 ≤ P < 1.") var dropout: Float?
     @Option(help: "How batches are made: windows (random windows, state reset each batch) or tunes (each stream walks through whole tunes, its state carried from window to window and reset at each new tune).")
     var batching: String = "windows"
-    @Option(help: "Seed for initialisation, the split and the batches.") var seed: UInt64 = 1
-    @Option(help: "Fraction of tunes held out for validation.") var validation: Double = 0.1
-    @Option(help: "Validate every N iterations.") var evalEvery: Int = 100
-    @Option(help: "Write latest.safetensors every N iterations.") var checkpointEvery: Int = 500
+    @Option(parsing: .unconditional, help: "Seed for initialisation, the split and the batches.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Fraction of tunes held out for validation.") var validation: Double = 0.1
+    @Option(parsing: .unconditional, help: "Validate every N iterations.") var evalEvery: Int = 100
+    @Option(parsing: .unconditional, help: "Write latest.safetensors every N iterations.") var checkpointEvery: Int = 500
     @Option(name: .shortAndLong, help: "Output folder.") var out: String = "runs/train"
     @Option(help: "Continue training from this checkpoint (its settings are used; --iterations may extend the run).")
     var resume: String?
@@ -77,13 +78,13 @@ struct Train: ParsableCommand {
         RunSettings(preset: preset, embedding: embedding, hidden: hidden, layers: layers, batch: batch, steps: steps,
                     iterations: iterations, learningRate: learningRate, schedule: schedule, clip: clip, dropout: dropout,
                     batching: batching == "tunes" ? .tunes : .random, seed: seed, validationFraction: validation,
-                    evalEvery: evalEvery, checkpointEvery: checkpointEvery, inputs: inputs, keepInvalid: keepInvalid,
-                    augmentTranspose: augmentTranspose)
+                    evalEvery: evalEvery, checkpointEvery: checkpointEvery, inputs: inputs.isEmpty ? ["corpus"] : inputs,
+                    keepInvalid: keepInvalid, augmentTranspose: augmentTranspose)
     }
 
     func run() throws {
         let run = try TrainingRun(settings: settings, output: TrainingOutput(folder: out, log: log, quiet: quiet),
-                                  resume: resume, iterations: iterations)
+                                  resume: resume, iterations: iterations, resumeInputs: inputs.isEmpty ? nil : inputs)
         let status = try run.run()
         if status != 0 { throw ExitCode(status) }
     }

@@ -7,10 +7,10 @@ import Foundation
 
 /// Which tune of a file to use: by position (`--tune`, default 1) or by `X:` number (`--x`).
 struct TuneSelection: ParsableArguments {
-    @Option(name: .customLong("tune"), help: "1-based position of the tune in the file (default 1).")
+    @Option(name: .customLong("tune"), parsing: .unconditional, help: "1-based position of the tune in the file (default 1).")
     var position: Int?
 
-    @Option(name: .customLong("x"), help: "Use the first tune whose X: number is this.")
+    @Option(name: .customLong("x"), parsing: .unconditional, help: "Use the first tune whose X: number is this.")
     var referenceNumber: Int?
 
     func validate() throws {

@@ -26,16 +26,17 @@ struct Tunegen: ParsableCommand {
     /// Runs the command. A TunegenError prints `tunegen: message` and exits with its status;
     /// usage errors exit 2 (not ArgumentParser's 64), as `check` documents.
     static func main() {
+        Output.prepareProcess()
         OpenBLASCore.upgradeIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let failure as TunegenError {
-            FileHandle.standardError.write(Data("tunegen: \(failure.description)\n".utf8))
+            Output.stderrIfPossible("tunegen: \(failure.description)\n")
             Foundation.exit(failure.exitStatus)
         } catch {
             if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Output.stderrIfPossible(fullMessage(for: error) + "\n")
                 Foundation.exit(2)
             }
             exit(withError: error)

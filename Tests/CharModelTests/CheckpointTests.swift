@@ -342,7 +342,7 @@ final class CheckpointTests: XCTestCase {
     // MARK: Atomic write
 
     func leftovers(in dir: URL) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }
+        try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("tmp-") }
     }
 
     func testWriteReplacesAnExistingFile() throws {
@@ -361,7 +361,7 @@ final class CheckpointTests: XCTestCase {
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: false)
         try Data([1]).write(to: target.appendingPathComponent("inside"))
         XCTAssertThrowsError(try Self.tiny().write(to: target)) { error in
-            XCTAssertTrue((error as! CheckpointError).message.contains("cannot rename"), "\(error)")
+            XCTAssertTrue((error as! CheckpointError).message.contains("is a directory"), "\(error)")
         }
         var isDir: ObjCBool = false
         XCTAssertTrue(FileManager.default.fileExists(atPath: target.path, isDirectory: &isDir) && isDir.boolValue)
@@ -371,7 +371,7 @@ final class CheckpointTests: XCTestCase {
     func testFailedWriteToAMissingDirectory() throws {
         let url = try tempDirectory().appendingPathComponent("no/such/dir/m.safetensors")
         XCTAssertThrowsError(try Self.tiny().write(to: url)) { error in
-            XCTAssertTrue((error as! CheckpointError).message.contains("cannot create temporary file"), "\(error)")
+            XCTAssertTrue((error as! CheckpointError).message.contains("does not exist"), "\(error)")
         }
     }
 
@@ -391,7 +391,7 @@ final class CheckpointTests: XCTestCase {
         limit.rlim_cur = 4096
         XCTAssertEqual(setrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit), 0)
         XCTAssertThrowsError(try big.write(to: url)) { error in
-            XCTAssertTrue((error as! CheckpointError).message.contains("cannot write temporary file"), "\(error)")
+            XCTAssertTrue((error as! CheckpointError).message.contains("write failed"), "\(error)")
         }
         XCTAssertEqual(setrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &saved), 0)
         signal(SIGXFSZ, previousHandler)

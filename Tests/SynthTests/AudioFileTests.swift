@@ -4,6 +4,7 @@
 
 import ABCNotation
 import Foundation
+import FileOutput
 import XCTest
 @testable import Synth
 

@@ -81,7 +81,7 @@ final class TrainGenerateTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         r = try TunegenProcess.run(["train", Self.corpus.path, "--out", split.path, "--log", logSplit.path, "--iterations", "25"] + flags)
         XCTAssertEqual(r.status, 0, r.stderr)
-        r = try TunegenProcess.run(["train", "--resume", split.appendingPathComponent("latest.safetensors").path,
+        r = try TunegenProcess.run(["train", "--resume", split.appendingPathComponent("latest.safetensors").path, Self.corpus.path,
                                     "--out", split.path, "--log", logSplit.path, "--iterations", "40", "--quiet"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let a = try logLines(logWhole), b = try logLines(logSplit)
@@ -114,7 +114,7 @@ final class TrainGenerateTests: XCTestCase {
         let latest = out.appendingPathComponent("latest.safetensors")
         XCTAssertTrue(FileManager.default.fileExists(atPath: latest.path))
         // The saved state resumes.
-        let r = try TunegenProcess.run(["train", "--resume", latest.path, "--out", out.path, "--iterations", "\(try logLines(log).count + 3)", "--quiet"])
+        let r = try TunegenProcess.run(["train", "--resume", latest.path, Self.corpus.path, "--out", out.path, "--iterations", "\(try logLines(log).count + 3)", "--quiet"])
         XCTAssertEqual(r.status, 0, r.stderr)
     }
 

@@ -225,7 +225,7 @@ enum Phases {
     static func mark(_ name: String) {
         guard enabled else { return }
         let now = Date()
-        FileHandle.standardError.write(Data(String(format: "phase %@: %.2f s\n", name, now.timeIntervalSince(last)).utf8))
+        Output.stderrIfPossible(String(format: "phase %@: %.2f s\n", name, now.timeIntervalSince(last)))
         last = now
     }
 }

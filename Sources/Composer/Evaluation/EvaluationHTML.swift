@@ -2,6 +2,7 @@
 // SVG plots (the histograms of TUNES and the reference side by side, bars per part, the novelty
 // chart). One self-contained file: no scripts, fonts or links, so it opens with no network.
 // Layout first (bar rectangles as plain values), then SVG text from them.
+import FileOutput
 import Foundation
 
 public enum EvaluationHTML {
@@ -166,8 +167,8 @@ public enum EvaluationHTML {
             throw TunegenError("cannot create folder '\(folder)': \(error.localizedDescription)")
         }
         let path = (folder as NSString).appendingPathComponent("index.html")
-        do { try Data(page(report).utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw TunegenError("cannot write '\(path)': \(error.localizedDescription)")
+        do { try OutputFile.write(page(report), to: URL(fileURLWithPath: path)) } catch {
+            throw TunegenError("cannot write '\(path)': \(error)")
         }
         return path
     }
