@@ -128,24 +128,9 @@ public final class TuneComposer {
         self.rng = SeededGenerator(seed: seed)
     }
 
-    /// `count` tunes sampled side by side (one batch of `count` streams).
+    /// `count` tunes sampled side by side (one batch of `count` streams): the model's raw samples.
     public func sample(count: Int) -> [GeneratedTune] {
-        let sampler = Sampler(model: file.model, streams: count)
-        let vocabulary = file.vocabulary
-        var cursors = [TuneTemplate.Cursor](repeating: .init(), count: count)
-        var calls = [Int](repeating: 0, count: count)
-        let template = self.template
-        let texts = sampler.generate(
-            primes: Array(repeating: template.prime, count: count), vocabulary: vocabulary, options: options, rng: &rng,
-            adjust: { stream, text, probabilities in
-                // Called once before every draw: since the last call the stream wrote one character.
-                if calls[stream] > 0, let last = text.unicodeScalars.last {
-                    cursors[stream].advance(past: Character(last), in: template)
-                }
-                calls[stream] += 1
-                Self.force(cursors[stream], template: template, vocabulary: vocabulary, probabilities: &probabilities)
-            })
-        return texts.map { generated in
+        sample(count: count, constraint: nil).texts.map { generated in
             produced += 1
             let text = template.prime + generated
             return GeneratedTune(number: produced, text: text, truncated: !text.hasSuffix("\n\n"))
@@ -165,23 +150,8 @@ public final class TuneComposer {
     /// stream so that each tune passes every tier and has `form`: the model still chooses every
     /// character among those the reader allows. Each tune records the probability mass removed.
     public func sampleConstrained(count: Int, form: TuneForm) throws -> [GeneratedTune] {
-        let sampler = Sampler(model: file.model, streams: count)
-        let vocabulary = file.vocabulary
-        let constraint = try TuneConstraint(form: form, prime: template.prime, streams: count, symbols: vocabulary.symbols, cache: masks)
-        var cursors = [TuneTemplate.Cursor](repeating: .init(), count: count)
-        var calls = [Int](repeating: 0, count: count)
-        let template = self.template
-        let texts = sampler.generate(
-            primes: Array(repeating: template.prime, count: count), vocabulary: vocabulary, options: options, rng: &rng,
-            adjust: { stream, text, probabilities in
-                if calls[stream] > 0, let last = text.unicodeScalars.last {
-                    cursors[stream].advance(past: Character(last), in: template)
-                }
-                calls[stream] += 1
-                Self.force(cursors[stream], template: template, vocabulary: vocabulary, probabilities: &probabilities)
-            },
-            constraint: constraint)
-        let stats = sampler.constraintStatistics
+        let constraint = try TuneConstraint(form: form, prime: template.prime, streams: count, symbols: file.vocabulary.symbols, cache: masks)
+        let (texts, stats) = sample(count: count, constraint: constraint)
         return texts.enumerated().map { b, generated in
             produced += 1
             let text = template.prime + generated
@@ -190,6 +160,28 @@ public final class TuneComposer {
             tune.form = form
             return tune
         }
+    }
+
+    /// The generated texts (prime not included) of `count` streams run as one batch, the header
+    /// template forced character by character and `constraint`, if any, masking every draw.
+    private func sample(count: Int, constraint: TuneConstraint?) -> (texts: [String], statistics: ConstraintStatistics) {
+        let sampler = Sampler(model: file.model, streams: count)
+        let vocabulary = file.vocabulary
+        var cursors = [TuneTemplate.Cursor](repeating: .init(), count: count)
+        var calls = [Int](repeating: 0, count: count)
+        let template = self.template
+        let texts = sampler.generate(
+            primes: Array(repeating: template.prime, count: count), vocabulary: vocabulary, options: options, rng: &rng,
+            adjust: { stream, text, probabilities in
+                // Called once before every draw: since the last call the stream wrote one character.
+                if calls[stream] > 0, let last = text.unicodeScalars.last {
+                    cursors[stream].advance(past: Character(last), in: template)
+                }
+                calls[stream] += 1
+                Self.force(cursors[stream], template: template, vocabulary: vocabulary, probabilities: &probabilities)
+            },
+            constraint: constraint)
+        return (texts, sampler.constraintStatistics)
     }
 
     /// Masks by reader state, kept across batches.
