@@ -72,3 +72,56 @@ final class TunegenHelpTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("no-such-flag"), result.stderr)
     }
 }
+
+/// The root help is golden: a subcommand added, renamed or dropped, or an abstract changed, shows
+/// up here and in the README's commands table together.
+final class TunegenGoldenHelpTests: XCTestCase {
+    static let rootHelp = """
+OVERVIEW: Learn folk tunes in ABC notation with a character LSTM; generate and
+hear new ones.
+
+USAGE: tunegen <subcommand>
+
+OPTIONS:
+  -h, --help              Show help information.
+
+SUBCOMMANDS:
+  generate                Generate new tunes (ABC text), check them, and
+                          optionally render them.
+  train                   Train a character LSTM on ABC tunes.
+  eval                    Score a model on ABC tunes in bits per character
+                          (lower is better).
+  evaluate                Measure a set of tunes against a reference: validity,
+                          form, closure, melody, and copies of the training set.
+  render                  Render a tune to audio (.wav, .flac, .ogg), MIDI
+                          (.mid) or sheet music (.svg).
+  export                  Write a model's weights without its training state
+                          (for sharing or shipping).
+  check                   Check ABC files: problems as file:line:col, and how
+                          many tunes pass each validity tier.
+  events                  Print the timed note events of one tune (beats and
+                          seconds), repeats expanded.
+  transpose               Move tunes to another key, as a musician would
+                          rewrite them.
+  bench                   Measure training and sampling, notation, audio and
+                          engraving speed.
+
+  See 'tunegen help <subcommand>' for detailed help.
+"""
+
+    func testRootHelpIsExactlyTheGoldenText() throws {
+        let result = try TunegenProcess.run(["--help"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.stdout, Self.rootHelp + "\n")
+    }
+
+    func testEverySubcommandHasHelpWithItsUsage() throws {
+        for command in ["generate", "train", "eval", "evaluate", "render", "export", "check", "events", "transpose",
+                        "bench", "bench model", "bench abc", "bench synth", "bench engrave", "bench steer"] {
+            let result = try TunegenProcess.run(["help"] + command.split(separator: " ").map(String.init))
+            XCTAssertEqual(result.status, 0, command)
+            XCTAssertTrue(result.stdout.contains("USAGE: tunegen \(command)"), "\(command): \(result.stdout)")
+            XCTAssertTrue(result.stdout.contains("OVERVIEW: "), command)
+        }
+    }
+}
