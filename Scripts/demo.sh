@@ -10,8 +10,8 @@ swift build -c release --product tunegen
 tunegen="$(swift build -c release --show-bin-path)/tunegen"
 mkdir -p out
 
-echo "== tunegen generate: three jigs in D with the shipped model, rendered to WAV"
-$tunegen generate --count 3 --key D --meter 6/8 --seed 7 --out out/tunes --wav
+echo "== tunegen generate: three jigs in D with the shipped model, rendered to WAV and sheet music"
+$tunegen generate --count 3 --key D --meter 6/8 --seed 7 --out out/tunes --wav --svg
 echo
 echo "== tunegen check out/tunes/*.abc"
 $tunegen check out/tunes/*.abc || true
