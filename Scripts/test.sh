@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every test. Usage: Scripts/test.sh [--fast] [swift test args]
-# --fast skips the slow suites (training runs, the shipped model at scale, fuzzing, the large
-# hostile inputs): the rest runs in well under 20 s after a build, for the edit-build-test loop.
+# --fast skips the slow suites and tests (training runs, the shipped model at scale, fuzzing,
+# hostile inputs and faults, whole-corpus passes, mpirun, Chromium): the rest runs in about 20 s
+# after a build on these 2-core machines, for the edit-build-test loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
@@ -13,7 +14,12 @@ if [ "${1:-}" = "--fast" ]; then
               'GradientTests.testFiniteDifferences' 'CheckpointInteropTests' DataParallelCLITests \
               'EngraverTests.testEveryCorpusTuneEngraves' 'EngraverTests.testAHugeSingleLineIsSplitIntoSystems' \
               'EvaluateCommandTests.testReportRendersInHeadlessChromium' \
-              'TransposeTests.testEveryCorpusTune'; do
+              'TransposeTests.testEveryCorpusTune' HostileInputTests FaultTests InstrumentTests \
+              TransposeAugmentationTests 'TuneReaderTests.testRandomWalks' 'TuneReaderTests.testCorpus' \
+              SheetMusicCommandTests PerformanceTests CorpusTests RenderCommandTests TransposeCommandTests \
+              'RobustnessTests.testMegabyteLine' 'LossCurveSVGTests.testHugeSeries' 'SynthesizerTests.testA440' \
+              'ElementwiseTests.testAgreeWithLibm' 'EventsCommandTests.testCorpusTuneEvents' \
+              'CheckCommandTests.testCorpusSummary'; do
     skip+=(--skip "$slow")
   done
 fi
