@@ -47,14 +47,36 @@ public struct GenerateRun {
     public init(_ request: GenerateRequest) { self.request = request }
 
     /// Samples, checks, writes and reports the tunes the request asks for. Throws TunegenError for
-    /// a bad model or flag; exits 1 (ExitCode-like TunegenError) when --valid-only comes up short.
+    /// a bad model or flag, and (exit 1) when an audio, MIDI or SVG file could not be written.
     public func run() throws {
-        let (model, count, seed, json, wav, midi, out, sound) =
-            (request.model, request.count, request.seed, request.json, request.wav, request.midi, request.out, request.sound)
-        let topK = request.sampling.topK
-        let file = try ModelFile.load(path: model)
+        let (file, template) = try loadModel()
+        let folder = try outputFolder()
+        let composer = TuneComposer(model: file, template: template, seed: request.seed, options: request.sampling)
+        // One batch of --count streams; steered, every tune passes every tier by construction.
+        var accepted = try request.form.map { try composer.sampleConstrained(count: request.count, form: $0) }
+            ?? composer.sample(count: request.count)
+        for i in accepted.indices { accepted[i].renumber(i + 1, seed: request.seed) }
+        var report = Report()
+        for tune in accepted { try emit(tune, into: folder, report: &report) }
+        try finish(accepted, folder: folder, report: report)
+    }
+
+    /// What the tunes written so far add up to.
+    private struct Report {
+        var documents: [GeneratedTune.Document] = []
+        var entries: [TunebookEntry] = []
+        var failedFiles = 0
+        var audioBytes = 0
+        var stdout = ""
+    }
+
+    /// The model and the header template, checked against each other and the flags before any work.
+    private func loadModel() throws -> (ModelFile, TuneTemplate) {
+        let file = try ModelFile.load(path: request.model)
         let v = file.vocabulary.count
-        if let topK, topK > v { throw TunegenError("--top-k must be between 1 and the model's vocabulary size \(v) (got \(topK))") }
+        if let topK = request.sampling.topK, topK > v {
+            throw TunegenError("--top-k must be between 1 and the model's vocabulary size \(v) (got \(topK))")
+        }
         guard file.vocabulary.id(of: "\n") != nil else {
             throw TunegenError("the model's vocabulary has no newline, so it cannot write ABC (a tune is lines of text); was it trained on ABC?")
         }
@@ -70,73 +92,72 @@ public struct GenerateRun {
             let which = request.header.isPrime ? "--prime" : "the header (--key/--mode/--meter/--title)"
             throw TunegenError("\(which) has the character \(String(scalar).debugDescription) (U+\(String(scalar.value, radix: 16, uppercase: true))), which the model never saw; the model knows: \(String(String.UnicodeScalarView(file.vocabulary.symbols)).debugDescription)")
         }
-        var folder: URL?
-        let folderName = out ?? "."
-        let svg = request.svg
-        if let out = out ?? ((wav || midi || svg) ? "." : nil) {
-            let url = URL(fileURLWithPath: out, isDirectory: true)
-            do { try OutputFile.makeFolder(out) } catch { throw TunegenError("cannot create folder '\(out)': \(error)") }
-            folder = url
-        }
+        return (file, template)
+    }
 
-        let composer = TuneComposer(model: file, template: template, seed: seed, options: request.sampling)
-        // One batch of --count streams; steered, every tune passes every tier by construction.
-        var accepted = try request.form.map { try composer.sampleConstrained(count: count, form: $0) } ?? composer.sample(count: count)
-        for i in accepted.indices { accepted[i].renumber(i + 1, seed: seed) }
+    /// The folder tunes are written into: --out, or the current folder when only audio, MIDI or
+    /// SVG was asked for; nil prints the tunes.
+    private func outputFolder() throws -> URL? {
+        guard let out = request.out ?? ((request.wav || request.midi || request.svg) ? "." : nil) else { return nil }
+        do { try OutputFile.makeFolder(out) } catch { throw TunegenError("cannot create folder '\(out)': \(error)") }
+        return URL(fileURLWithPath: out, isDirectory: true)
+    }
 
-        var documents: [GeneratedTune.Document] = []
-        var entries: [TunebookEntry] = []
-        var failedFiles = 0
-        var audioBytes = 0
-        var stdout = ""
-        for tune in accepted {
-            var files: [String] = []
-            if let folder {
-                let base = folder.appendingPathComponent(String(format: "tune-%d-%02d", Int(truncatingIfNeeded: seed), tune.number))
-                let abcURL = base.appendingPathExtension("abc")
-                do { try OutputFile.write(tune.text, to: abcURL) } catch {
-                    throw TunegenError("cannot write '\(abcURL.path)': \(error)")
-                }
-                files.append((folderName as NSString).appendingPathComponent(abcURL.lastPathComponent))
-                var written: [String] = []
-                for (wanted, ext) in [(svg, "svg"), (wav, "wav"), (midi, "mid")] where wanted {
-                    let url = base.appendingPathExtension(ext)
-                    guard let parsed = tune.tune else { continue }
-                    do {
-                        let summary = try AudioExport.export(parsed, to: url, sound: sound, written: &audioBytes)
-                        // Say what the accompaniment played (never a silent --chords), once per tune.
-                        for line in summary.split(separator: "\n") where line.hasPrefix("  chords:") && (ext == "wav" || !wav) {
-                            try Output.stderr("tunegen: tune \(tune.number): \(line.dropFirst(2))\n")
-                        }
-                        files.append((folderName as NSString).appendingPathComponent(url.lastPathComponent))
-                        written.append(url.lastPathComponent)
-                    } catch let failure as TunegenError {
-                        failedFiles += 1
-                        try Output.stderr("tunegen: tune \(tune.number): \(failure.description)\n")
-                    }
-                }
-                if let parsed = tune.tune { entries.append(TunebookEntry(tune: parsed, abc: tune.text, files: written)) }
+    /// Writes one tune (its .abc, and the sheet music, audio and MIDI asked for) into `folder`, or
+    /// keeps its text for standard output; reports its line.
+    private func emit(_ tune: GeneratedTune, into folder: URL?, report: inout Report) throws {
+        let folderName = request.out ?? "."
+        var files: [String] = []
+        if let folder {
+            let base = folder.appendingPathComponent(String(format: "tune-%d-%02d", Int(truncatingIfNeeded: request.seed), tune.number))
+            let abcURL = base.appendingPathExtension("abc")
+            do { try OutputFile.write(tune.text, to: abcURL) } catch {
+                throw TunegenError("cannot write '\(abcURL.path)': \(error)")
             }
-            if !json { try Output.stderr(tune.summaryLine + (files.isEmpty ? "" : "  → " + files.joined(separator: ", ")) + "\n") }
-            documents.append(tune.document(files: files))
-            if folder == nil && !json { stdout += tune.text + "\n" }
+            files.append((folderName as NSString).appendingPathComponent(abcURL.lastPathComponent))
+            var written: [String] = []
+            for (wanted, ext) in [(request.svg, "svg"), (request.wav, "wav"), (request.midi, "mid")] where wanted {
+                let url = base.appendingPathExtension(ext)
+                guard let parsed = tune.tune else { continue }
+                do {
+                    let summary = try AudioExport.export(parsed, to: url, sound: request.sound, written: &report.audioBytes)
+                    // Say what the accompaniment played (never a silent --chords), once per tune.
+                    for line in summary.split(separator: "\n") where line.hasPrefix("  chords:") && (ext == "wav" || !request.wav) {
+                        try Output.stderr("tunegen: tune \(tune.number): \(line.dropFirst(2))\n")
+                    }
+                    files.append((folderName as NSString).appendingPathComponent(url.lastPathComponent))
+                    written.append(url.lastPathComponent)
+                } catch let failure as TunegenError {
+                    report.failedFiles += 1
+                    try Output.stderr("tunegen: tune \(tune.number): \(failure.description)\n")
+                }
+            }
+            if let parsed = tune.tune { report.entries.append(TunebookEntry(tune: parsed, abc: tune.text, files: written)) }
         }
-        if let folder, out != nil, svg || wav, !entries.isEmpty {
-            let page = try Tunebook.write(title: "tunegen, seed \(seed)", entries: entries, into: folder)
-            if !json { try Output.stderr("tunebook page: \((folderName as NSString).appendingPathComponent(page.lastPathComponent))\n") }
+        if !request.json { try Output.stderr(tune.summaryLine + (files.isEmpty ? "" : "  → " + files.joined(separator: ", ")) + "\n") }
+        report.documents.append(tune.document(files: files))
+        if folder == nil && !request.json { report.stdout += tune.text + "\n" }
+    }
+
+    /// The tunebook page, the tunes or JSON on standard output, and the summary line.
+    private func finish(_ accepted: [GeneratedTune], folder: URL?, report: Report) throws {
+        if let folder, request.out != nil, request.svg || request.wav, !report.entries.isEmpty {
+            let page = try Tunebook.write(title: "tunegen, seed \(request.seed)", entries: report.entries, into: folder)
+            if !request.json {
+                try Output.stderr("tunebook page: \(((request.out ?? ".") as NSString).appendingPathComponent(page.lastPathComponent))\n")
+            }
         }
         let rates = TierRates(accepted)
-        if json {
-            struct Output: Encodable { var tunes: [GeneratedTune.Document]; var form: String; var tierRates: TierRates }
-            try JSONOutput.print(Output(tunes: documents, form: request.form?.description ?? "raw", tierRates: rates))
-        } else if folder == nil {
-            try Output.stdout(stdout)
-        }
-        if !json {
+        if request.json {
+            struct Document: Encodable { var tunes: [GeneratedTune.Document]; var form: String; var tierRates: TierRates }
+            try JSONOutput.print(Document(tunes: report.documents, form: request.form?.description ?? "raw", tierRates: rates))
+        } else {
+            if folder == nil { try Output.stdout(report.stdout) }
             try Output.stderr(rates.summary + "\n")
         }
-        if failedFiles > 0 {
-            throw TunegenError("\(failedFiles) audio, MIDI or SVG file\(failedFiles == 1 ? "" : "s") could not be written (see above); the .abc files were written", exitStatus: 1)
+        if report.failedFiles > 0 {
+            let n = report.failedFiles
+            throw TunegenError("\(n) audio, MIDI or SVG file\(n == 1 ? "" : "s") could not be written (see above); the .abc files were written", exitStatus: 1)
         }
     }
 }
