@@ -166,23 +166,8 @@ public final class TrainingRun {
         // odls_base_sigkill_timeout (1 s); it forwards SIGUSR1 as is, with no deadline.
         StopSignals.install(extra: group != nil ? [SIGUSR1] : [])
 
+        announce()
         let s = settings
-        say("tunegen train: \(corpus.files.count) file(s), \(corpus.tunesFound) tunes: \(corpus.training.count) training, "
-            + "\(corpus.validation.count) validation, \(corpus.skippedInvalid) skipped for errors"
-            + (corpus.duplicatesFolded > 0 ? ", \(corpus.duplicatesFolded) duplicates folded" : ""))
-        if let a = augmentation {
-            say("--augment-transpose: \(a.copies) transposed copies of the training tunes added (to \(TrainingCorpus.augmentationTonics.joined(separator: " "))), "
-                + "\(a.refused) left as they are; validation tunes as written")
-        }
-        say("model: V \(vocabulary.count), E \(s.embedding), H \(s.hidden), L \(s.layers) (\(trainer.model.parameters.count) parameters); "
-            + "B \(s.trainer.batch), T \(s.trainer.steps), lr \(s.trainer.optimizer.learningRate), \(s.iterations) iterations, seed \(s.seed); "
-            + "OpenBLAS \(OpenBLASCore.description)")
-        if let group, group.size > 1 {
-            let (low, high) = (s.trainer.batch / group.size, (s.trainer.batch + group.size - 1) / group.size)
-            say("data-parallel: \(group.size) processes (MPI), \(low == high ? "\(low)" : "\(low)–\(high)") of the \(s.trainer.batch) streams each; rank 0 writes")
-        }
-        if record.iteration > 0 { say("resuming at iteration \(record.iteration)") }
-
         let progress = ProgressLine(total: s.iterations, enabled: !quiet && isRoot)
         self.progress = progress
         progress.validation = record.lastValidationBPC
@@ -222,22 +207,7 @@ public final class TrainingRun {
 
             let done = record.iteration == s.iterations
             if record.iteration % s.evalEvery == 0 || done {
-                try group?.checkSameWeights(trainer.model.parameters, iteration: record.iteration)
-                if !ModelFile.weightsInRange(trainer.model.parameters) {
-                    // Finite but huge weights (a learning rate far too high) are on their way to NaN.
-                    progress.note("step \(record.iteration): weights beyond ±\(Int(ModelFile.weightLimit)) or not finite")
-                    try recover(to: lastGood, progress: progress)
-                    consecutiveFailures = 0
-                } else {
-                    // A non-finite validation score goes through the same guard as a non-finite step.
-                    if validate(progress: progress) {
-                        lastGood = (trainer.model.parameters, trainer.state)
-                    } else {
-                        progress.note("step \(record.iteration): validation score not finite")
-                        try recover(to: lastGood, progress: progress)
-                        consecutiveFailures = 0
-                    }
-                }
+                if try checkAndValidate(lastGood: &lastGood, progress: progress) { consecutiveFailures = 0 }
             }
             if record.iteration % s.checkpointEvery == 0 || done {
                 try saveCheckpoint(name: "latest")
@@ -267,6 +237,47 @@ public final class TrainingRun {
             throw TunegenError("\(failure.description); training finished and saved \(shown("latest.safetensors"))")
         }
         return status
+    }
+
+    /// The run's opening lines: corpus, augmentation, model, data-parallel split, resume point.
+    private func announce() {
+        let s = settings
+        say("tunegen train: \(corpus.files.count) file(s), \(corpus.tunesFound) tunes: \(corpus.training.count) training, "
+            + "\(corpus.validation.count) validation, \(corpus.skippedInvalid) skipped for errors"
+            + (corpus.duplicatesFolded > 0 ? ", \(corpus.duplicatesFolded) duplicates folded" : ""))
+        if let a = augmentation {
+            say("--augment-transpose: \(a.copies) transposed copies of the training tunes added (to \(TrainingCorpus.augmentationTonics.joined(separator: " "))), "
+                + "\(a.refused) left as they are; validation tunes as written")
+        }
+        say("model: V \(vocabulary.count), E \(s.embedding), H \(s.hidden), L \(s.layers) (\(trainer.model.parameters.count) parameters); "
+            + "B \(s.trainer.batch), T \(s.trainer.steps), lr \(s.trainer.optimizer.learningRate), \(s.iterations) iterations, seed \(s.seed); "
+            + "OpenBLAS \(OpenBLASCore.description)")
+        if let group, group.size > 1 {
+            let (low, high) = (s.trainer.batch / group.size, (s.trainer.batch + group.size - 1) / group.size)
+            say("data-parallel: \(group.size) processes (MPI), \(low == high ? "\(low)" : "\(low)–\(high)") of the \(s.trainer.batch) streams each; rank 0 writes")
+        }
+        if record.iteration > 0 { say("resuming at iteration \(record.iteration)") }
+
+    }
+
+    /// At a validation point: ranks agree on the weights; weights too large or a non-finite
+    /// validation score go through the same guard as a non-finite step (back to `lastGood`);
+    /// otherwise the weights become the new last good state. Returns true when it recovered.
+    private func checkAndValidate(lastGood: inout (parameters: [Float], state: TrainingState), progress: ProgressLine) throws -> Bool {
+        try group?.checkSameWeights(trainer.model.parameters, iteration: record.iteration)
+        if !ModelFile.weightsInRange(trainer.model.parameters) {
+            // Finite but huge weights (a learning rate far too high) are on their way to NaN.
+            progress.note("step \(record.iteration): weights beyond ±\(Int(ModelFile.weightLimit)) or not finite")
+            try recover(to: lastGood, progress: progress)
+            return true
+        }
+        guard validate(progress: progress) else {
+            progress.note("step \(record.iteration): validation score not finite")
+            try recover(to: lastGood, progress: progress)
+            return true
+        }
+        lastGood = (trainer.model.parameters, trainer.state)
+        return false
     }
 
     /// The non-finite guard's remedy: back to the last good state at half the learning rate;
