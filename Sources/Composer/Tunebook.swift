@@ -55,25 +55,12 @@ public enum Tunebook {
         }
     }
 
-    static func escape(_ s: String) -> String {
-        var r = ""
-        for c in s {
-            switch c {
-            case "&": r += "&amp;"
-            case "<": r += "&lt;"
-            case ">": r += "&gt;"
-            case "\"": r += "&quot;"
-            default: r.append(c)
-            }
-        }
-        return r
-    }
 
     /// A file name as a relative URL path (spaces and other characters percent-encoded).
     static func link(_ name: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "?#")
-        return escape(name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name)
+        return HTMLText.escape(name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name)
     }
 
     /// The page's HTML.
@@ -84,7 +71,7 @@ public enum Tunebook {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(title))</title>
+            <title>\(HTMLText.escape(title))</title>
             <style>
             body { font-family: Georgia, 'Times New Roman', serif; max-width: 900px; margin: 2em auto; padding: 0 1em; color: #222; }
             nav ol { columns: 2; }
@@ -97,27 +84,27 @@ public enum Tunebook {
             </style>
             </head>
             <body>
-            <h1>\(escape(title))</h1>
+            <h1>\(HTMLText.escape(title))</h1>
             <p>\(entries.count) tune\(entries.count == 1 ? "" : "s"), written by tunegen.</p>
             <nav><ol>
 
             """
         for (n, e) in entries.enumerated() {
-            out += "<li><a href=\"#tune-\(n + 1)\">\(escape(e.title))</a></li>\n"
+            out += "<li><a href=\"#tune-\(n + 1)\">\(HTMLText.escape(e.title))</a></li>\n"
         }
         out += "</ol></nav>\n"
         for (n, e) in entries.enumerated() {
-            out += "<section id=\"tune-\(n + 1)\">\n<h2>\(n + 1). \(escape(e.title))</h2>\n"
-            out += "<p class=\"meta\">Key: \(escape(e.key)) · Meter: \(escape(e.meter))"
+            out += "<section id=\"tune-\(n + 1)\">\n<h2>\(n + 1). \(HTMLText.escape(e.title))</h2>\n"
+            out += "<p class=\"meta\">Key: \(HTMLText.escape(e.key)) · Meter: \(HTMLText.escape(e.meter))"
             if let midi = e.midi { out += " · <a href=\"\(link(midi))\">MIDI</a>" }
             out += "</p>\n"
             if let sheet = e.sheet {
-                out += "<a href=\"\(link(sheet))\"><img class=\"sheet\" src=\"\(link(sheet))\" alt=\"Sheet music of \(escape(e.title))\"></a>\n"
+                out += "<a href=\"\(link(sheet))\"><img class=\"sheet\" src=\"\(link(sheet))\" alt=\"Sheet music of \(HTMLText.escape(e.title))\"></a>\n"
             }
             if let audio = e.audio {
-                out += "<audio controls preload=\"none\" src=\"\(link(audio))\"><a href=\"\(link(audio))\">\(escape(audio))</a></audio>\n"
+                out += "<audio controls preload=\"none\" src=\"\(link(audio))\"><a href=\"\(link(audio))\">\(HTMLText.escape(audio))</a></audio>\n"
             }
-            out += "<details open><summary>ABC</summary><pre>\(escape(e.abc))</pre></details>\n</section>\n"
+            out += "<details open><summary>ABC</summary><pre>\(HTMLText.escape(e.abc))</pre></details>\n</section>\n"
         }
         out += "</body>\n</html>\n"
         return out

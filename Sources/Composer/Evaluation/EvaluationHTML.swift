@@ -35,22 +35,18 @@ public enum EvaluationHTML {
 
     static let colors = ["#d0563b", "#3b6fd0"]
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 
     /// A grouped bar chart as an `<svg>` element.
     /// `edges`: bin labels at the bins' left edges (bins that are ranges), not their centres.
     static func chart(title: String, bins: [String], series: [[Double]], names: [String], percent: Bool = true,
                       marker: (bin: Double, label: String)? = nil, edges: Bool = false) -> String {
         let (boxes, maximum, slot) = layout(series: series)
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">\n"
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(HTMLText.escape(title))\">\n"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n"
-        svg += "<text x=\"\(left)\" y=\"16\" font-size=\"13\" font-weight=\"bold\">\(escape(title))</text>\n"
+        svg += "<text x=\"\(left)\" y=\"16\" font-size=\"13\" font-weight=\"bold\">\(HTMLText.escape(title))</text>\n"
         for (k, name) in names.enumerated() {
             let x = width - 200 + Double(k) * 100
-            svg += "<rect x=\"\(x)\" y=\"22\" width=\"10\" height=\"10\" fill=\"\(colors[k % 2])\"/><text x=\"\(x + 14)\" y=\"31\" font-size=\"11\">\(escape(name))</text>\n"
+            svg += "<rect x=\"\(x)\" y=\"22\" width=\"10\" height=\"10\" fill=\"\(colors[k % 2])\"/><text x=\"\(x + 14)\" y=\"31\" font-size=\"11\">\(HTMLText.escape(name))</text>\n"
         }
         let axisY = height - bottom
         svg += "<line x1=\"\(left)\" y1=\"\(axisY)\" x2=\"\(width - 10)\" y2=\"\(axisY)\" stroke=\"#333\"/>\n"
@@ -64,7 +60,7 @@ public enum EvaluationHTML {
         for box in boxes {
             svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\"><title>%@</title></rect>\n",
                           box.x, box.y, box.width, box.height, colors[box.series % 2],
-                          escape("\(names[box.series]): \(percent ? String(format: "%.1f%%", box.value * 100) : String(format: "%.0f", box.value))"))
+                          HTMLText.escape("\(names[box.series]): \(percent ? String(format: "%.1f%%", box.value * 100) : String(format: "%.0f", box.value))"))
         }
         // Long labels (keys) are turned so they do not run into each other.
         let turned = bins.contains { $0.count > 5 }
@@ -72,15 +68,15 @@ public enum EvaluationHTML {
         for (b, bin) in bins.enumerated() where b % every == 0 {
             let x = left + (Double(b) + (edges ? 0 : 0.5)) * slot
             if turned {
-                svg += "<text x=\"\(x)\" y=\"\(axisY + 12)\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-30 \(x) \(axisY + 12))\">\(escape(bin))</text>\n"
+                svg += "<text x=\"\(x)\" y=\"\(axisY + 12)\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-30 \(x) \(axisY + 12))\">\(HTMLText.escape(bin))</text>\n"
             } else {
-                svg += "<text x=\"\(x)\" y=\"\(axisY + 14)\" font-size=\"10\" text-anchor=\"middle\">\(escape(bin))</text>\n"
+                svg += "<text x=\"\(x)\" y=\"\(axisY + 14)\" font-size=\"10\" text-anchor=\"middle\">\(HTMLText.escape(bin))</text>\n"
             }
         }
         if let marker {
             let x = left + marker.bin * slot
             svg += "<line x1=\"\(x)\" y1=\"\(top)\" x2=\"\(x)\" y2=\"\(axisY)\" stroke=\"#000\" stroke-dasharray=\"4 3\"/>"
-                + "<text x=\"\(x + 3)\" y=\"\(top + 10)\" font-size=\"10\">\(escape(marker.label))</text>\n"
+                + "<text x=\"\(x + 3)\" y=\"\(top + 10)\" font-size=\"10\">\(HTMLText.escape(marker.label))</text>\n"
         }
         return svg + "</svg>\n"
     }
@@ -95,11 +91,11 @@ public enum EvaluationHTML {
             td,th{padding:2px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}
             .plots{display:flex;flex-wrap:wrap;gap:16px}.plots svg{border:1px solid #ccc}</style></head><body>
             <h1>tunegen evaluate</h1>
-            <p>TUNES: \(escape(r.settings.tunes.joined(separator: " "))) — reference: \(escape(r.settings.reference.joined(separator: " "))) — training: \(escape((r.settings.training ?? r.settings.reference).joined(separator: " ")))</p>
+            <p>TUNES: \(HTMLText.escape(r.settings.tunes.joined(separator: " "))) — reference: \(HTMLText.escape(r.settings.reference.joined(separator: " "))) — training: \(HTMLText.escape((r.settings.training ?? r.settings.reference).joined(separator: " ")))</p>
             <table><tr><th>measure</th><th>TUNES</th><th>reference</th></tr>
 
             """
-        for row in r.rows { html += "<tr><td>\(escape(row.0))</td><td>\(escape(row.1))</td><td>\(escape(row.2))</td></tr>\n" }
+        for row in r.rows { html += "<tr><td>\(HTMLText.escape(row.0))</td><td>\(HTMLText.escape(row.1))</td><td>\(HTMLText.escape(row.2))</td></tr>\n" }
         html += "</table>\n<h2>Distributions (share of each set)</h2>\n<div class=\"plots\">\n"
         let c = r.comparison
         func add(_ title: String, _ h: HistogramComparison, limit: Int? = nil) {
@@ -136,8 +132,8 @@ public enum EvaluationHTML {
         if !r.novelty.likelyCopies.isEmpty {
             html += "<table><tr><th>tune</th><th>likely copy of</th><th>similarity</th><th>notes in a row</th></tr>\n"
             for copy in r.novelty.likelyCopies.prefix(200) {
-                html += "<tr><td>\(escape(copy.tune.description)) \(escape(copy.tune.title ?? ""))</td>"
-                    + "<td>\(escape(copy.trainingTune.description)) \(escape(copy.trainingTune.title ?? ""))</td>"
+                html += "<tr><td>\(HTMLText.escape(copy.tune.description)) \(HTMLText.escape(copy.tune.title ?? ""))</td>"
+                    + "<td>\(HTMLText.escape(copy.trainingTune.description)) \(HTMLText.escape(copy.trainingTune.title ?? ""))</td>"
                     + "<td>\(String(format: "%.3f", copy.similarity))</td><td>\(copy.longestSharedNotes)</td></tr>\n"
             }
             html += "</table>\n"
@@ -146,12 +142,12 @@ public enum EvaluationHTML {
             html += "<h2>MGEval (Yang &amp; Lerch 2020)</h2>\n<table><tr><th>feature</th><th>OA(TUNES, inter)</th><th>OA(reference, inter)</th><th>KL(TUNES‖inter)</th><th>KL(reference‖inter)</th></tr>\n"
             for m in r.mgeval {
                 html += String(format: "<tr><td>%@</td><td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>\n",
-                               escape(m.feature), m.overlapTunes, m.overlapReference, m.klTunes, m.klReference)
+                               HTMLText.escape(m.feature), m.overlapTunes, m.overlapReference, m.klTunes, m.klReference)
             }
             html += "</table>\n"
         }
         if !r.unreadable.isEmpty {
-            html += "<h2>Unreadable files (skipped)</h2><ul>" + r.unreadable.map { "<li>\(escape($0))</li>" }.joined() + "</ul>\n"
+            html += "<h2>Unreadable files (skipped)</h2><ul>" + r.unreadable.map { "<li>\(HTMLText.escape($0))</li>" }.joined() + "</ul>\n"
         }
         return html + "<p>Definitions: <code>tunegen help evaluate</code>.</p>\n</body></html>\n"
     }
