@@ -99,10 +99,17 @@ public struct KeySignature: Sendable, Hashable, Codable {
         var problems: [String] = []
         var words = value.split(whereSeparator: { $0 == " " || $0 == "\t" })[...]
         guard let first = words.first else { return (key, ["empty K: field"]) }
-        var accidentalsOnly = false
-        // Tonic (with mode glued on: "Ador", "Em", "F#m") or a special key.
-        let lower = first.lowercased()
-        if lower == "none" {
+        readTonic(first, words: &words, into: &key, problems: &problems)
+        // Explicit accidentals, clef and other parameters.
+        for word in words { readParameter(word, into: &key, problems: &problems) }
+        return (key, problems)
+    }
+
+    /// The first word: a tonic (with mode glued on: "Ador", "Em", "F#m") or a special key. It
+    /// (and a separate mode word) is taken off `words`; a first word that is a parameter stays.
+    private static func readTonic(_ first: Substring, words: inout ArraySlice<Substring>, into key: inout KeySignature,
+                                  problems: inout [String]) {
+        if first.lowercased() == "none" {
             key.tonic = nil
             words = words.dropFirst()
         } else if first == "HP" || first == "Hp" {
@@ -114,72 +121,75 @@ public struct KeySignature: Sendable, Hashable, Codable {
             key.fifths = 2
             words = words.dropFirst()
         } else if let l = first.first, KeySignature.letterIndex(l) != nil {
-            var rest = first.dropFirst()
-            var tonic = String(l)
-            var accidental = 0
-            if let a = rest.first, a == "#" || a == "b" {
-                tonic.append(a)
-                accidental = a == "#" ? 1 : -1
-                rest = rest.dropFirst()
-            }
-            key.tonic = tonic
             words = words.dropFirst()
-            var mode = Mode.major
-            if !rest.isEmpty {
-                if let m = Mode.parse(rest) { mode = m } else { problems.append("unknown mode '\(rest)' in K:") }
-            } else if let next = words.first, let m = Mode.parse(next), !next.contains("=") {
-                mode = m
-                words = words.dropFirst()
-            }
-            key.mode = mode
-            let base = [0, 2, 4, -1, 1, 3, 5][KeySignature.letterIndex(l)!]
-            key.fifths = base + 7 * accidental + mode.fifthsOffset
-            key.alterations = KeySignature.alterations(fifths: key.fifths)
+            readLetterTonic(l, rest: first.dropFirst(), words: &words, into: &key, problems: &problems)
         } else if !first.contains("=") && !KeySignature.isClef(first) && !"^_=".contains(first.first!) {
             problems.append("unknown key '\(first)' in K:")
             words = words.dropFirst()
         }
-        // Explicit accidentals, clef and other parameters.
-        for word in words {
-            if word.lowercased() == "exp" {
-                accidentalsOnly = true
-                key.alterations = Array(repeating: 0, count: 7)
-                continue
+    }
+
+    /// A tonic letter `l` followed by `rest` of its word (an accidental, a mode), or by a mode word.
+    private static func readLetterTonic(_ l: Character, rest: Substring, words: inout ArraySlice<Substring>,
+                                        into key: inout KeySignature, problems: inout [String]) {
+        var rest = rest
+        var tonic = String(l)
+        var accidental = 0
+        if let a = rest.first, a == "#" || a == "b" {
+            tonic.append(a)
+            accidental = a == "#" ? 1 : -1
+            rest = rest.dropFirst()
+        }
+        key.tonic = tonic
+        var mode = Mode.major
+        if !rest.isEmpty {
+            if let m = Mode.parse(rest) { mode = m } else { problems.append("unknown mode '\(rest)' in K:") }
+        } else if let next = words.first, let m = Mode.parse(next), !next.contains("=") {
+            mode = m
+            words = words.dropFirst()
+        }
+        key.mode = mode
+        let base = [0, 2, 4, -1, 1, 3, 5][KeySignature.letterIndex(l)!]
+        key.fifths = base + 7 * accidental + mode.fifthsOffset
+        key.alterations = KeySignature.alterations(fifths: key.fifths)
+    }
+
+    /// A word after the tonic: `exp`, an explicit accidental (`^f`), `name=value`, or a clef.
+    private static func readParameter(_ word: Substring, into key: inout KeySignature, problems: inout [String]) {
+        if word.lowercased() == "exp" {
+            // Only the explicit accidentals that follow make the signature.
+            key.alterations = Array(repeating: 0, count: 7)
+        } else if let c = word.first, "^_=".contains(c) {
+            if let a = explicitAccidental(word) { key.alterations[a.index] = a.alteration } else {
+                problems.append("bad explicit accidental '\(word)' in K:")
             }
-            if let c = word.first, "^_=".contains(c) {
-                var chars = word[...]
-                var alt = 0
-                while let c = chars.first, "^_=".contains(c) {
-                    alt += c == "^" ? 1 : c == "_" ? -1 : 0
-                    chars = chars.dropFirst()
-                }
-                if let letter = chars.first, chars.count == 1, let i = KeySignature.letterIndex(Character(letter.uppercased())) {
-                    key.alterations[i] = alt
-                } else {
-                    problems.append("bad explicit accidental '\(word)' in K:")
-                }
-                continue
+        } else if let eq = word.firstIndex(of: "=") {
+            let name = word[..<eq].lowercased(), v = word[word.index(after: eq)...]
+            switch name {
+            case "clef": key.clef = String(v)
+            case "transpose":
+                if let t = Int(v), abs(t) <= 48 { key.transpose = t } else { problems.append("bad transpose '\(v)' in K:") }
+            case "octave":
+                if let t = Int(v), abs(t) <= 4 { key.octave = t } else { problems.append("bad octave '\(v)' in K:") }
+            default: break // middle=, stafflines=, t=, ... affect notation only
             }
-            if let eq = word.firstIndex(of: "=") {
-                let name = word[..<eq].lowercased(), v = word[word.index(after: eq)...]
-                switch name {
-                case "clef": key.clef = String(v)
-                case "transpose":
-                    if let t = Int(v), abs(t) <= 48 { key.transpose = t } else { problems.append("bad transpose '\(v)' in K:") }
-                case "octave":
-                    if let t = Int(v), abs(t) <= 4 { key.octave = t } else { problems.append("bad octave '\(v)' in K:") }
-                default: break // middle=, stafflines=, t=, ... affect notation only
-                }
-                continue
-            }
-            if KeySignature.isClef(word) {
-                key.clef = String(word)
-                continue
-            }
+        } else if KeySignature.isClef(word) {
+            key.clef = String(word)
+        } else {
             problems.append("unexpected '\(word)' in K:")
         }
-        _ = accidentalsOnly
-        return (key, problems)
+    }
+
+    /// `^f`, `__b`, `=c`: the letter's index and its alteration; nil if the word is not one.
+    private static func explicitAccidental(_ word: Substring) -> (index: Int, alteration: Int)? {
+        var chars = word[...]
+        var alt = 0
+        while let c = chars.first, "^_=".contains(c) {
+            alt += c == "^" ? 1 : c == "_" ? -1 : 0
+            chars = chars.dropFirst()
+        }
+        guard let letter = chars.first, chars.count == 1, let i = KeySignature.letterIndex(Character(letter.uppercased())) else { return nil }
+        return (i, alt)
     }
 
     static func isClef(_ word: Substring) -> Bool {
