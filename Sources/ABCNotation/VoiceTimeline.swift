@@ -194,31 +194,9 @@ struct TimelineBuilder {
     mutating func read(_ element: BodyElement, at: SourceLocation) {
         switch element {
         case let .note(note):
-            let p = pitch(of: note, at: at, remember: true)
-            if !states[current].tieCarry.isEmpty { states[current].tieCarry = [:] }
-            if note.tied, let li = KeySignature.letterIndex(code: note.letterCode), let p {
-                // A tied note's accidental carries to the note it is tied to, even across the bar.
-                let slot = li * 100 + note.octave + 50
-                let base = 60 + 12 * note.octave + TimelineBuilder.semitones[li] + states[current].key.transpose + 12 * states[current].key.octave
-                states[current].tieCarry[slot] = p - base
-            }
-            let start = voices[current].pitches.count
-            if let p {
-                voices[current].pitches.append(p)
-                voices[current].ties.append(note.tied)
-            }
-            addSound(pitchStart: start, length: note.length, at: at)
+            readNote(note, at: at)
         case let .chord(chord):
-            let start = voices[current].pitches.count
-            for note in chord.notes {
-                if let p = pitch(of: note, at: at, remember: true) {
-                    voices[current].pitches.append(p)
-                    voices[current].ties.append(note.tied || chord.tied)
-                }
-            }
-            if !states[current].tieCarry.isEmpty { states[current].tieCarry = [:] }
-            let length = chord.notes[0].length.multiplied(by: chord.length) ?? .one
-            addSound(pitchStart: start, length: length, at: at, extraMarks: chord.decorations)
+            readChord(chord, at: at)
         case let .rest(length, _):
             addSound(pitchStart: voices[current].pitches.count, length: length, at: at)
         case let .multiBarRest(bars, _):
@@ -233,26 +211,7 @@ struct TimelineBuilder {
         case let .chordSymbol(name):
             voices[current].items.append(.chordSymbol(name))
         case let .brokenRhythm(count):
-            let half = Rational(1, 1 << abs(count))!
-            let long = Rational((1 << (abs(count) + 1)) - 1, 1 << abs(count))!
-            // Only chord symbols may stand between the two notes (`A"D">B`); a bar line may not.
-            // The look-back is bounded so a hostile run of symbols stays linear.
-            var onlySymbols = false
-            if let last = states[current].lastSound, voices[current].items.count - 1 - last <= 8 {
-                onlySymbols = true
-                for k in (last + 1)..<voices[current].items.count {
-                    if case .chordSymbol = voices[current].items[k] { continue }
-                    onlySymbols = false
-                }
-            }
-            guard let last = states[current].lastSound, onlySymbols,
-                  case var .sound(sound) = voices[current].items[last], sound.multiBars == 0 else {
-                diagnose(.error, .syntax, at, "broken rhythm '\(count > 0 ? ">" : "<")' must come between two notes")
-                return
-            }
-            sound.duration = sound.duration.multiplied(by: count > 0 ? long : half) ?? sound.duration
-            voices[current].items[last] = .sound(sound)
-            states[current].pendingBroken = count > 0 ? half : long
+            readBrokenRhythm(count, at: at)
         case let .tuplet(t):
             let q = t.q ?? tupletDefaultQ(t.p, meter: states[current].meter)
             states[current].tupletLeft = t.r ?? t.p
@@ -273,6 +232,60 @@ struct TimelineBuilder {
         case .slurStart, .slurEnd, .space, .lineBreak, .continuation, .bangLineBreak, .spacer, .directive, .annotation:
             break
         }
+    }
+
+    mutating func readNote(_ note: Note, at: SourceLocation) {
+        let p = pitch(of: note, at: at, remember: true)
+        if !states[current].tieCarry.isEmpty { states[current].tieCarry = [:] }
+        if note.tied, let li = KeySignature.letterIndex(code: note.letterCode), let p {
+            // A tied note's accidental carries to the note it is tied to, even across the bar.
+            let slot = li * 100 + note.octave + 50
+            let base = 60 + 12 * note.octave + TimelineBuilder.semitones[li] + states[current].key.transpose + 12 * states[current].key.octave
+            states[current].tieCarry[slot] = p - base
+        }
+        let start = voices[current].pitches.count
+        if let p {
+            voices[current].pitches.append(p)
+            voices[current].ties.append(note.tied)
+        }
+        addSound(pitchStart: start, length: note.length, at: at)
+    }
+
+    mutating func readChord(_ chord: Chord, at: SourceLocation) {
+        let start = voices[current].pitches.count
+        for note in chord.notes {
+            if let p = pitch(of: note, at: at, remember: true) {
+                voices[current].pitches.append(p)
+                voices[current].ties.append(note.tied || chord.tied)
+            }
+        }
+        if !states[current].tieCarry.isEmpty { states[current].tieCarry = [:] }
+        let length = chord.notes[0].length.multiplied(by: chord.length) ?? .one
+        addSound(pitchStart: start, length: length, at: at, extraMarks: chord.decorations)
+    }
+
+    /// `>` or `<` (doubled: `>>`): the sound before is lengthened or shortened now, the next one when it comes.
+    mutating func readBrokenRhythm(_ count: Int, at: SourceLocation) {
+        let half = Rational(1, 1 << abs(count))!
+        let long = Rational((1 << (abs(count) + 1)) - 1, 1 << abs(count))!
+        // Only chord symbols may stand between the two notes (`A"D">B`); a bar line may not.
+        // The look-back is bounded so a hostile run of symbols stays linear.
+        var onlySymbols = false
+        if let last = states[current].lastSound, voices[current].items.count - 1 - last <= 8 {
+            onlySymbols = true
+            for k in (last + 1)..<voices[current].items.count {
+                if case .chordSymbol = voices[current].items[k] { continue }
+                onlySymbols = false
+            }
+        }
+        guard let last = states[current].lastSound, onlySymbols,
+              case var .sound(sound) = voices[current].items[last], sound.multiBars == 0 else {
+            diagnose(.error, .syntax, at, "broken rhythm '\(count > 0 ? ">" : "<")' must come between two notes")
+            return
+        }
+        sound.duration = sound.duration.multiplied(by: count > 0 ? long : half) ?? sound.duration
+        voices[current].items[last] = .sound(sound)
+        states[current].pendingBroken = count > 0 ? half : long
     }
 
     mutating func readField(_ field: Field, at: SourceLocation) {
