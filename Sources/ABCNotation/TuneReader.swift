@@ -467,166 +467,216 @@ public struct TuneReader: Hashable, Sendable {
 
     /// The state after character `ch`, or nil if `ch` cannot come here (viability is checked apart).
     func step(_ b: Body, _ ch: UInt8, _ c: BodyConfig) -> Body? {
-        var b = b
         switch b.lex {
         case .between: return between(b, ch, c)
-        case let .accidental(a, doubled):
-            if !doubled && (ch == UInt8(ascii: "^") || ch == UInt8(ascii: "_")) && (a == 1 && ch == UInt8(ascii: "^") || a == -1 && ch == UInt8(ascii: "_")) {
-                b.lex = .accidental(a * 2, doubled: true)
-                b.barChars += 1
-                return b
-            }
-            b.barChars += 1
-            return noteLetter(b, ch, accidental: a, c)
+        case let .accidental(a, doubled): return afterAccidental(b, ch, a, doubled: doubled, c)
         case let .note(suffix, tonic, octave, rest, lower):
-            if ch == UInt8(ascii: "'") || ch == UInt8(ascii: ",") {
-                // `'` raises lower-case notes, `,` lowers upper-case ones (abc2midi refuses `e,`).
-                let d: Int8 = ch == UInt8(ascii: "'") ? 1 : -1
-                guard !rest, suffix == 0, lower == (d > 0), abs(Int(octave + d)) <= 2 else { return nil }
-                b.lex = .note(suffix: 0, tonic: tonic, octave: octave + d, rest: false, lower: lower)
-                b.barChars += 1
-                return b
-            }
-            if let s = TuneReader.trie.next[Int(suffix)][ch] {
-                b.lex = .note(suffix: s, tonic: tonic, octave: octave, rest: rest, lower: lower)
-                b.barChars += 1
-                return b
-            }
-            let m = TuneReader.trie.complete[Int(suffix)]
-            let code = rest || b.notePitch == 0 ? 0 : b.notePitch + 16 * (octave + 2)
-            guard m > 0, var n = resolved(b, length: Int(m), tonic: tonic && !rest, code: code, c) else { return nil }
-            n.lex = .between
-            if rest { n.afterNote = 0 }
-            return between(n, ch, c)
-        case .pipe:
-            if ch == UInt8(ascii: ":") {
-                // `|:` opens a part that is played twice.
-                guard b.partStart, b.fill == 0, !b.openedRepeat, form.repeated || form.partCount == nil else { return nil }
-                b.openedRepeat = true
-                b.mustOpenRepeat = false
-                b.canEnd = false
-                b.lex = .between
-                b.barChars += 1
-                b.afterBar = false
-                return b
-            }
-            if ch == UInt8(ascii: "|") || ch == UInt8(ascii: "]") {
-                guard !b.partStart else { return nil }
-                let final = closesTune(b)
-                guard b.ending != 1, !b.openedRepeat || b.ending == 2 else { return nil }  // a `|:` is closed by `:|`
-                if let _ = form.partCount {
-                    guard !form.repeated || b.ending == 2 else { return nil }
-                    guard (ch == UInt8(ascii: "]")) == final else { return nil }
-                }
-                return closeBar(b, part: true, repeats: false, c)
-            }
-            guard !b.partStart, var n = closeBar(b, part: false, repeats: false, c) else { return nil }
-            n.lex = .between
-            return between(n, ch, c)
-        case .colon:
-            guard ch == UInt8(ascii: "|"), !b.partStart else { return nil }
-            if form.partCount != nil { guard form.repeated && b.ending != 2 else { return nil } } else { guard b.ending != 2 else { return nil } }
-            return closeBar(b, part: true, repeats: true, c)
-        case .bracket:
-            if ch == UInt8(ascii: "1") {
-                // A first ending: the part is played twice and, in a fixed form, was opened with `|:` or is
-                // the first (abc2midi calls `[1` after a `:|` with no `|:` between an error).
-                guard !b.endingsUsed, b.ending == 0, !b.pickupSlot, b.barInPart >= 1, b.fill == 0, b.tupletLeft == 0,
-                      b.openedRepeat || b.part == 0 || form.partCount == nil, form.repeated || form.partCount == nil else { return nil }
-                if form.partCount != nil {
-                    let e = form.barsPerPart - Int(b.barInPart)
-                    guard e >= 1 && e <= 4 else { return nil }
-                } else {
-                    guard Int(b.barInPart) < TuneForm.maxFreeBars else { return nil }
-                }
-                b.ending = 1
-                b.endingsUsed = true
-                b.endingStart = b.barInPart
-            } else if ch == UInt8(ascii: "2") {
-                guard b.needEnding2 else { return nil }
-                b.needEnding2 = false
-                b.ending = 2
-                b.barInPart = b.endingStart
-                if form.partCount == nil { b.partBars = b.partBars == 0 ? b.barInPart : b.partBars }
-            } else { return nil }
-            b.lex = .between
-            b.barChars += 1
-            b.afterBar = false
-            return b
-        case .paren:
-            if ch == UInt8(ascii: "3") {
-                guard b.tupletLeft == 0, b.broken == 0 else { return nil }
-                b.tupletLeft = 3
-                b.lex = .between
-                b.barChars += 1
-                b.partStart = false
-                return b
-            }
-            guard b.slur < TuneReader.maxSlur else { return nil }
-            b.slur += 1
-            b.lex = .between
-            return between(b, ch, c)
-        case let .chordSymbol(n):
-            // A chord name abc2midi knows: `G`, `Em`, `D7`, `Bbmaj7`, `F#m7`, `Asus4`…
-            let name = TuneReader.chordPrefixes.names[Int(n)]
-            if ch == UInt8(ascii: "\"") {
-                guard TuneReader.chordPrefixes.complete.contains(n) else { return nil }
-                b.lex = .between
-                b.prefix |= 2
-                b.barChars += 1
-                return b
-            }
-            guard let next = TuneReader.chordPrefixes.index[name + String(UnicodeScalar(ch))] else { return nil }
-            b.lex = .chordSymbol(next)
-            b.barChars += 1
-            return b
+            return inNote(b, ch, suffix: suffix, tonic: tonic, octave: octave, rest: rest, lower: lower, c)
+        case .pipe: return afterPipe(b, ch, c)
+        case .colon: return afterColon(b, ch, c)
+        case .bracket: return afterBracket(b, ch, c)
+        case .paren: return afterParen(b, ch, c)
+        case let .chordSymbol(n): return inChordSymbol(b, ch, n)
         case .bang:
             guard ch == UInt8(ascii: "\n") else { return nil }
             return newline(b)
         }
     }
 
+    /// After `^`, `_` or `=`: a second `^` or `_` doubles it, else the note letter.
+    func afterAccidental(_ b: Body, _ ch: UInt8, _ a: Int8, doubled: Bool, _ c: BodyConfig) -> Body? {
+        var b = b
+        if !doubled && (ch == UInt8(ascii: "^") || ch == UInt8(ascii: "_")) && (a == 1 && ch == UInt8(ascii: "^") || a == -1 && ch == UInt8(ascii: "_")) {
+            b.lex = .accidental(a * 2, doubled: true)
+            b.barChars += 1
+            return b
+        }
+        b.barChars += 1
+        return noteLetter(b, ch, accidental: a, c)
+    }
+
+    /// After a note letter: octave marks, then the length (a path in the length trie); any
+    /// other character ends the note, which then must fit the bar.
+    func inNote(_ b: Body, _ ch: UInt8, suffix: Int8, tonic: Bool, octave: Int8, rest: Bool, lower: Bool, _ c: BodyConfig) -> Body? {
+        var b = b
+        if ch == UInt8(ascii: "'") || ch == UInt8(ascii: ",") {
+            // `'` raises lower-case notes, `,` lowers upper-case ones (abc2midi refuses `e,`).
+            let d: Int8 = ch == UInt8(ascii: "'") ? 1 : -1
+            guard !rest, suffix == 0, lower == (d > 0), abs(Int(octave + d)) <= 2 else { return nil }
+            b.lex = .note(suffix: 0, tonic: tonic, octave: octave + d, rest: false, lower: lower)
+            b.barChars += 1
+            return b
+        }
+        if let s = TuneReader.trie.next[Int(suffix)][ch] {
+            b.lex = .note(suffix: s, tonic: tonic, octave: octave, rest: rest, lower: lower)
+            b.barChars += 1
+            return b
+        }
+        let m = TuneReader.trie.complete[Int(suffix)]
+        let code = rest || b.notePitch == 0 ? 0 : b.notePitch + 16 * (octave + 2)
+        guard m > 0, var n = resolved(b, length: Int(m), tonic: tonic && !rest, code: code, c) else { return nil }
+        n.lex = .between
+        if rest { n.afterNote = 0 }
+        return between(n, ch, c)
+    }
+
+    /// After `|`: `|:` opens a repeated part, `||` or `|]` closes the part, anything else was a plain bar line.
+    func afterPipe(_ b: Body, _ ch: UInt8, _ c: BodyConfig) -> Body? {
+        var b = b
+        if ch == UInt8(ascii: ":") {
+            // `|:` opens a part that is played twice.
+            guard b.partStart, b.fill == 0, !b.openedRepeat, form.repeated || form.partCount == nil else { return nil }
+            b.openedRepeat = true
+            b.mustOpenRepeat = false
+            b.canEnd = false
+            b.lex = .between
+            b.barChars += 1
+            b.afterBar = false
+            return b
+        }
+        if ch == UInt8(ascii: "|") || ch == UInt8(ascii: "]") {
+            guard !b.partStart else { return nil }
+            let final = closesTune(b)
+            guard b.ending != 1, !b.openedRepeat || b.ending == 2 else { return nil }  // a `|:` is closed by `:|`
+            if let _ = form.partCount {
+                guard !form.repeated || b.ending == 2 else { return nil }
+                guard (ch == UInt8(ascii: "]")) == final else { return nil }
+            }
+            return closeBar(b, part: true, repeats: false, c)
+        }
+        guard !b.partStart, var n = closeBar(b, part: false, repeats: false, c) else { return nil }
+        n.lex = .between
+        return between(n, ch, c)
+    }
+
+    /// After `:`: only `:|`, closing a repeated part (or its first ending).
+    func afterColon(_ b: Body, _ ch: UInt8, _ c: BodyConfig) -> Body? {
+        guard ch == UInt8(ascii: "|"), !b.partStart else { return nil }
+        if form.partCount != nil { guard form.repeated && b.ending != 2 else { return nil } } else { guard b.ending != 2 else { return nil } }
+        return closeBar(b, part: true, repeats: true, c)
+    }
+
+    /// After `[`: `1` starts a first ending, `2` the second one that is owed.
+    func afterBracket(_ b: Body, _ ch: UInt8, _ c: BodyConfig) -> Body? {
+        var b = b
+        if ch == UInt8(ascii: "1") {
+            // A first ending: the part is played twice and, in a fixed form, was opened with `|:` or is
+            // the first (abc2midi calls `[1` after a `:|` with no `|:` between an error).
+            guard !b.endingsUsed, b.ending == 0, !b.pickupSlot, b.barInPart >= 1, b.fill == 0, b.tupletLeft == 0,
+                  b.openedRepeat || b.part == 0 || form.partCount == nil, form.repeated || form.partCount == nil else { return nil }
+            if form.partCount != nil {
+                let e = form.barsPerPart - Int(b.barInPart)
+                guard e >= 1 && e <= 4 else { return nil }
+            } else {
+                guard Int(b.barInPart) < TuneForm.maxFreeBars else { return nil }
+            }
+            b.ending = 1
+            b.endingsUsed = true
+            b.endingStart = b.barInPart
+        } else if ch == UInt8(ascii: "2") {
+            guard b.needEnding2 else { return nil }
+            b.needEnding2 = false
+            b.ending = 2
+            b.barInPart = b.endingStart
+            if form.partCount == nil { b.partBars = b.partBars == 0 ? b.barInPart : b.partBars }
+        } else { return nil }
+        b.lex = .between
+        b.barChars += 1
+        b.afterBar = false
+        return b
+    }
+
+    /// After `(`: `3` starts a triplet; anything else means the `(` opened a slur.
+    func afterParen(_ b: Body, _ ch: UInt8, _ c: BodyConfig) -> Body? {
+        var b = b
+        if ch == UInt8(ascii: "3") {
+            guard b.tupletLeft == 0, b.broken == 0 else { return nil }
+            b.tupletLeft = 3
+            b.lex = .between
+            b.barChars += 1
+            b.partStart = false
+            return b
+        }
+        guard b.slur < TuneReader.maxSlur else { return nil }
+        b.slur += 1
+        b.lex = .between
+        return between(b, ch, c)
+    }
+
+    /// Inside a chord symbol holding prefix `n` of a chord name abc2midi knows: `G`, `Em`, `D7`, `Bbmaj7`, `F#m7`, `Asus4`…
+    func inChordSymbol(_ b: Body, _ ch: UInt8, _ n: Int16) -> Body? {
+        var b = b
+        let name = TuneReader.chordPrefixes.names[Int(n)]
+        if ch == UInt8(ascii: "\"") {
+            guard TuneReader.chordPrefixes.complete.contains(n) else { return nil }
+            b.lex = .between
+            b.prefix |= 2
+            b.barChars += 1
+            return b
+        }
+        guard let next = TuneReader.chordPrefixes.index[name + String(UnicodeScalar(ch))] else { return nil }
+        b.lex = .chordSymbol(next)
+        b.barChars += 1
+        return b
+    }
+
+    /// What `between` clears on each character, as it was before this one.
+    struct Before {
+        /// The raw length of the note just ended (0 after anything else).
+        var justNote: Int8
+        var space: Bool
+        var afterBar: Bool
+        var lineStart: Bool
+    }
+
     /// A character between elements.
     func between(_ b: Body, _ ch: UInt8, _ c: BodyConfig) -> Body? {
         var b = b
-        let justNote = b.afterNote
+        let was = Before(justNote: b.afterNote, space: b.space, afterBar: b.afterBar, lineStart: b.lineStart)
         b.afterNote = 0
         if ch != UInt8(ascii: "-") && ch != UInt8(ascii: ">") && ch != UInt8(ascii: "<") { b.lastPitch = 0 }
-        let wasSpace = b.space
         b.space = false
-        let wasAfterBar = b.afterBar
         b.afterBar = false
-        let wasLineStart = b.lineStart
         b.lineStart = false
-        if b.finished || b.needEnding2 {
-            // Only the end of the line, then the blank line (finished) or `[2` (an ending is owed).
-            switch ch {
-            case UInt8(ascii: "!"): guard wasAfterBar else { return nil }; b.lex = .bang; return b
-            case UInt8(ascii: "\n"):
-                if wasAfterBar { return newline(b) }
-                guard wasLineStart && b.finished else { return nil }
-                b.ended = true
-                return b
-            case UInt8(ascii: "["): guard b.needEnding2 else { return nil }; b.lex = .bracket; return b
-            default: return nil
-            }
-        }
+        if b.finished || b.needEnding2 { return afterLastBar(b, ch, was) }
         // A tie waits for its note, next and in the same bar (the same pitch, no accidental).
         if b.tie != 0 && !((ch >= UInt8(ascii: "A") && ch <= UInt8(ascii: "G")) || (ch >= UInt8(ascii: "a") && ch <= UInt8(ascii: "g"))) { return nil }
         // Broken rhythm waits for its note; a decoration or chord symbol for its note (one decoration each).
         if b.broken != 0 && !isNoteStart(ch) { return nil }
         if b.prefix != 0 && !isNoteStart(ch) && !((ch == UInt8(ascii: "~") || ch == UInt8(ascii: ".")) && b.prefix & 1 == 0) { return nil }
         if ch == UInt8(ascii: "\n") {
-            if wasAfterBar { return newline(b) }
+            if was.afterBar { return newline(b) }
             // A blank line ends the tune where the free form allows it.
-            guard wasLineStart && b.canEnd && b.partStart && b.fill == 0 else { return nil }
+            guard was.lineStart && b.canEnd && b.partStart && b.fill == 0 else { return nil }
             b.ended = true
             return b
         }
-        if wasAfterBar && b.lineBars >= Int8(TuneReader.maxLineBars) && ch != UInt8(ascii: "!") { return nil }
+        if was.afterBar && b.lineBars >= Int8(TuneReader.maxLineBars) && ch != UInt8(ascii: "!") { return nil }
         if b.mustOpenRepeat && b.partStart && ch != UInt8(ascii: "|") && ch != UInt8(ascii: "!") { return nil }
         if ch != UInt8(ascii: "!") { b.canEnd = false }
         b.barChars += 1
+        return elementStart(b, ch, was, c)
+    }
+
+    /// Between elements once the tune is finished or an ending is owed: only the end of the line,
+    /// then the blank line (finished) or `[2` (an ending is owed).
+    func afterLastBar(_ b: Body, _ ch: UInt8, _ was: Before) -> Body? {
+        var b = b
+        switch ch {
+        case UInt8(ascii: "!"): guard was.afterBar else { return nil }; b.lex = .bang; return b
+        case UInt8(ascii: "\n"):
+            if was.afterBar { return newline(b) }
+            guard was.lineStart && b.finished else { return nil }
+            b.ended = true
+            return b
+        case UInt8(ascii: "["): guard b.needEnding2 else { return nil }; b.lex = .bracket; return b
+        default: return nil
+        }
+    }
+
+    /// The first character of an element (a note, an accidental, a decoration, a bar line…).
+    func elementStart(_ b: Body, _ ch: UInt8, _ was: Before, _ c: BodyConfig) -> Body? {
+        var b = b
         switch ch {
         case UInt8(ascii: "A") ... UInt8(ascii: "G"), UInt8(ascii: "a") ... UInt8(ascii: "g"), UInt8(ascii: "z"):
             return noteLetter(b, ch, accidental: nil, c)
@@ -634,7 +684,7 @@ public struct TuneReader: Hashable, Sendable {
         case UInt8(ascii: "_"): b.lex = .accidental(-1, doubled: false)
         case UInt8(ascii: "="): b.lex = .accidental(0, doubled: false)
         case UInt8(ascii: " "):
-            guard !wasSpace, !wasLineStart, b.prefix == 0, b.tupletLeft == 0 else { return nil }
+            guard !was.space, !was.lineStart, b.prefix == 0, b.tupletLeft == 0 else { return nil }
             b.space = true
         case UInt8(ascii: "~"), UInt8(ascii: "."):
             b.prefix |= 1
@@ -642,15 +692,10 @@ public struct TuneReader: Hashable, Sendable {
             guard b.prefix == 0 else { return nil }
             b.lex = .chordSymbol(0)
         case UInt8(ascii: "-"):
-            guard justNote > 0, b.lastPitch != 0, b.tupletLeft == 0 else { return nil }
+            guard was.justNote > 0, b.lastPitch != 0, b.tupletLeft == 0 else { return nil }
             b.tie = b.lastPitch
         case UInt8(ascii: ">"), UInt8(ascii: "<"):
-            // Broken rhythm: the note before is lengthened (`>`) or shortened (`<`) by half its length.
-            guard justNote > 0, justNote % 4 == 0, justNote <= 16, b.tupletLeft == 0 else { return nil }
-            let half = Int16(3 * Int(justNote) / 2)
-            if ch == UInt8(ascii: ">") { guard Int(b.fill) + Int(half) <= c.bar else { return nil }; b.fill += half; b.broken = 1 }
-            else { b.fill -= half; b.broken = -1 }
-            b.brokenLength = justNote
+            return brokenRhythm(b, ch, justNote: was.justNote, c)
         case UInt8(ascii: "("):
             guard b.prefix == 0 else { return nil }
             b.lex = .paren
@@ -664,14 +709,25 @@ public struct TuneReader: Hashable, Sendable {
             guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0, !b.partStart else { return nil }
             b.lex = .colon
         case UInt8(ascii: "["):
-            guard wasAfterBar || wasLineStart else { return nil }
+            guard was.afterBar || was.lineStart else { return nil }
             b.lex = .bracket
         case UInt8(ascii: "!"):
-            guard wasAfterBar else { return nil }
+            guard was.afterBar else { return nil }
             b.lex = .bang
         default:
             return nil
         }
+        return b
+    }
+
+    /// Broken rhythm: the note before (of raw length `justNote`) is lengthened (`>`) or shortened (`<`) by half its length.
+    func brokenRhythm(_ b: Body, _ ch: UInt8, justNote: Int8, _ c: BodyConfig) -> Body? {
+        var b = b
+        guard justNote > 0, justNote % 4 == 0, justNote <= 16, b.tupletLeft == 0 else { return nil }
+        let half = Int16(3 * Int(justNote) / 2)
+        if ch == UInt8(ascii: ">") { guard Int(b.fill) + Int(half) <= c.bar else { return nil }; b.fill += half; b.broken = 1 }
+        else { b.fill -= half; b.broken = -1 }
+        b.brokenLength = justNote
         return b
     }
 
