@@ -420,18 +420,7 @@ struct NotationReader {
             let h = head(note, remember: true)
             addNote(heads: h.map { [$0] } ?? [], length: note.length, at: at)
         case let .chord(chord):
-            guard !chord.notes.isEmpty else { return }
-            var heads: [HeadSpec] = []
-            var seen = Set<Int>()
-            for note in chord.notes {
-                guard var h = head(note, remember: true) else { continue }
-                if chord.tied { h.tied = true }
-                if seen.insert(h.step).inserted { heads.append(h) } else { skip("unison", at, "a chord's unison notes share one notehead") }
-            }
-            voices[v].pending.decorations += chord.decorations
-            let length = chord.notes[0].length.multiplied(by: chord.length) ?? .one
-            addNote(heads: heads, length: length, at: at)
-            if heads.count < chord.notes.count { voices[v].noteCount += chord.notes.count - heads.count }
+            readChord(chord, at: at)
         case let .rest(length, invisible):
             addNote(heads: [], length: length, at: at, invisible: invisible)
         case let .multiBarRest(bars, invisible):
@@ -448,31 +437,9 @@ struct NotationReader {
         case let .annotation(text):
             voices[v].pending.annotations.append(text)
         case let .brokenRhythm(count):
-            let n = min(abs(count), 3)
-            let half = Rational(1, 1 << n)!
-            let long = Rational((1 << (n + 1)) - 1, 1 << n)!
-            guard let last = voices[v].lastNote, case var .notes(spec) = voices[v].line.events[last].kind, spec.multiBars == 0 else {
-                skip("broken", at, "broken rhythm without a note before it is ignored")
-                return
-            }
-            let factor = count > 0 ? long : half
-            let old = spec.duration
-            spec.written = spec.written.multiplied(by: factor) ?? spec.written
-            spec.duration = spec.duration.multiplied(by: factor) ?? spec.duration
-            spec.shape = NoteShape.of(spec.written).shape
-            voices[v].line.events[last].kind = .notes(spec)
-            if let delta = spec.duration.subtracting(old) {
-                voices[v].time = voices[v].time.adding(delta) ?? voices[v].time
-                voices[v].barTime = voices[v].barTime.adding(delta) ?? voices[v].barTime
-            }
-            voices[v].pendingBroken = count > 0 ? half : long
+            readBrokenRhythm(count, at: at)
         case let .tuplet(t):
-            let p = max(1, min(t.p, 64))
-            let q = t.q ?? (([2, 4, 8].contains(p)) ? 3 : ([3, 6].contains(p) ? 2 : (voices[v].meter.isCompound ? 3 : 2)))
-            voices[v].tupletLeft = max(0, min(t.r ?? p, 64))
-            voices[v].tupletFactor = Rational(q, p) ?? .one
-            voices[v].pending.tupletP = p
-            voices[v].pending.tupletCount = voices[v].tupletLeft
+            readTuplet(t)
         case .slurStart:
             voices[v].pending.slurStarts += 1
         case .slurEnd:
@@ -487,12 +454,7 @@ struct NotationReader {
             append(.bar(bar), to: v)
             if let ending = bar.ending { voices[v].line.events[voices[v].line.events.count - 1].ending = ending }
         case let .ending(text):
-            if let lastIndex = voices[v].line.events.indices.last, case .bar = voices[v].line.events[lastIndex].kind,
-               voices[v].line.events[lastIndex].ending == nil {
-                voices[v].line.events[lastIndex].ending = text
-            } else {
-                voices[v].pendingEnding = text
-            }
+            readEnding(text)
         case let .inlineField(field), let .field(field):
             readField(field, at: at)
         case .space:
@@ -510,6 +472,68 @@ struct NotationReader {
             skip("overlay", at, "voice overlay '&' is not engraved (its notes are drawn in the main voice)")
         case .directive, .spacer:
             break
+        }
+    }
+
+    /// A chord: one head per staff step (unisons share one), its decorations on the stem.
+    mutating func readChord(_ chord: Chord, at: SourceLocation) {
+        let v = current
+        guard !chord.notes.isEmpty else { return }
+        var heads: [HeadSpec] = []
+        var seen = Set<Int>()
+        for note in chord.notes {
+            guard var h = head(note, remember: true) else { continue }
+            if chord.tied { h.tied = true }
+            if seen.insert(h.step).inserted { heads.append(h) } else { skip("unison", at, "a chord's unison notes share one notehead") }
+        }
+        voices[v].pending.decorations += chord.decorations
+        let length = chord.notes[0].length.multiplied(by: chord.length) ?? .one
+        addNote(heads: heads, length: length, at: at)
+        if heads.count < chord.notes.count { voices[v].noteCount += chord.notes.count - heads.count }
+    }
+
+    /// `>` or `<`: the note before is redrawn longer or shorter (dotted), the next one when it comes.
+    mutating func readBrokenRhythm(_ count: Int, at: SourceLocation) {
+        let v = current
+        let n = min(abs(count), 3)
+        let half = Rational(1, 1 << n)!
+        let long = Rational((1 << (n + 1)) - 1, 1 << n)!
+        guard let last = voices[v].lastNote, case var .notes(spec) = voices[v].line.events[last].kind, spec.multiBars == 0 else {
+            skip("broken", at, "broken rhythm without a note before it is ignored")
+            return
+        }
+        let factor = count > 0 ? long : half
+        let old = spec.duration
+        spec.written = spec.written.multiplied(by: factor) ?? spec.written
+        spec.duration = spec.duration.multiplied(by: factor) ?? spec.duration
+        spec.shape = NoteShape.of(spec.written).shape
+        voices[v].line.events[last].kind = .notes(spec)
+        if let delta = spec.duration.subtracting(old) {
+            voices[v].time = voices[v].time.adding(delta) ?? voices[v].time
+            voices[v].barTime = voices[v].barTime.adding(delta) ?? voices[v].barTime
+        }
+        voices[v].pendingBroken = count > 0 ? half : long
+    }
+
+    /// `(p:q:r`: the next r notes take q's time of p (bounded, so hostile numbers stay drawable).
+    mutating func readTuplet(_ t: Tuplet) {
+        let v = current
+        let p = max(1, min(t.p, 64))
+        let q = t.q ?? (([2, 4, 8].contains(p)) ? 3 : ([3, 6].contains(p) ? 2 : (voices[v].meter.isCompound ? 3 : 2)))
+        voices[v].tupletLeft = max(0, min(t.r ?? p, 64))
+        voices[v].tupletFactor = Rational(q, p) ?? .one
+        voices[v].pending.tupletP = p
+        voices[v].pending.tupletCount = voices[v].tupletLeft
+    }
+
+    /// An ending's number goes on the bar line just written, or on the next event if there is none.
+    mutating func readEnding(_ text: String) {
+        let v = current
+        if let lastIndex = voices[v].line.events.indices.last, case .bar = voices[v].line.events[lastIndex].kind,
+           voices[v].line.events[lastIndex].ending == nil {
+            voices[v].line.events[lastIndex].ending = text
+        } else {
+            voices[v].pendingEnding = text
         }
     }
 
