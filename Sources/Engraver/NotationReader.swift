@@ -182,7 +182,9 @@ struct NotationReader {
         var barTime = Rational.zero
         var barAccidentals: [Int: Int] = [:]
         var barsSeen = 0
-        var notesInBar: [Int] = []
+        /// The current bar's notes: the line (an index into `lines`, `lines.count` for the current
+        /// one: a bar may run on across a line break) and the event.
+        var notesInBar: [(line: Int, event: Int)] = []
         var lastBarToken: String?
         var tupletLeft = 0
         var tupletFactor = Rational.one
@@ -361,7 +363,7 @@ struct NotationReader {
         spec.beamBreakBefore = voices[v].spaceBefore || beatStarts(at: voices[v].barTime, meter: voices[v].meter)
         voices[v].spaceBefore = false
         voices[v].lastNote = voices[v].line.events.count
-        voices[v].notesInBar.append(voices[v].line.events.count)
+        voices[v].notesInBar.append((voices[v].lines.count, voices[v].line.events.count))
         var e = Event(time: voices[v].time, kind: .notes(spec))
         e.ending = voices[v].pendingEnding
         voices[v].pendingEnding = nil
@@ -405,11 +407,13 @@ struct NotationReader {
         let isPickup = voices[v].barsSeen == 0 || (voices[v].lastBarToken.map { $0.hasPrefix(":") || $0 == "||" } ?? false)
         guard isPickup, bar != nil, let offset = barLength.subtracting(voices[v].barTime) else { return }
         var t = offset
-        for (n, i) in voices[v].notesInBar.enumerated() {
-            guard case var .notes(spec) = voices[v].line.events[i].kind else { continue }
+        for (n, at) in voices[v].notesInBar.enumerated() {
+            let onThisLine = at.line == voices[v].lines.count
+            let kind = onThisLine ? voices[v].line.events[at.event].kind : voices[v].lines[at.line].events[at.event].kind
+            guard case var .notes(spec) = kind else { continue }
             if n > 0 && !spec.beamBreakBefore { spec.beamBreakBefore = beatStarts(at: t, meter: voices[v].meter) }
             t = t.adding(spec.duration) ?? t
-            voices[v].line.events[i].kind = .notes(spec)
+            if onThisLine { voices[v].line.events[at.event].kind = .notes(spec) } else { voices[v].lines[at.line].events[at.event].kind = .notes(spec) }
         }
     }
 

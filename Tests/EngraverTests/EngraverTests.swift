@@ -130,6 +130,21 @@ final class EngraverTests: XCTestCase {
         XCTAssertEqual(beamGroups(Engraver.layout(for: t2).layout), [3, 3])
     }
 
+    func testAPickupRunningOnAcrossALineBreakBeamsFromTheBarsEnd() {
+        // The pickup `ABcd e` + `f` (6 eighths in 4/4) is split by a line break: it used to index
+        // the new line with the old line's event numbers and trap. Counted from the bar's end, the
+        // first line's notes beam by half bars: AB | cd, then e and f stand alone.
+        let t = tune("ABcd e\nf|cdef gabc|", meter: "C")
+        let layout = Engraver.layout(for: t).layout
+        checkInvariants(layout)
+        XCTAssertEqual(layout.systems.count, 2)
+        XCTAssertEqual(beamGroups(layout), [2, 2, 4, 4])
+        // The shortest form that trapped: a valid tune (all four tiers) whose pickup spans two lines.
+        let short = tune("AB\nc|cdef gabc|", meter: "C")
+        XCTAssertTrue(short.validity.repeatsBalanced && short.validity.barsMatchMeter)
+        XCTAssertEqual(beamGroups(Engraver.layout(for: short).layout), [2, 4, 4])
+    }
+
     func testTripletsAndBrokenRhythmBeamAndShow() {
         let t = tune("(3efe dc A>B c<d|", meter: "C|")
         let layout = Engraver.layout(for: t).layout
