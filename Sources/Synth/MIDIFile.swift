@@ -185,15 +185,30 @@ public enum MIDIFile {
     /// Handles running status, note-on with velocity 0 as note-off, meta and sysex events.
     /// Notes still on at the end of their track are dropped. Throws on truncated or malformed data.
     public static func parse(_ data: Data) throws -> Contents {
-        let b = [UInt8](data)
-        var pos = 0
-        func need(_ n: Int) throws {
-            guard n >= 0, pos + n <= b.count else { throw MIDIFileError.malformed(offset: pos, reason: "unexpected end of data") }
+        var r = ByteReader(bytes: [UInt8](data))
+        let (format, trackCount, division) = try readHeader(&r)
+        var found = Found()
+        for track in 0..<trackCount {
+            try readTrack(track, from: &r, into: &found)
         }
-        func u8() throws -> Int { try need(1); defer { pos += 1 }; return Int(b[pos]) }
-        func u16() throws -> Int { try (u8() << 8) | u8() }
-        func u32() throws -> Int { try (u16() << 16) | u16() }
-        func vlq() throws -> Int {
+        return Contents(format: format, ppq: division, trackCount: trackCount, notes: found.notes, tempos: found.tempos,
+                        trackNames: found.names, programs: found.programs)
+    }
+
+    /// A cursor over a file's bytes: every read is bounds-checked and throws `malformed` with the
+    /// offset reached, never traps.
+    struct ByteReader {
+        let bytes: [UInt8]
+        var pos = 0
+
+        func need(_ n: Int) throws {
+            guard n >= 0, pos + n <= bytes.count else { throw MIDIFileError.malformed(offset: pos, reason: "unexpected end of data") }
+        }
+        mutating func u8() throws -> Int { try need(1); defer { pos += 1 }; return Int(bytes[pos]) }
+        mutating func u16() throws -> Int { try (u8() << 8) | u8() }
+        mutating func u32() throws -> Int { try (u16() << 16) | u16() }
+        /// Variable-length quantity: at most 4 bytes of 7 bits, high bit set on all but the last.
+        mutating func vlq() throws -> Int {
             var v = 0
             for _ in 0..<4 {
                 let c = try u8()
@@ -202,80 +217,120 @@ public enum MIDIFile {
             }
             throw MIDIFileError.malformed(offset: pos, reason: "variable-length quantity longer than 4 bytes")
         }
-        try need(14)
-        guard b[0..<4].elementsEqual("MThd".utf8) else { throw MIDIFileError.malformed(offset: 0, reason: "no MThd header") }
-        pos = 4
-        let headerLength = try u32()
-        guard headerLength >= 6 else { throw MIDIFileError.malformed(offset: 4, reason: "header length \(headerLength)") }
-        let format = try u16(), trackCount = try u16(), division = try u16()
-        guard division & 0x8000 == 0, division > 0 else { throw MIDIFileError.malformed(offset: 12, reason: "SMPTE or zero division not supported") }
-        pos = 8 + headerLength
-        var notes: [Note] = [], tempos: [Tempo] = [], names: [String?] = [], programs: [[Int]] = []
-        for track in 0..<trackCount {
-            try need(8)
-            guard b[pos..<pos + 4].elementsEqual("MTrk".utf8) else { throw MIDIFileError.malformed(offset: pos, reason: "no MTrk chunk") }
-            pos += 4
-            let length = try u32()
-            try need(length)
-            let end = pos + length
-            var tick = 0, status = 0
-            var open: [Int: [(tick: Int, velocity: Int)]] = [:]   // key: channel * 128 + pitch
-            var name: String?
-            while pos < end {
-                tick += try vlq()
-                var first = try u8()
-                if first & 0x80 != 0 {
-                    status = first
-                    if status < 0xF0 { first = try u8() }
-                } else {
-                    guard status != 0, status < 0xF0 else { throw MIDIFileError.malformed(offset: pos - 1, reason: "data byte without status") }
-                }
-                switch status {
-                case 0xFF:
-                    let type = try u8(), len = try vlq()
-                    try need(len)
-                    let payload = Array(b[pos..<pos + len])
-                    pos += len
-                    if type == 0x51, len == 3 {
-                        tempos.append(Tempo(tick: tick, microsecondsPerQuarter: Int(payload[0]) << 16 | Int(payload[1]) << 8 | Int(payload[2])))
-                    } else if type == 0x03 {
-                        name = String(decoding: payload, as: UTF8.self)
-                    } else if type == 0x2F {
-                        pos = end
-                    }
-                    status = 0
-                case 0xF0, 0xF7:
-                    let len = try vlq()
-                    try need(len)
-                    pos += len
-                    status = 0
-                case 0xF1...0xFE:
-                    throw MIDIFileError.malformed(offset: pos - 1, reason: "system message \(status) in a track")
-                default:
-                    let kind = status & 0xF0, ch = status & 0x0F
-                    let d1 = first & 0x7F
-                    if kind == 0xC0 || kind == 0xD0 {
-                        if kind == 0xC0 { programs.append([track, ch, d1]) }
-                        continue
-                    }
-                    let d2 = try u8() & 0x7F
-                    let key = ch * 128 + d1
-                    if kind == 0x90 && d2 > 0 {
-                        open[key, default: []].append((tick, d2))
-                    } else if kind == 0x80 || kind == 0x90 {
-                        if var list = open[key], !list.isEmpty {
-                            let on = list.removeFirst()
-                            open[key] = list
-                            notes.append(Note(track: track, channel: ch, pitch: d1, onTick: on.tick, offTick: tick, velocity: on.velocity))
-                        }
-                    }
-                }
-            }
-            guard pos == end else { throw MIDIFileError.malformed(offset: pos, reason: "event runs past the end of its track") }
-            names.append(name)
+        /// The next `n` bytes (checked), consumed.
+        mutating func take(_ n: Int) throws -> [UInt8] {
+            try need(n)
+            defer { pos += n }
+            return Array(bytes[pos..<pos + n])
         }
-        return Contents(format: format, ppq: division, trackCount: trackCount, notes: notes, tempos: tempos,
-                        trackNames: names, programs: programs)
+        /// Whether the 4 bytes at `pos` spell `tag` (the caller has checked they exist).
+        func at(_ tag: String) -> Bool { bytes[pos..<pos + 4].elementsEqual(tag.utf8) }
+    }
+
+    /// What the tracks read so far hold, in file order.
+    struct Found {
+        var notes: [Note] = []
+        var tempos: [Tempo] = []
+        var names: [String?] = []
+        var programs: [[Int]] = []
+    }
+
+    /// The MThd chunk: format, track count and division (ticks a quarter note); leaves the reader
+    /// at the first track.
+    static func readHeader(_ r: inout ByteReader) throws -> (format: Int, trackCount: Int, division: Int) {
+        try r.need(14)
+        guard r.at("MThd") else { throw MIDIFileError.malformed(offset: 0, reason: "no MThd header") }
+        r.pos = 4
+        let headerLength = try r.u32()
+        guard headerLength >= 6 else { throw MIDIFileError.malformed(offset: 4, reason: "header length \(headerLength)") }
+        let format = try r.u16(), trackCount = try r.u16(), division = try r.u16()
+        guard division & 0x8000 == 0, division > 0 else { throw MIDIFileError.malformed(offset: 12, reason: "SMPTE or zero division not supported") }
+        r.pos = 8 + headerLength
+        return (format, trackCount, division)
+    }
+
+    /// One MTrk chunk: its events in order, with running status. Meta and sysex events cancel the
+    /// running status; an end-of-track meta event skips to the chunk's end.
+    static func readTrack(_ track: Int, from r: inout ByteReader, into found: inout Found) throws {
+        try r.need(8)
+        guard r.at("MTrk") else { throw MIDIFileError.malformed(offset: r.pos, reason: "no MTrk chunk") }
+        r.pos += 4
+        let length = try r.u32()
+        try r.need(length)
+        let end = r.pos + length
+        var state = TrackState(track: track)
+        while r.pos < end {
+            state.tick += try r.vlq()
+            var first = try r.u8()
+            if first & 0x80 != 0 {
+                state.status = first
+                if state.status < 0xF0 { first = try r.u8() }
+            } else {
+                guard state.status != 0, state.status < 0xF0 else { throw MIDIFileError.malformed(offset: r.pos - 1, reason: "data byte without status") }
+            }
+            switch state.status {
+            case 0xFF:
+                try readMeta(from: &r, trackEnd: end, state: &state, into: &found)
+                state.status = 0
+            case 0xF0, 0xF7:
+                let len = try r.vlq()
+                try r.need(len)
+                r.pos += len
+                state.status = 0
+            case 0xF1...0xFE:
+                throw MIDIFileError.malformed(offset: r.pos - 1, reason: "system message \(state.status) in a track")
+            default:
+                try readChannelMessage(first: first, from: &r, state: &state, into: &found)
+            }
+        }
+        guard r.pos == end else { throw MIDIFileError.malformed(offset: r.pos, reason: "event runs past the end of its track") }
+        found.names.append(state.name)
+    }
+
+    /// Where a track's reading stands: the tick, the running status, the notes sounding (by
+    /// channel × 128 + pitch, oldest first) and the track's name.
+    struct TrackState {
+        let track: Int
+        var tick = 0
+        var status = 0
+        var open: [Int: [(tick: Int, velocity: Int)]] = [:]
+        var name: String?
+    }
+
+    /// A meta event (status 0xFF already read): tempo (0x51) and track name (0x03) are kept.
+    static func readMeta(from r: inout ByteReader, trackEnd end: Int, state: inout TrackState, into found: inout Found) throws {
+        let type = try r.u8(), len = try r.vlq()
+        let payload = try r.take(len)
+        if type == 0x51, len == 3 {
+            found.tempos.append(Tempo(tick: state.tick, microsecondsPerQuarter: Int(payload[0]) << 16 | Int(payload[1]) << 8 | Int(payload[2])))
+        } else if type == 0x03 {
+            state.name = String(decoding: payload, as: UTF8.self)
+        } else if type == 0x2F {
+            r.pos = end
+        }
+    }
+
+    /// A channel message whose first data byte is `first`: program changes are kept, note-ons
+    /// open a note, note-offs (or note-ons of velocity 0) close the oldest open one of that
+    /// pitch and channel; other messages are skipped.
+    static func readChannelMessage(first: Int, from r: inout ByteReader, state: inout TrackState, into found: inout Found) throws {
+        let kind = state.status & 0xF0, ch = state.status & 0x0F
+        let d1 = first & 0x7F
+        if kind == 0xC0 || kind == 0xD0 {
+            if kind == 0xC0 { found.programs.append([state.track, ch, d1]) }
+            return
+        }
+        let d2 = try r.u8() & 0x7F
+        let key = ch * 128 + d1
+        if kind == 0x90 && d2 > 0 {
+            state.open[key, default: []].append((state.tick, d2))
+        } else if kind == 0x80 || kind == 0x90 {
+            if var list = state.open[key], !list.isEmpty {
+                let on = list.removeFirst()
+                state.open[key] = list
+                found.notes.append(Note(track: state.track, channel: ch, pitch: d1, onTick: on.tick, offTick: state.tick, velocity: on.velocity))
+            }
+        }
     }
 
     /// The notes of `data` as (track, channel, pitch, onTick, offTick, velocity), in file order of
