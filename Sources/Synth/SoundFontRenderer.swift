@@ -83,28 +83,57 @@ public enum SoundFontRenderer {
         guard frames * o.channels <= o.limits.maxSamples else {
             throw RenderError.tooManySamples(count: frames * o.channels, limit: o.limits.maxSamples)
         }
+        let events = noteEvents(segments, rate: rate)
+        let (left, right) = try withSynth(soundFont: path, score: score, options: o) { synth in
+            try play(events, on: synth, frames: frames)
+        }
+        var out = interleave(left, right, channels: o.channels)
+        let (rawPeak, replaced) = Synthesizer.normalise(&out, to: RenderOptions.targetPeak)
+        if replaced > 0 { warnings.append("\(replaced) non-finite samples replaced by silence") }
+        return Rendering(buffer: AudioBuffer(sampleRate: o.sampleRate, channels: o.channels, samples: out),
+                         warnings: warnings, rawPeak: rawPeak)
+    }
 
-        // Channel per voice: 0…15 without 9 (drums), wrapping if there are more voices.
-        let usable = (0..<16).filter { $0 != 9 }
-        func channel(_ voice: Int) -> Int32 { Int32(usable[max(0, voice) % usable.count]) }
-        struct Event { var frame: Int; var on: Bool; var channel: Int32; var key: Int32; var velocity: Int32 }
-        var events: [Event] = []
+    /// MIDI channel for voice `voice`: 0…15 without 9 (drums), wrapping if there are more voices
+    /// (the pad, voice −1, plays on channel 0).
+    static func channel(_ voice: Int) -> Int32 { Int32(usableChannels[max(0, voice) % usableChannels.count]) }
+    static let usableChannels = (0..<16).filter { $0 != 9 }
+
+    /// A note-on or note-off at a frame.
+    struct FluidEvent {
+        var frame: Int
+        var on: Bool
+        var channel: Int32
+        var key: Int32
+        var velocity: Int32
+    }
+
+    /// The segments as note-on/off events by frame: each lasts at least one frame, its velocity the
+    /// inverse of `Synthesizer.level(velocity:)`; offs before ons at the same frame, so a repeated
+    /// note is struck again, not cut.
+    static func noteEvents(_ segments: [Synthesizer.Segment], rate: Double) -> [FluidEvent] {
+        var events: [FluidEvent] = []
         events.reserveCapacity(segments.count * 2)
         for s in segments {
             let start = Int((s.start * rate).rounded())
             let end = max(start + 1, Int(((s.start + s.duration) * rate).rounded()))
             // Inverse of Synthesizer.level(velocity:): level = 0.5 (v/127)^1.5.
             let v = Int32(max(1, min(127, (127 * pow(Double(s.level) / 0.5, 2.0 / 3)).rounded())))
-            events.append(Event(frame: start, on: true, channel: channel(s.voice), key: Int32(s.pitch), velocity: v))
-            events.append(Event(frame: end, on: false, channel: channel(s.voice), key: Int32(s.pitch), velocity: 0))
+            events.append(FluidEvent(frame: start, on: true, channel: channel(s.voice), key: Int32(s.pitch), velocity: v))
+            events.append(FluidEvent(frame: end, on: false, channel: channel(s.voice), key: Int32(s.pitch), velocity: 0))
         }
-        // Offs before ons at the same frame, so a repeated note is struck again, not cut.
         events.sort { ($0.frame, $0.on ? 1 : 0) < ($1.frame, $1.on ? 1 : 0) }
+        return events
+    }
 
+    /// Runs `body` with a FluidSynth synthesizer at `options.sampleRate`, the SoundFont loaded and
+    /// each voice's program set (reverb and chorus only in a room); frees it all afterwards.
+    static func withSynth<T>(soundFont path: String, score: Score, options o: RenderOptions,
+                             _ body: (OpaquePointer) throws -> T) throws -> T {
         quiet()
         guard let settings = new_fluid_settings() else { throw SoundFontError.fluidSynth("cannot create settings") }
         defer { delete_fluid_settings(settings) }
-        fluid_settings_setnum(settings, "synth.sample-rate", rate)
+        fluid_settings_setnum(settings, "synth.sample-rate", Double(o.sampleRate))
         fluid_settings_setint(settings, "synth.lock-memory", 0)
         fluid_settings_setint(settings, "synth.reverb.active", o.room ? 1 : 0)
         fluid_settings_setint(settings, "synth.chorus.active", o.room ? 1 : 0)
@@ -117,11 +146,15 @@ public enum SoundFontRenderer {
                 throw SoundFontError.fluidSynth("\(path) has no program \(program) for channel \(channel(v) + 1)")
             }
         }
+        return try body(synth)
+    }
 
+    /// Plays `events` on `synth`, rendering `frames` frames of left and right in blocks of up to
+    /// 4096 up to each event; events at or after the end are dropped.
+    static func play(_ events: [FluidEvent], on synth: OpaquePointer, frames: Int) throws -> ([Float], [Float]) {
         var left = [Float](repeating: 0, count: frames)
         var right = [Float](repeating: 0, count: frames)
         var done = 0
-        var k = 0
         func write(until frame: Int) throws {
             while done < frame {
                 let n = min(4096, frame - done)
@@ -134,26 +167,22 @@ public enum SoundFontRenderer {
                 done += n
             }
         }
-        while k < events.count {
-            let e = events[k]
+        for e in events {
             try write(until: min(e.frame, frames))
             if e.frame >= frames { break }
             if e.on { fluid_synth_noteon(synth, e.channel, e.key, e.velocity) } else { fluid_synth_noteoff(synth, e.channel, e.key) }
-            k += 1
         }
         try write(until: frames)
+        return (left, right)
+    }
 
-        var out: [Float]
-        if o.channels == 1 {
-            out = (0..<frames).map { 0.5 * (left[$0] + right[$0]) }
-        } else {
-            out = [Float](repeating: 0, count: frames * 2)
-            for f in 0..<frames { out[2 * f] = left[f]; out[2 * f + 1] = right[f] }
-        }
-        let (rawPeak, replaced) = Synthesizer.normalise(&out, to: RenderOptions.targetPeak)
-        if replaced > 0 { warnings.append("\(replaced) non-finite samples replaced by silence") }
-        return Rendering(buffer: AudioBuffer(sampleRate: o.sampleRate, channels: o.channels, samples: out),
-                         warnings: warnings, rawPeak: rawPeak)
+    /// Left and right as one interleaved stereo buffer, or their mean for mono.
+    static func interleave(_ left: [Float], _ right: [Float], channels: Int) -> [Float] {
+        let frames = left.count
+        if channels == 1 { return (0..<frames).map { 0.5 * (left[$0] + right[$0]) } }
+        var out = [Float](repeating: 0, count: frames * 2)
+        for f in 0..<frames { out[2 * f] = left[f]; out[2 * f + 1] = right[f] }
+        return out
     }
 }
 
