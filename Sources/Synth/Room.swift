@@ -2,8 +2,9 @@
 // at different delays, then a four-line feedback delay network (Hadamard mixing, damped loops,
 // RT60 0.8 s) whose lines are tapped differently for left and right. The two channels come
 // out decorrelated, as from two ears in a room; no randomness, so the same input gives the
-// same samples. Every loop runs over contiguous blocks no longer than the shortest delay line,
-// so none carries a dependency from one frame to the next and the compiler vectorises them.
+// same samples. The signal is processed in blocks no longer than the shortest delay line, so
+// nothing read in a block was written in it and every loop runs over eight frames at a time
+// (SIMD8) with no dependency from one frame to the next.
 
 import Foundation
 
@@ -22,89 +23,203 @@ struct Room {
     static let leftTaps: [(ms: Double, gain: Float)] = [(7.1, 0.60), (11.3, -0.45), (17.9, 0.38), (23.3, -0.30), (31.7, 0.24), (41.3, 0.18)]
     static let rightTaps: [(ms: Double, gain: Float)] = [(8.9, 0.60), (13.7, -0.45), (19.1, 0.38), (26.9, -0.30), (35.3, 0.24), (44.9, 0.18)]
 
+    /// The room at one sample rate, in frames.
+    struct Geometry {
+        /// Delay-line lengths (4) and the gain each line's loop applies per pass (RT60).
+        let lengths: [Int]
+        let gains: [Float]
+        /// Early reflections per side (left, right): delay in frames (≥ 1) and gain (× `earlyLevel`).
+        let taps: [[(delay: Int, gain: Float)]]
+        /// The longest tap delay.
+        let longest: Int
+
+        init(sampleRate: Int) {
+            let scale = Double(sampleRate) / 44_100
+            lengths = Room.lineLengths.map { max(8, Int((Double($0) * scale).rounded())) }
+            gains = lengths.map { Float(pow(10, -3 * Double($0) / (Room.rt60 * Double(sampleRate)))) }
+            func frames(_ t: [(ms: Double, gain: Float)]) -> [(delay: Int, gain: Float)] {
+                t.map { (max(1, Int($0.ms * Double(sampleRate) / 1000)), $0.gain * Room.earlyLevel) }
+            }
+            taps = [frames(Room.leftTaps), frames(Room.rightTaps)]
+            longest = taps.flatMap { $0.map(\.delay) }.max()!
+        }
+    }
+
     /// Adds the room to `samples` (interleaved stereo, `frames` frames) at `sampleRate`.
-    /// Cost: about 25 multiply-adds a frame, in vectorised loops over blocks that stay in cache;
-    /// memory: one mono copy of the input.
+    /// Per block: the dry mix in mono → early reflections → each line's output, low-passed → the
+    /// Hadamard mix fed back into the lines with the input → both sides' output added.
+    /// Cost: about 25 multiply-adds a frame, in SIMD loops over blocks that stay in cache;
+    /// memory: the delay lines and the last 45 ms of the dry mix (about 0.2 s of audio in all).
     static func apply(_ samples: inout [Float], frames: Int, sampleRate: Int) {
         guard frames > 0 else { return }
-        let scale = Double(sampleRate) / 44_100
-        let lengths = lineLengths.map { max(8, Int((Double($0) * scale).rounded())) }
-        let gains = lengths.map { Float(pow(10, -3 * Double($0) / (rt60 * Double(sampleRate)))) }
-        func taps(_ t: [(ms: Double, gain: Float)]) -> [(Int, Float)] {
-            t.map { (max(1, Int($0.ms * Double(sampleRate) / 1000)), $0.gain * earlyLevel) }
-        }
-        let sides = [taps(leftTaps), taps(rightTaps)]
-        let longest = sides.flatMap { $0.map(\.0) }.max()!
-        // The dry mix in mono, after `longest` frames of silence so every tap reads in bounds.
-        var mono = [Float](repeating: 0, count: longest + frames)
-        samples.withUnsafeBufferPointer { x in
-            mono.withUnsafeMutableBufferPointer { m in
-                let dst = m.baseAddress! + longest
-                for f in 0..<frames { dst[f] = 0.5 * (x[2 * f] + x[2 * f + 1]) }
-            }
-        }
-        var lines = [Float](repeating: 0, count: lengths.reduce(0, +))
-        let block = lengths.min()!
-        var scratch = [Float](repeating: 0, count: 11 * block)
-        var index = [Int](repeating: 0, count: 4)
-        var previous = [Float](repeating: 0, count: 4)
-        let (a, b) = damping
-        let tail = tailLevel
+        precondition(samples.count >= 2 * frames, "Room.apply: \(samples.count) samples for \(frames) stereo frames")
+        let geometry = Geometry(sampleRate: sampleRate)
+        var network = DelayNetwork(geometry: geometry)
+        let block = geometry.lengths.min()!
+        let longest = geometry.longest
+        // The dry mix in mono: the block's frames after the `longest` frames before it (silence
+        // before the start), so every tap reads in bounds.
+        var history = [Float](repeating: 0, count: longest + block)
+        var scratch = [Float](repeating: 0, count: 7 * block)
         samples.withUnsafeMutableBufferPointer { x in
-        mono.withUnsafeBufferPointer { m in
-        lines.withUnsafeMutableBufferPointer { d in
+        history.withUnsafeMutableBufferPointer { h in
         scratch.withUnsafeMutableBufferPointer { s in
-            let base = [0, lengths[0], lengths[0] + lengths[1], lengths[0] + lengths[1] + lengths[2]].map { d.baseAddress! + $0 }
-            let out = (0..<4).map { s.baseAddress! + $0 * block }          // what each line puts out
-            let lp = (0..<4).map { s.baseAddress! + (4 + $0) * block }     // ... damped
-            let early = (0..<2).map { s.baseAddress! + (8 + $0) * block }  // early reflections, left and right
-            let input = s.baseAddress! + 10 * block                         // the network's input
-            let dry = m.baseAddress! + longest
-            let interleaved = x.baseAddress!
+            let s = s.baseAddress!, h = h.baseAddress!
+            let early = (left: s, right: s + block, input: s + 2 * block)   // reflections and the network's input
+            let damped = (0..<4).map { s + (3 + $0) * block }               // each line's output, low-passed
+            let dry = h + longest
             var f = 0
             while f < frames {
-                // A block no longer than the shortest line (so nothing read was written in it)
-                // and not crossing any line's wrap-around.
-                var n = min(block, frames - f)
-                for i in 0..<4 { n = min(n, lengths[i] - index[i]) }
-                // Early reflections: delayed, scaled copies of the dry mix, different per side.
-                for side in 0..<2 {
-                    let e = early[side]
-                    for j in 0..<n { e[j] = 0 }
-                    for (delay, g) in sides[side] {
-                        let src = dry + (f - delay)
-                        for j in 0..<n { e[j] += g * src[j] }
-                    }
-                }
-                let el = early[0], er = early[1]
-                for j in 0..<n { input[j] = 0.25 * (el[j] + er[j]) }
-                for i in 0..<4 {
-                    let src = base[i] + index[i], o = out[i], l = lp[i]
-                    for j in 0..<n { o[j] = src[j] }
-                    l[0] = a * o[0] + b * previous[i]
-                    for j in 1..<max(1, n) { l[j] = a * o[j] + b * o[j - 1] }
-                    previous[i] = o[n - 1]
-                }
-                let l0 = lp[0], l1 = lp[1], l2 = lp[2], l3 = lp[3]
-                let w0 = base[0] + index[0], w1 = base[1] + index[1], w2 = base[2] + index[2], w3 = base[3] + index[3]
-                let g0 = 0.5 * gains[0], g1 = 0.5 * gains[1], g2 = 0.5 * gains[2], g3 = 0.5 * gains[3]
-                for j in 0..<n {
-                    // Hadamard mix (orthogonal, /2), loop gain per line, the input added with signs.
-                    let p = l0[j], q = l1[j], r = l2[j], t = l3[j], v = input[j]
-                    w0[j] = g0 * (p + q + r + t) + v
-                    w1[j] = g1 * (p - q + r - t) - v
-                    w2[j] = g2 * (p + q - r - t) + v
-                    w3[j] = g3 * (p - q - r + t) - v
-                }
-                let y = interleaved + 2 * f
-                for j in 0..<n {
-                    let p = l0[j], q = l1[j], r = l2[j], t = l3[j]
-                    y[2 * j] += el[j] + tail * (p - r + 0.5 * q)
-                    y[2 * j + 1] += er[j] + tail * (q - t + 0.5 * r)
-                }
-                for i in 0..<4 { index[i] = (index[i] + n) % lengths[i] }
+                let n = network.blockLength(atMost: min(block, frames - f))
+                let y = x.baseAddress! + 2 * f
+                monoMix(y, count: n, into: dry)
+                earlyReflections(dry, count: n, taps: geometry.taps, left: early.left, right: early.right, input: early.input)
+                network.dampedOutputs(count: n, into: damped)
+                network.feedBack(damped, input: early.input, count: n)
+                addToMix(y, count: n, early: (early.left, early.right), damped: damped)
+                h.update(from: h + n, count: longest)   // keep the last `longest` dry frames
                 f += n
             }
-        }}}}
+        }}}
+    }
+
+    /// (left + right) / 2 of interleaved stereo `x[0..<2·count]` into `mono[0..<count]`.
+    static func monoMix(_ x: UnsafePointer<Float>, count n: Int, into mono: UnsafeMutablePointer<Float>) {
+        var j = 0
+        while j + 8 <= n {
+            let a = load16(x + 2 * j)
+            store8(0.5 * (a.evenHalf + a.oddHalf), mono + j)
+            j += 8
+        }
+        while j < n { mono[j] = 0.5 * (x[2 * j] + x[2 * j + 1]); j += 1 }
+    }
+
+    /// Early reflections of `dry[0..<count]` (which may read back to `dry[-longest]`): per side the
+    /// sum of the delayed, scaled copies, in tap order; and the network's input, a quarter of their sum.
+    static func earlyReflections(_ dry: UnsafePointer<Float>, count n: Int, taps: [[(delay: Int, gain: Float)]],
+                                 left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>,
+                                 input: UnsafeMutablePointer<Float>) {
+        for (side, out) in [left, right].enumerated() {
+            let t = taps[side]
+            precondition(t.count == 6, "Room: six taps a side")
+            let p0 = dry - t[0].delay, p1 = dry - t[1].delay, p2 = dry - t[2].delay
+            let p3 = dry - t[3].delay, p4 = dry - t[4].delay, p5 = dry - t[5].delay
+            let g0 = t[0].gain, g1 = t[1].gain, g2 = t[2].gain, g3 = t[3].gain, g4 = t[4].gain, g5 = t[5].gain
+            var j = 0
+            // Starting from zero and adding in tap order, as a plain loop would.
+            while j + 8 <= n {
+                var e = SIMD8<Float>(repeating: 0)
+                e += g0 * load8(p0 + j); e += g1 * load8(p1 + j); e += g2 * load8(p2 + j)
+                e += g3 * load8(p3 + j); e += g4 * load8(p4 + j); e += g5 * load8(p5 + j)
+                store8(e, out + j)
+                j += 8
+            }
+            while j < n {
+                var e: Float = 0
+                e += g0 * p0[j]; e += g1 * p1[j]; e += g2 * p2[j]; e += g3 * p3[j]; e += g4 * p4[j]; e += g5 * p5[j]
+                out[j] = e
+                j += 1
+            }
+        }
+        var j = 0
+        while j + 8 <= n { store8(0.25 * (load8(left + j) + load8(right + j)), input + j); j += 8 }
+        while j < n { input[j] = 0.25 * (left[j] + right[j]); j += 1 }
+    }
+
+    /// Adds to interleaved stereo `y[0..<2·count]` the early reflections of each side and the tail:
+    /// left hears lines 0 and 2 (and half of 1), right lines 1 and 3 (and half of 2), at `tailLevel`.
+    static func addToMix(_ y: UnsafeMutablePointer<Float>, count n: Int,
+                         early: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), damped l: [UnsafeMutablePointer<Float>]) {
+        let (el, er) = early
+        let l0 = l[0], l1 = l[1], l2 = l[2], l3 = l[3]
+        let tail = tailLevel
+        var j = 0
+        while j + 8 <= n {
+            let p = load8(l0 + j), q = load8(l1 + j), r = load8(l2 + j), t = load8(l3 + j)
+            var add = SIMD16<Float>()
+            add.evenHalf = load8(el + j) + tail * (p - r + 0.5 * q)
+            add.oddHalf = load8(er + j) + tail * (q - t + 0.5 * r)
+            store16(load16(y + 2 * j) + add, y + 2 * j)
+            j += 8
+        }
+        while j < n {
+            let p = l0[j], q = l1[j], r = l2[j], t = l3[j]
+            y[2 * j] += el[j] + tail * (p - r + 0.5 * q)
+            y[2 * j + 1] += er[j] + tail * (q - t + 0.5 * r)
+            j += 1
+        }
+    }
+
+    /// The four delay lines of the feedback network (one buffer, line k from `offsets[k]`), where
+    /// each is read and written, and the last sample each put out (for the damping filter across blocks).
+    struct DelayNetwork {
+        let lengths: [Int]
+        let gains: [Float]
+        let offsets: [Int]
+        var lines: [Float]
+        var index = [0, 0, 0, 0]
+        var previous: [Float] = [0, 0, 0, 0]
+
+        init(geometry: Geometry) {
+            lengths = geometry.lengths
+            gains = geometry.gains
+            offsets = [0, lengths[0], lengths[0] + lengths[1], lengths[0] + lengths[1] + lengths[2]]
+            lines = [Float](repeating: 0, count: lengths.reduce(0, +))
+        }
+
+        /// The next block's length: at most `limit`, and not crossing any line's wrap-around.
+        func blockLength(atMost limit: Int) -> Int {
+            var n = limit
+            for i in 0..<4 { n = min(n, lengths[i] - index[i]) }
+            return n
+        }
+
+        /// What each line puts out over the block, low-passed: a·x[j] + b·x[j−1] (walls absorb highs).
+        mutating func dampedOutputs(count n: Int, into out: [UnsafeMutablePointer<Float>]) {
+            let (a, b) = Room.damping
+            let start = (0..<4).map { offsets[$0] + index[$0] }
+            let before = previous
+            previous = lines.withUnsafeBufferPointer { d in
+                (0..<4).map { i in
+                    let x = d.baseAddress! + start[i], o = out[i]
+                    o[0] = a * x[0] + b * before[i]
+                    var j = 1
+                    while j + 8 <= n { store8(a * load8(x + j) + b * load8(x + j - 1), o + j); j += 8 }
+                    while j < n { o[j] = a * x[j] + b * x[j - 1]; j += 1 }
+                    return x[n - 1]
+                }
+            }
+        }
+
+        /// Writes the block back into the lines where it was read: the Hadamard mix of the damped
+        /// outputs (orthogonal, /2), each line's loop gain, the input added with alternating signs;
+        /// then advances every line by `count`.
+        mutating func feedBack(_ l: [UnsafeMutablePointer<Float>], input v: UnsafeMutablePointer<Float>, count n: Int) {
+            let l0 = l[0], l1 = l[1], l2 = l[2], l3 = l[3]
+            let g0 = 0.5 * gains[0], g1 = 0.5 * gains[1], g2 = 0.5 * gains[2], g3 = 0.5 * gains[3]
+            let start = (0..<4).map { offsets[$0] + index[$0] }
+            lines.withUnsafeMutableBufferPointer { d in
+                let w0 = d.baseAddress! + start[0], w1 = d.baseAddress! + start[1]
+                let w2 = d.baseAddress! + start[2], w3 = d.baseAddress! + start[3]
+                var j = 0
+                while j + 8 <= n {
+                    let p = load8(l0 + j), q = load8(l1 + j), r = load8(l2 + j), t = load8(l3 + j), x = load8(v + j)
+                    store8(g0 * (p + q + r + t) + x, w0 + j)
+                    store8(g1 * (p - q + r - t) - x, w1 + j)
+                    store8(g2 * (p + q - r - t) + x, w2 + j)
+                    store8(g3 * (p - q - r + t) - x, w3 + j)
+                    j += 8
+                }
+                while j < n {
+                    let p = l0[j], q = l1[j], r = l2[j], t = l3[j], x = v[j]
+                    w0[j] = g0 * (p + q + r + t) + x
+                    w1[j] = g1 * (p - q + r - t) - x
+                    w2[j] = g2 * (p + q - r - t) + x
+                    w3[j] = g3 * (p - q - r + t) - x
+                    j += 1
+                }
+            }
+            for i in 0..<4 { index[i] = (index[i] + n) % lengths[i] }
+        }
     }
 }
