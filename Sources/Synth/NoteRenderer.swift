@@ -57,24 +57,33 @@ struct Envelope {
         return sustain
     }
 
-    /// Multiplies `x[0..<count]`, which holds frames `from..<from+count`, by the envelope.
-    /// The release falls linearly to exactly zero at its last frame.
+    /// Multiplies `x[0..<count]`, which holds frames `from..<from+count`, by the envelope, one
+    /// stage after the other (attack, decay, sustain, release); the first three eight frames at a
+    /// time. The release falls linearly to exactly zero at its last frame.
     func apply(_ x: UnsafeMutableBufferPointer<Float>, from: Int, count: Int) {
+        guard count > 0, let p = x.baseAddress else { return }
+        precondition(count <= x.count && attack + decay < 1 << 24, "Envelope.apply: \(count) frames")
+        let lanes = SIMD8<Float>(0, 1, 2, 3, 4, 5, 6, 7)   // frame numbers below 2^24 are exact in Float
         var i = 0
-        while i < count {
-            let f = from + i
-            if f < attack + decay {
-                x[i] *= gain(at: f)
-                i += 1
-            } else if f < noteFrames {
-                let end = min(count, noteFrames - from)
-                while i < end { x[i] *= sustain; i += 1 }
-            } else {
-                let step = releaseStart / Float(max(1, releaseFrames))
-                var g = releaseStart - Float(f - noteFrames + 1) * step
-                while i < count { x[i] *= max(0, g); g -= step; i += 1 }
-            }
-        }
+        // Attack: frame / attack (gain(at:)).
+        let attackEnd = min(count, attack - from)
+        let a = Float(attack)
+        while i + 8 <= attackEnd { store8(load8(p + i) * ((Float(from + i) + lanes) / a), p + i); i += 8 }
+        while i < attackEnd { p[i] *= Float(from + i) / a; i += 1 }
+        // Decay: 1 − (frame − attack)(1 − sustain) / decay.
+        let decayEnd = min(count, attack + decay - from)
+        let fall = 1 - sustain, d = Float(decay)
+        while i + 8 <= decayEnd { store8(load8(p + i) * (1 - (Float(from + i - attack) + lanes) * fall / d), p + i); i += 8 }
+        while i < decayEnd { p[i] *= 1 - Float(from + i - attack) * fall / d; i += 1 }
+        // Sustain, to the note's end.
+        let sustainEnd = min(count, noteFrames - from)
+        while i + 8 <= sustainEnd { store8(load8(p + i) * sustain, p + i); i += 8 }
+        while i < sustainEnd { p[i] *= sustain; i += 1 }
+        // Release: a straight line from the level at note-off.
+        guard i < count else { return }
+        let step = releaseStart / Float(max(1, releaseFrames))
+        var g = releaseStart - Float(from + i - noteFrames + 1) * step
+        while i < count { p[i] *= max(0, g); g -= step; i += 1 }
     }
 }
 
@@ -393,44 +402,81 @@ struct NoteRenderer {
             self.rng = rng
         }
 
+        /// Fills `out[0..<count]` with the next frames: the frames before the vibrato starts, then
+        /// those after, each in a loop specialised for what this voice has (vibrato, a second reed,
+        /// noise), so no frame tests what does not change.
         mutating func run(_ out: UnsafeMutableBufferPointer<Float>, count: Int, sine: [Float]) {
-            let size = Float(NoteRenderer.tableSize)
-            let mask = NoteRenderer.tableMask
+            guard count > 0, let o = out.baseAddress else { return }
             let noisy = noiseFloor > 0 || burst > 0
+            let plain = vibratoDepth > 0 ? min(count, max(0, vibStart - frame)) : count
             table.withUnsafeBufferPointer { tab in
                 sine.withUnsafeBufferPointer { sin in
-                    for i in 0..<count {
-                        let ip = Int(phase)
-                        let frac = phase - Float(ip)
-                        let a = tab[ip & mask], b = tab[(ip & mask) + 1]
-                        var s = a + frac * (b - a)
-                        var mod: Float = 1
-                        if vibratoDepth > 0 && frame >= vibStart {
-                            depth = min(vibratoDepth, depth + vibStep)
-                            mod = 1 + depth * sin[Int(vphase) & mask]
-                            vphase += vibInc
-                            if vphase >= size { vphase -= size }
-                        }
-                        if twoReeds {
-                            let jp = Int(phase2)
-                            let g = phase2 - Float(jp)
-                            let c = tab[jp & mask], d = tab[(jp & mask) + 1]
-                            s = 0.5 * (s + c + g * (d - c))
-                            phase2 += inc2 * mod
-                            if phase2 >= size { phase2 -= size }
-                        }
-                        if noisy {
-                            lp += colour * (rng.nextSigned() - lp)
-                            s += (noiseFloor + burst) * lp
-                            burst *= burstDecay
-                        }
-                        out[i] = s * level
-                        phase += inc * mod
-                        if phase >= size { phase -= size }
-                        frame += 1
+                    let t = tab.baseAddress!, s = sin.baseAddress!
+                    switch (twoReeds, noisy) {
+                    case (false, false):
+                        steps(o, 0..<plain, t, s, vibrato: false, twoReeds: false, noisy: false)
+                        steps(o, plain..<count, t, s, vibrato: true, twoReeds: false, noisy: false)
+                    case (false, true):
+                        steps(o, 0..<plain, t, s, vibrato: false, twoReeds: false, noisy: true)
+                        steps(o, plain..<count, t, s, vibrato: true, twoReeds: false, noisy: true)
+                    case (true, false):
+                        steps(o, 0..<plain, t, s, vibrato: false, twoReeds: true, noisy: false)
+                        steps(o, plain..<count, t, s, vibrato: true, twoReeds: true, noisy: false)
+                    case (true, true):
+                        steps(o, 0..<plain, t, s, vibrato: false, twoReeds: true, noisy: true)
+                        steps(o, plain..<count, t, s, vibrato: true, twoReeds: true, noisy: true)
                     }
                 }
             }
+        }
+
+        /// One run of frames: table lookup with linear interpolation, the vibrato's pitch
+        /// modulation (growing to full depth), the second reed, the noise; the state is kept in
+        /// locals through the loop and stored back after it.
+        @inline(__always)
+        private mutating func steps(_ out: UnsafeMutablePointer<Float>, _ range: Range<Int>,
+                                    _ tab: UnsafePointer<Float>, _ sin: UnsafePointer<Float>,
+                                    vibrato: Bool, twoReeds: Bool, noisy: Bool) {
+            guard !range.isEmpty else { return }
+            let size = Float(NoteRenderer.tableSize)
+            let mask = NoteRenderer.tableMask
+            var phase = self.phase, phase2 = self.phase2, vphase = self.vphase, depth = self.depth
+            var lp = self.lp, burst = self.burst, rng = self.rng
+            let inc = self.inc, inc2 = self.inc2, vibInc = self.vibInc, vibratoDepth = self.vibratoDepth
+            let vibStep = self.vibStep, colour = self.colour, noiseFloor = self.noiseFloor
+            let burstDecay = self.burstDecay, level = self.level
+            for i in range {
+                let ip = Int(phase)
+                let frac = phase - Float(ip)
+                let a = tab[ip & mask], b = tab[(ip & mask) + 1]
+                var s = a + frac * (b - a)
+                var mod: Float = 1
+                if vibrato {
+                    depth = min(vibratoDepth, depth + vibStep)
+                    mod = 1 + depth * sin[Int(vphase) & mask]
+                    vphase += vibInc
+                    if vphase >= size { vphase -= size }
+                }
+                if twoReeds {
+                    let jp = Int(phase2)
+                    let g = phase2 - Float(jp)
+                    let c = tab[jp & mask], d = tab[(jp & mask) + 1]
+                    s = 0.5 * (s + c + g * (d - c))
+                    phase2 += inc2 * mod
+                    if phase2 >= size { phase2 -= size }
+                }
+                if noisy {
+                    lp += colour * (rng.nextSigned() - lp)
+                    s += (noiseFloor + burst) * lp
+                    burst *= burstDecay
+                }
+                out[i] = s * level
+                phase += inc * mod
+                if phase >= size { phase -= size }
+            }
+            self.phase = phase; self.phase2 = phase2; self.vphase = vphase; self.depth = depth
+            self.lp = lp; self.burst = burst; self.rng = rng
+            frame += range.count
         }
     }
 }

@@ -225,15 +225,13 @@ public struct Synthesizer: Sendable {
                                 releaseFrames: releaseFrames, level: seg.level, noiseKey: seg.key) { src, offset in
                     let first = startFrame + offset
                     let count = min(src.count, frames - first)
-                    guard count > 0 else { return }
+                    guard count > 0, let s = src.baseAddress, let d = dst.baseAddress else { return }
                     if channels == 1 {
-                        for i in 0..<count { dst[first + i] += src[i] }
+                        Self.add(s, count: count, gain: 1, into: d + first)
                     } else {
                         let cl = min(count, frames - first - dl), cr = min(count, frames - first - dr)
-                        var j = (first + dl) * 2
-                        for i in 0..<max(0, cl) { dst[j] += gl * src[i]; j += 2 }
-                        j = (first + dr) * 2 + 1
-                        for i in 0..<max(0, cr) { dst[j] += gr * src[i]; j += 2 }
+                        Self.addEveryOther(s, count: cl, gain: gl, into: d + (first + dl) * 2)
+                        Self.addEveryOther(s, count: cr, gain: gr, into: d + (first + dr) * 2 + 1)
                     }
                 }
             }
@@ -242,7 +240,9 @@ public struct Synthesizer: Sendable {
             Room.apply(&out, frames: frames, sampleRate: o.sampleRate)
             if o.channels == 1 {
                 var mono = [Float](repeating: 0, count: frames)
-                for f in 0..<frames { mono[f] = 0.5 * (out[2 * f] + out[2 * f + 1]) }
+                out.withUnsafeBufferPointer { o in
+                    mono.withUnsafeMutableBufferPointer { Room.monoMix(o.baseAddress!, count: frames, into: $0.baseAddress!) }
+                }
                 out = mono
             }
         }
@@ -250,6 +250,28 @@ public struct Synthesizer: Sendable {
         if replaced > 0 { warnings.append("\(replaced) non-finite samples replaced by silence") }
         return Rendering(buffer: AudioBuffer(sampleRate: o.sampleRate, channels: o.channels, samples: out),
                          warnings: warnings, rawPeak: rawPeak)
+    }
+
+    /// dst[i] += gain × src[i] for i in 0..<count (gain 1 adds exactly).
+    static func add(_ src: UnsafePointer<Float>, count: Int, gain: Float, into dst: UnsafeMutablePointer<Float>) {
+        var i = 0
+        while i + 8 <= count { store8(load8(dst + i) + gain * load8(src + i), dst + i); i += 8 }
+        while i < count { dst[i] += gain * src[i]; i += 1 }
+    }
+
+    /// dst[2i] += gain × src[i] for i in 0..<count (one channel of interleaved stereo); nothing when
+    /// count ≤ 0. Touches dst[0...2·count−2] only: the other channel's samples in between are read
+    /// and written back unchanged (so the SIMD loop stops a frame early: its last lane is the other
+    /// channel's sample after dst[2i+14]).
+    static func addEveryOther(_ src: UnsafePointer<Float>, count: Int, gain: Float, into dst: UnsafeMutablePointer<Float>) {
+        var i = 0
+        while i + 8 < count {
+            var d = load16(dst + 2 * i)
+            d.evenHalf += gain * load8(src + i)
+            store16(d, dst + 2 * i)
+            i += 8
+        }
+        while i < count { dst[2 * i] += gain * src[i]; i += 1 }
     }
 
     /// Largest delay between the channels for a voice at the far left or right, seconds.
@@ -274,33 +296,55 @@ public struct Synthesizer: Sendable {
     /// Replaces non-finite samples with 0, scales the peak to `target` (silence stays silence),
     /// then clamps to ±target so nothing can wrap when converted to integers.
     /// Returns the peak before scaling and the number of samples replaced.
+    /// Cost: one pass finding the peak and whether any sample is non-finite (a second only when
+    /// one is), one pass scaling; 16 samples at a time.
     static func normalise(_ x: inout [Float], to target: Float) -> (Float, Int) {
         var replaced = 0
-        var peak: Float = 0
-        x.withUnsafeMutableBufferPointer { p in
-            // Non-finite samples are rare: count them in a loop that vectorises, replace if any.
-            var bad = 0
-            for s in p where !(abs(s) <= .greatestFiniteMagnitude) { bad += 1 }
-            if bad > 0 {
-                for i in p.indices where !p[i].isFinite { p[i] = 0 }
-                replaced = bad
+        var (peak, finite) = x.withUnsafeBufferPointer(peakAndFiniteness)
+        if !finite {
+            x.withUnsafeMutableBufferPointer { p in
+                for i in p.indices where !p[i].isFinite { p[i] = 0; replaced += 1 }
             }
-            // Peak over four running maxima (one would be a single long dependency chain).
-            var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
-            let wide = p.count / 4 * 4
-            var i = 0
-            while i < wide {
-                let a = abs(p[i]), b = abs(p[i + 1]), c = abs(p[i + 2]), d = abs(p[i + 3])
-                m0 = a > m0 ? a : m0; m1 = b > m1 ? b : m1; m2 = c > m2 ? c : m2; m3 = d > m3 ? d : m3
-                i += 4
-            }
-            peak = max(max(m0, m1), max(m2, m3))
-            while i < p.count { peak = max(peak, abs(p[i])); i += 1 }
+            peak = x.withUnsafeBufferPointer(peakAndFiniteness).peak
         }
         guard peak > 0 else { return (peak, replaced) }
         let g = target / peak
-        for i in x.indices { x[i] = min(target, max(-target, x[i] * g)) }
+        x.withUnsafeMutableBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            var i = 0
+            while i + 16 <= p.count {
+                // min(target, max(-target, v)) lane by lane, with Swift.max/min's choices (a NaN gives −target).
+                let v = load16(base + i) * g
+                let low = v.replacing(with: -target, where: .!(v .>= -target))
+                store16(low.replacing(with: target, where: .!(low .< target)), base + i)
+                i += 16
+            }
+            while i < p.count { p[i] = min(target, max(-target, p[i] * g)); i += 1 }
+        }
         return (peak, replaced)
+    }
+
+    /// The largest |sample| of the finite samples, and whether all are finite. A non-finite sample
+    /// makes `x · 0` NaN, which one sum carries to the end: one check per buffer, not per sample.
+    static func peakAndFiniteness(_ p: UnsafeBufferPointer<Float>) -> (peak: Float, finite: Bool) {
+        guard let base = p.baseAddress else { return (0, true) }
+        var m = SIMD16<Float>(repeating: 0)
+        var poison = SIMD16<Float>(repeating: 0)
+        var i = 0
+        while i + 16 <= p.count {
+            let v = load16(base + i)
+            let a = v.replacing(with: -v, where: v .< 0)
+            m = m.replacing(with: a, where: a .> m)
+            poison += v * 0
+            i += 16
+        }
+        var peak = m.max()
+        var finite = poison.sum() == 0
+        while i < p.count {
+            if p[i].isFinite { peak = max(peak, abs(p[i])) } else { finite = false }
+            i += 1
+        }
+        return (peak, finite)
     }
 
     // MARK: Validation
