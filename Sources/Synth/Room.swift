@@ -50,8 +50,11 @@ struct Room {
     /// Hadamard mix fed back into the lines with the input → both sides' output added.
     /// Cost: about 25 multiply-adds a frame, in SIMD loops over blocks that stay in cache;
     /// memory: the delay lines and the last 45 ms of the dry mix (about 0.2 s of audio in all).
-    static func apply(_ samples: inout [Float], frames: Int, sampleRate: Int) {
-        guard frames > 0 else { return }
+    /// Returns the peak |sample| of the result's finite samples and whether all are finite (see
+    /// `PeakMeter`), measured as each block is written, for the level stage.
+    @discardableResult
+    static func apply(_ samples: inout [Float], frames: Int, sampleRate: Int) -> (peak: Float, finite: Bool) {
+        guard frames > 0 else { return (0, true) }
         precondition(samples.count >= 2 * frames, "Room.apply: \(samples.count) samples for \(frames) stereo frames")
         let geometry = Geometry(sampleRate: sampleRate)
         var network = DelayNetwork(geometry: geometry)
@@ -61,6 +64,7 @@ struct Room {
         // before the start), so every tap reads in bounds.
         var history = [Float](repeating: 0, count: longest + block)
         var scratch = [Float](repeating: 0, count: 7 * block)
+        var meter = PeakMeter()
         samples.withUnsafeMutableBufferPointer { x in
         history.withUnsafeMutableBufferPointer { h in
         scratch.withUnsafeMutableBufferPointer { s in
@@ -76,11 +80,13 @@ struct Room {
                 earlyReflections(dry, count: n, taps: geometry.taps, left: early.left, right: early.right, input: early.input)
                 network.dampedOutputs(count: n, into: damped)
                 network.feedBack(damped, input: early.input, count: n)
-                addToMix(y, count: n, early: (early.left, early.right), damped: damped)
+                addToMix(y, count: n, early: (early.left, early.right), damped: damped, meter: &meter)
                 h.update(from: h + n, count: longest)   // keep the last `longest` dry frames
                 f += n
             }
         }}}
+        for i in 2 * frames..<samples.count { meter.add(samples[i]) }
+        return meter.reading
     }
 
     /// (left + right) / 2 of interleaved stereo `x[0..<2·count]` into `mono[0..<count]`.
@@ -128,8 +134,10 @@ struct Room {
 
     /// Adds to interleaved stereo `y[0..<2·count]` the early reflections of each side and the tail:
     /// left hears lines 0 and 2 (and half of 1), right lines 1 and 3 (and half of 2), at `tailLevel`.
+    /// `meter` sees every sample written.
     static func addToMix(_ y: UnsafeMutablePointer<Float>, count n: Int,
-                         early: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), damped l: [UnsafeMutablePointer<Float>]) {
+                         early: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), damped l: [UnsafeMutablePointer<Float>],
+                         meter: inout PeakMeter) {
         let (el, er) = early
         let l0 = l[0], l1 = l[1], l2 = l[2], l3 = l[3]
         let tail = tailLevel
@@ -139,13 +147,16 @@ struct Room {
             var add = SIMD16<Float>()
             add.evenHalf = load8(el + j) + tail * (p - r + 0.5 * q)
             add.oddHalf = load8(er + j) + tail * (q - t + 0.5 * r)
-            store16(load16(y + 2 * j) + add, y + 2 * j)
+            let sum = load16(y + 2 * j) + add
+            store16(sum, y + 2 * j)
+            meter.add(sum)
             j += 8
         }
         while j < n {
             let p = l0[j], q = l1[j], r = l2[j], t = l3[j]
             y[2 * j] += el[j] + tail * (p - r + 0.5 * q)
             y[2 * j + 1] += er[j] + tail * (q - t + 0.5 * r)
+            meter.add(y[2 * j]); meter.add(y[2 * j + 1])
             j += 1
         }
     }

@@ -121,6 +121,28 @@ extension String {
     }
 }
 
+/// The largest |x| of the finite samples it is shown and whether all were finite, 16 at a time:
+/// a non-finite sample makes `x · 0` NaN, which one running sum carries to the end, so the check
+/// costs one multiply-add per sample and one test per buffer.
+struct PeakMeter {
+    private var largest = SIMD16<Float>(repeating: 0)
+    private var poison = SIMD16<Float>(repeating: 0)
+    private var single: Float = 0
+    private var singlesFinite = true
+
+    @inline(__always) mutating func add(_ v: SIMD16<Float>) {
+        let a = v.replacing(with: -v, where: v .< 0)
+        largest = largest.replacing(with: a, where: a .> largest)
+        poison += v * 0
+    }
+
+    @inline(__always) mutating func add(_ x: Float) {
+        if x.isFinite { single = max(single, abs(x)) } else { singlesFinite = false }
+    }
+
+    var reading: (peak: Float, finite: Bool) { (max(largest.max(), single), singlesFinite && poison.sum() == 0) }
+}
+
 /// A render: the samples and anything the caller should tell the user.
 public struct Rendering: Sendable {
     public var buffer: AudioBuffer
@@ -236,9 +258,11 @@ public struct Synthesizer: Sendable {
                 }
             }
         }
+        var measured: (peak: Float, finite: Bool)?
         if o.room {
-            Room.apply(&out, frames: frames, sampleRate: o.sampleRate)
+            measured = Room.apply(&out, frames: frames, sampleRate: o.sampleRate)
             if o.channels == 1 {
+                measured = nil
                 var mono = [Float](repeating: 0, count: frames)
                 out.withUnsafeBufferPointer { o in
                     mono.withUnsafeMutableBufferPointer { Room.monoMix(o.baseAddress!, count: frames, into: $0.baseAddress!) }
@@ -246,7 +270,7 @@ public struct Synthesizer: Sendable {
                 out = mono
             }
         }
-        let (rawPeak, replaced) = Self.normalise(&out, to: RenderOptions.targetPeak)
+        let (rawPeak, replaced) = Self.normalise(&out, to: RenderOptions.targetPeak, measured: measured)
         if replaced > 0 { warnings.append("\(replaced) non-finite samples replaced by silence") }
         return Rendering(buffer: AudioBuffer(sampleRate: o.sampleRate, channels: o.channels, samples: out),
                          warnings: warnings, rawPeak: rawPeak)
@@ -297,10 +321,12 @@ public struct Synthesizer: Sendable {
     /// then clamps to ±target so nothing can wrap when converted to integers.
     /// Returns the peak before scaling and the number of samples replaced.
     /// Cost: one pass finding the peak and whether any sample is non-finite (a second only when
-    /// one is), one pass scaling; 16 samples at a time.
-    static func normalise(_ x: inout [Float], to target: Float) -> (Float, Int) {
+    /// one is; none when `measured`), one pass scaling; 16 samples at a time.
+    /// `measured`, when given, is `peakAndFiniteness` of `x` found by the stage that wrote it last
+    /// (the room), which saves a pass over the whole buffer.
+    static func normalise(_ x: inout [Float], to target: Float, measured: (peak: Float, finite: Bool)? = nil) -> (Float, Int) {
         var replaced = 0
-        var (peak, finite) = x.withUnsafeBufferPointer(peakAndFiniteness)
+        var (peak, finite) = measured ?? x.withUnsafeBufferPointer(peakAndFiniteness)
         if !finite {
             x.withUnsafeMutableBufferPointer { p in
                 for i in p.indices where !p[i].isFinite { p[i] = 0; replaced += 1 }
@@ -324,27 +350,14 @@ public struct Synthesizer: Sendable {
         return (peak, replaced)
     }
 
-    /// The largest |sample| of the finite samples, and whether all are finite. A non-finite sample
-    /// makes `x · 0` NaN, which one sum carries to the end: one check per buffer, not per sample.
+    /// The largest |sample| of the finite samples, and whether all are finite.
     static func peakAndFiniteness(_ p: UnsafeBufferPointer<Float>) -> (peak: Float, finite: Bool) {
         guard let base = p.baseAddress else { return (0, true) }
-        var m = SIMD16<Float>(repeating: 0)
-        var poison = SIMD16<Float>(repeating: 0)
+        var meter = PeakMeter()
         var i = 0
-        while i + 16 <= p.count {
-            let v = load16(base + i)
-            let a = v.replacing(with: -v, where: v .< 0)
-            m = m.replacing(with: a, where: a .> m)
-            poison += v * 0
-            i += 16
-        }
-        var peak = m.max()
-        var finite = poison.sum() == 0
-        while i < p.count {
-            if p[i].isFinite { peak = max(peak, abs(p[i])) } else { finite = false }
-            i += 1
-        }
-        return (peak, finite)
+        while i + 16 <= p.count { meter.add(load16(base + i)); i += 16 }
+        while i < p.count { meter.add(p[i]); i += 1 }
+        return meter.reading
     }
 
     // MARK: Validation
