@@ -49,7 +49,7 @@ struct Room {
     /// Per block: the dry mix in mono → early reflections → each line's output, low-passed → the
     /// Hadamard mix fed back into the lines with the input → both sides' output added.
     /// Cost: about 25 multiply-adds a frame, in SIMD loops over blocks that stay in cache;
-    /// memory: the delay lines and the last 45 ms of the dry mix (about 0.2 s of audio in all).
+    /// memory: the delay lines and a window of the dry mix (about 0.3 s of audio in all).
     /// Returns the peak |sample| of the result's finite samples and whether all are finite (see
     /// `PeakMeter`), measured as each block is written, for the level stage.
     @discardableResult
@@ -60,9 +60,11 @@ struct Room {
         var network = DelayNetwork(geometry: geometry)
         let block = geometry.lengths.min()!
         let longest = geometry.longest
-        // The dry mix in mono: the block's frames after the `longest` frames before it (silence
-        // before the start), so every tap reads in bounds.
-        var history = [Float](repeating: 0, count: longest + block)
+        // The dry mix in mono, from `longest` frames before the block (silence before the start)
+        // so every tap reads in bounds; room for eight blocks, then the last `longest` frames move
+        // back to the front (blocks are short where lines wrap: the move happens once in 8+).
+        let capacity = longest + 8 * block
+        var history = [Float](repeating: 0, count: capacity)
         var scratch = [Float](repeating: 0, count: 7 * block)
         var meter = PeakMeter()
         samples.withUnsafeMutableBufferPointer { x in
@@ -71,17 +73,22 @@ struct Room {
             let s = s.baseAddress!, h = h.baseAddress!
             let early = (left: s, right: s + block, input: s + 2 * block)   // reflections and the network's input
             let damped = (0..<4).map { s + (3 + $0) * block }               // each line's output, low-passed
-            let dry = h + longest
+            var at = longest   // where the block's dry frames go in `history`
             var f = 0
             while f < frames {
                 let n = network.blockLength(atMost: min(block, frames - f))
                 let y = x.baseAddress! + 2 * f
+                if at + n > capacity {
+                    h.update(from: h + at - longest, count: longest)
+                    at = longest
+                }
+                let dry = h + at
                 monoMix(y, count: n, into: dry)
                 earlyReflections(dry, count: n, taps: geometry.taps, left: early.left, right: early.right, input: early.input)
                 network.dampedOutputs(count: n, into: damped)
                 network.feedBack(damped, input: early.input, count: n)
                 addToMix(y, count: n, early: (early.left, early.right), damped: damped, meter: &meter)
-                h.update(from: h + n, count: longest)   // keep the last `longest` dry frames
+                at += n
                 f += n
             }
         }}}
@@ -105,31 +112,34 @@ struct Room {
     static func earlyReflections(_ dry: UnsafePointer<Float>, count n: Int, taps: [[(delay: Int, gain: Float)]],
                                  left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>,
                                  input: UnsafeMutablePointer<Float>) {
-        for (side, out) in [left, right].enumerated() {
-            let t = taps[side]
-            precondition(t.count == 6, "Room: six taps a side")
-            let p0 = dry - t[0].delay, p1 = dry - t[1].delay, p2 = dry - t[2].delay
-            let p3 = dry - t[3].delay, p4 = dry - t[4].delay, p5 = dry - t[5].delay
-            let g0 = t[0].gain, g1 = t[1].gain, g2 = t[2].gain, g3 = t[3].gain, g4 = t[4].gain, g5 = t[5].gain
-            var j = 0
-            // Starting from zero and adding in tap order, as a plain loop would.
-            while j + 8 <= n {
-                var e = SIMD8<Float>(repeating: 0)
-                e += g0 * load8(p0 + j); e += g1 * load8(p1 + j); e += g2 * load8(p2 + j)
-                e += g3 * load8(p3 + j); e += g4 * load8(p4 + j); e += g5 * load8(p5 + j)
-                store8(e, out + j)
-                j += 8
-            }
-            while j < n {
-                var e: Float = 0
-                e += g0 * p0[j]; e += g1 * p1[j]; e += g2 * p2[j]; e += g3 * p3[j]; e += g4 * p4[j]; e += g5 * p5[j]
-                out[j] = e
-                j += 1
-            }
-        }
+        reflect(dry, count: n, taps: taps[0], into: left)
+        reflect(dry, count: n, taps: taps[1], into: right)
         var j = 0
         while j + 8 <= n { store8(0.25 * (load8(left + j) + load8(right + j)), input + j); j += 8 }
         while j < n { input[j] = 0.25 * (left[j] + right[j]); j += 1 }
+    }
+
+    /// One side's reflections: out[j] = Σ gain_k · dry[j − delay_k], summed from zero in tap order.
+    static func reflect(_ dry: UnsafePointer<Float>, count n: Int, taps t: [(delay: Int, gain: Float)],
+                        into out: UnsafeMutablePointer<Float>) {
+        precondition(t.count == 6, "Room: six taps a side")
+        let p0 = dry - t[0].delay, p1 = dry - t[1].delay, p2 = dry - t[2].delay
+        let p3 = dry - t[3].delay, p4 = dry - t[4].delay, p5 = dry - t[5].delay
+        let g0 = t[0].gain, g1 = t[1].gain, g2 = t[2].gain, g3 = t[3].gain, g4 = t[4].gain, g5 = t[5].gain
+        var j = 0
+        while j + 8 <= n {
+            var e = SIMD8<Float>(repeating: 0)
+            e += g0 * load8(p0 + j); e += g1 * load8(p1 + j); e += g2 * load8(p2 + j)
+            e += g3 * load8(p3 + j); e += g4 * load8(p4 + j); e += g5 * load8(p5 + j)
+            store8(e, out + j)
+            j += 8
+        }
+        while j < n {
+            var e: Float = 0
+            e += g0 * p0[j]; e += g1 * p1[j]; e += g2 * p2[j]; e += g3 * p3[j]; e += g4 * p4[j]; e += g5 * p5[j]
+            out[j] = e
+            j += 1
+        }
     }
 
     /// Adds to interleaved stereo `y[0..<2·count]` the early reflections of each side and the tail:
@@ -141,6 +151,8 @@ struct Room {
         let (el, er) = early
         let l0 = l[0], l1 = l[1], l2 = l[2], l3 = l[3]
         let tail = tailLevel
+        var m = meter   // a local copy stays in registers through the loop
+        defer { meter = m }
         var j = 0
         while j + 8 <= n {
             let p = load8(l0 + j), q = load8(l1 + j), r = load8(l2 + j), t = load8(l3 + j)
@@ -149,14 +161,14 @@ struct Room {
             add.oddHalf = load8(er + j) + tail * (q - t + 0.5 * r)
             let sum = load16(y + 2 * j) + add
             store16(sum, y + 2 * j)
-            meter.add(sum)
+            m.add(sum)
             j += 8
         }
         while j < n {
             let p = l0[j], q = l1[j], r = l2[j], t = l3[j]
             y[2 * j] += el[j] + tail * (p - r + 0.5 * q)
             y[2 * j + 1] += er[j] + tail * (q - t + 0.5 * r)
-            meter.add(y[2 * j]); meter.add(y[2 * j + 1])
+            m.add(y[2 * j]); m.add(y[2 * j + 1])
             j += 1
         }
     }
@@ -188,16 +200,14 @@ struct Room {
         /// What each line puts out over the block, low-passed: a·x[j] + b·x[j−1] (walls absorb highs).
         mutating func dampedOutputs(count n: Int, into out: [UnsafeMutablePointer<Float>]) {
             let (a, b) = Room.damping
-            let start = (0..<4).map { offsets[$0] + index[$0] }
-            let before = previous
-            previous = lines.withUnsafeBufferPointer { d in
-                (0..<4).map { i in
-                    let x = d.baseAddress! + start[i], o = out[i]
-                    o[0] = a * x[0] + b * before[i]
+            lines.withUnsafeBufferPointer { d in
+                for i in 0..<4 {
+                    let x = d.baseAddress! + offsets[i] + index[i], o = out[i]
+                    o[0] = a * x[0] + b * previous[i]
                     var j = 1
                     while j + 8 <= n { store8(a * load8(x + j) + b * load8(x + j - 1), o + j); j += 8 }
                     while j < n { o[j] = a * x[j] + b * x[j - 1]; j += 1 }
-                    return x[n - 1]
+                    previous[i] = x[n - 1]
                 }
             }
         }
@@ -208,10 +218,9 @@ struct Room {
         mutating func feedBack(_ l: [UnsafeMutablePointer<Float>], input v: UnsafeMutablePointer<Float>, count n: Int) {
             let l0 = l[0], l1 = l[1], l2 = l[2], l3 = l[3]
             let g0 = 0.5 * gains[0], g1 = 0.5 * gains[1], g2 = 0.5 * gains[2], g3 = 0.5 * gains[3]
-            let start = (0..<4).map { offsets[$0] + index[$0] }
+            let s0 = offsets[0] + index[0], s1 = offsets[1] + index[1], s2 = offsets[2] + index[2], s3 = offsets[3] + index[3]
             lines.withUnsafeMutableBufferPointer { d in
-                let w0 = d.baseAddress! + start[0], w1 = d.baseAddress! + start[1]
-                let w2 = d.baseAddress! + start[2], w3 = d.baseAddress! + start[3]
+                let w0 = d.baseAddress! + s0, w1 = d.baseAddress! + s1, w2 = d.baseAddress! + s2, w3 = d.baseAddress! + s3
                 var j = 0
                 while j + 8 <= n {
                     let p = load8(l0 + j), q = load8(l1 + j), r = load8(l2 + j), t = load8(l3 + j), x = load8(v + j)
