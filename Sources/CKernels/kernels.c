@@ -2,6 +2,8 @@
 // where OpenBLAS manages ~40-50 GFLOP/s and these reach ~170-210 per core. B is packed once per
 // weight update into panels of 32 columns; each panel is swept with up to 8 rows of A held in
 // 16 AVX-512 accumulators. Runtime dispatch: AVX-512F, else AVX2+FMA, else portable C.
+// Panels are fp32, or bf16 (half the bytes to read per product; each weight is widened to fp32
+// in registers, so the arithmetic and the accumulation stay fp32 and only the weights are rounded).
 #define _GNU_SOURCE
 #include "ckernels.h"
 #if defined(__x86_64__) || defined(__i386__)
@@ -31,63 +33,106 @@ size_t tg_packed_count(int ncols, int kred) {
     return panels * (size_t)kred * P;
 }
 
+// fp32 -> bf16, round to nearest even (what PyTorch's and the CPU's conversions do); NaN stays NaN.
+uint16_t tg_bf16_from_float(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    if ((u & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((u >> 16) | 0x40u);
+    u += 0x7FFFu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+
+float tg_float_from_bf16(uint16_t x) {
+    uint32_t u = (uint32_t)x << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+// Where column j (0..31) of a bf16 panel row is stored: the order in which unpacking the 32
+// words against zeros (AVX-512 unpacklo/unpackhi, 4 words per 128-bit lane) yields columns 0-15
+// in one register and 16-31 in the other. The AVX2 and portable paths read the same layout.
+static inline int bf16_slot(int j) {
+    return j < 16 ? (j / 4) * 8 + j % 4 : ((j - 16) / 4) * 8 + 4 + (j - 16) % 4;
+}
+
+// Writes element j of panel row `row` (P wide) of dst, fp32 or bf16.
+static inline void put(void *dst, int bf16, size_t row, int j, float x) {
+    if (bf16) ((uint16_t *)dst)[row * P + bf16_slot(j)] = tg_bf16_from_float(x);
+    else ((float *)dst)[row * P + j] = x;
+}
+
 // Panels [q0, q1) of W^T. Blocks of 16 k keep the 32 source rows' lines in L1 while the
 // destination is written in order (~1.4x faster than row by row).
-static void pack_transposed_range(const float *w, int n, int k, float *dst, int q0, int q1) {
+static inline void pack_transposed_range(const float *w, int n, int k, void *dst, int bf16, int q0, int q1) {
     for (int q = q0; q < q1; q++) {
-        float *d = dst + (size_t)q * k * P;
+        size_t base = (size_t)q * k;
         const float *src = w + (size_t)q * P * k;
         int rows = n - q * P < P ? n - q * P : P;
         for (int k0 = 0; k0 < k; k0 += 16) {
             int k1 = k0 + 16 < k ? k0 + 16 : k;
             for (int j = 0; j < rows; j++)
-                for (int kk = k0; kk < k1; kk++) d[(size_t)kk * P + j] = src[(size_t)j * k + kk];
+                for (int kk = k0; kk < k1; kk++) put(dst, bf16, base + kk, j, src[(size_t)j * k + kk]);
             for (int j = rows; j < P; j++)
-                for (int kk = k0; kk < k1; kk++) d[(size_t)kk * P + j] = 0.0f;
+                for (int kk = k0; kk < k1; kk++) put(dst, bf16, base + kk, j, 0.0f);
         }
     }
 }
 
 // Panels [q0, q1) of W.
-static void pack_plain_range(const float *w, int n, int k, float *dst, int q0, int q1) {
+static inline void pack_plain_range(const float *w, int n, int k, void *dst, int bf16, int q0, int q1) {
     for (int q = q0; q < q1; q++) {
-        float *d = dst + (size_t)q * n * P;
+        size_t base = (size_t)q * n;
         int c0 = q * P, w0 = k - c0 < P ? k - c0 : P;
         for (int kk = 0; kk < n; kk++) {
-            memcpy(d + (size_t)kk * P, w + (size_t)kk * k + c0, (size_t)w0 * sizeof(float));
-            for (int j = w0; j < P; j++) d[(size_t)kk * P + j] = 0.0f;
+            if (!bf16) memcpy((float *)dst + (base + kk) * P, w + (size_t)kk * k + c0, (size_t)w0 * sizeof(float));
+            else for (int j = 0; j < w0; j++) put(dst, 1, base + kk, j, w[(size_t)kk * k + c0 + j]);
+            for (int j = w0; j < P; j++) put(dst, bf16, base + kk, j, 0.0f);
         }
     }
 }
 
-typedef struct { const float *w; int n, k, panels, transposed; float *dst; } pack_t;
+typedef struct { const float *w; int n, k, panels, transposed, bf16; void *dst; } pack_t;
+static void pack_range(const pack_t *p, int q0, int q1) {
+    if (p->transposed) {
+        if (p->bf16) pack_transposed_range(p->w, p->n, p->k, p->dst, 1, q0, q1);
+        else pack_transposed_range(p->w, p->n, p->k, p->dst, 0, q0, q1);
+    } else {
+        if (p->bf16) pack_plain_range(p->w, p->n, p->k, p->dst, 1, q0, q1);
+        else pack_plain_range(p->w, p->n, p->k, p->dst, 0, q0, q1);
+    }
+}
 static void pack_part(void *ctx, int part) {
     const pack_t *p = ctx;
-    int half = p->panels / 2, q0 = part == 0 ? 0 : half, q1 = part == 0 ? half : p->panels;
-    if (p->transposed) pack_transposed_range(p->w, p->n, p->k, p->dst, q0, q1);
-    else pack_plain_range(p->w, p->n, p->k, p->dst, q0, q1);
+    int half = p->panels / 2;
+    if (part == 0) pack_range(p, 0, half); else pack_range(p, half, p->panels);
 }
 
-void tg_pack_transposed(const float *w, int n, int k, float *dst) {
-    pack_t p = { w, n, k, (n + P - 1) / P, 1, dst };
-    if ((size_t)n * k < 65536) pack_transposed_range(w, n, k, dst, 0, p.panels);
+static void pack(const float *w, int n, int k, void *dst, int transposed, int bf16) {
+    pack_t p = { w, n, k, transposed ? (n + P - 1) / P : (k + P - 1) / P, transposed, bf16, dst };
+    if ((size_t)n * k < 65536) pack_range(&p, 0, p.panels);
     else tg_parallel2(pack_part, &p);
 }
 
-void tg_pack_plain(const float *w, int n, int k, float *dst) {
-    pack_t p = { w, n, k, (k + P - 1) / P, 0, dst };
-    if ((size_t)n * k < 65536) pack_plain_range(w, n, k, dst, 0, p.panels);
-    else tg_parallel2(pack_part, &p);
-}
+void tg_pack_transposed(const float *w, int n, int k, float *dst) { pack(w, n, k, dst, 1, 0); }
+void tg_pack_plain(const float *w, int n, int k, float *dst) { pack(w, n, k, dst, 0, 0); }
+void tg_pack_transposed_bf16(const float *w, int n, int k, uint16_t *dst) { pack(w, n, k, dst, 1, 1); }
+void tg_pack_plain_bf16(const float *w, int n, int k, uint16_t *dst) { pack(w, n, k, dst, 0, 1); }
 
 // ---------------------------------------------------------------- portable path
-// One panel, mr rows. Plain C; the compiler vectorises the j loops.
-static void panel_portable(int mr, int kred, const float *a, int lda, const float *b,
-                           float *c, int ldc, int accumulate, int width) {
-    float acc[8][P];
+// One panel, mr rows. Plain C; the compiler vectorises the j loops. `bf16` is a constant in
+// each caller, so each variant is compiled without the test.
+static inline void panel_portable_any(int mr, int kred, const float *a, int lda, const void *b,
+                                      float *c, int ldc, int accumulate, int width, int bf16) {
+    float acc[8][P], bk[P];
     memset(acc, 0, sizeof acc);
     for (int kk = 0; kk < kred; kk++) {
-        const float *bk = b + (size_t)kk * P;
+        if (bf16) {
+            const uint16_t *row = (const uint16_t *)b + (size_t)kk * P;
+            for (int j = 0; j < P; j++) bk[j] = tg_float_from_bf16(row[bf16_slot(j)]);
+        } else {
+            memcpy(bk, (const float *)b + (size_t)kk * P, sizeof bk);
+        }
         for (int r = 0; r < mr; r++) {
             float av = a[(size_t)r * lda + kk];
             for (int j = 0; j < P; j++) acc[r][j] += av * bk[j];
@@ -100,18 +145,45 @@ static void panel_portable(int mr, int kred, const float *a, int lda, const floa
     }
 }
 
+static void panel_portable(int mr, int kred, const float *a, int lda, const void *b,
+                           float *c, int ldc, int accumulate, int width) {
+    panel_portable_any(mr, kred, a, lda, b, c, ldc, accumulate, width, 0);
+}
+
+static void panel_portable_bf16(int mr, int kred, const float *a, int lda, const void *b,
+                                float *c, int ldc, int accumulate, int width) {
+    panel_portable_any(mr, kred, a, lda, b, c, ldc, accumulate, width, 1);
+}
+
 #if TG_X86
 // ---------------------------------------------------------------- AVX2 + FMA path
-// 4 rows x 32 columns = 16 ymm accumulators.
-__attribute__((target("avx2,fma")))
-static inline void panel_avx2_rows(int mr, int kred, const float *a, int lda, const float *b,
-                                   float *c, int ldc, int accumulate, int width) {
+// 4 rows x 32 columns = 16 ymm accumulators. bf16 rows: 2 x 16 words, each unpacked against
+// zeros (see bf16_slot) into columns 0-7 and 16-23, then 8-15 and 24-31.
+__attribute__((target("avx2,fma"))) __attribute__((always_inline))
+static inline void load_b_avx2(const void *b, int kk, int bf16, __m256 *b0, __m256 *b1, __m256 *b2, __m256 *b3) {
+    if (bf16) {
+        const uint16_t *bk = (const uint16_t *)b + (size_t)kk * P;
+        __m256i z = _mm256_setzero_si256();
+        __m256i lo = _mm256_loadu_si256((const __m256i *)bk), hi = _mm256_loadu_si256((const __m256i *)(bk + 16));
+        *b0 = _mm256_castsi256_ps(_mm256_unpacklo_epi16(z, lo));
+        *b2 = _mm256_castsi256_ps(_mm256_unpackhi_epi16(z, lo));
+        *b1 = _mm256_castsi256_ps(_mm256_unpacklo_epi16(z, hi));
+        *b3 = _mm256_castsi256_ps(_mm256_unpackhi_epi16(z, hi));
+    } else {
+        const float *bk = (const float *)b + (size_t)kk * P;
+        *b0 = _mm256_loadu_ps(bk); *b1 = _mm256_loadu_ps(bk + 8);
+        *b2 = _mm256_loadu_ps(bk + 16); *b3 = _mm256_loadu_ps(bk + 24);
+    }
+}
+
+__attribute__((target("avx2,fma"))) __attribute__((always_inline))
+static inline void panel_avx2_rows(int mr, int kred, const float *a, int lda, const void *b,
+                                   float *c, int ldc, int accumulate, int width, int bf16) {
     __m256 acc[4][4];
     for (int r = 0; r < 4; r++) for (int v = 0; v < 4; v++) acc[r][v] = _mm256_setzero_ps();
     for (int kk = 0; kk < kred; kk++) {
-        const float *bk = b + (size_t)kk * P;
-        __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
-        __m256 b2 = _mm256_loadu_ps(bk + 16), b3 = _mm256_loadu_ps(bk + 24);
+        __m256 b0, b1, b2, b3;
+        load_b_avx2(b, kk, bf16, &b0, &b1, &b2, &b3);
         for (int r = 0; r < mr; r++) {
             __m256 av = _mm256_broadcast_ss(a + (size_t)r * lda + kk);
             acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
@@ -129,36 +201,64 @@ static inline void panel_avx2_rows(int mr, int kred, const float *a, int lda, co
     }
 }
 
-__attribute__((target("avx2,fma")))
-static void panel_avx2(int mr, int kred, const float *a, int lda, const float *b,
-                       float *c, int ldc, int accumulate, int width) {
+__attribute__((target("avx2,fma"))) __attribute__((always_inline))
+static inline void panel_avx2_any(int mr, int kred, const float *a, int lda, const void *b,
+                                  float *c, int ldc, int accumulate, int width, int bf16) {
     for (int r0 = 0; r0 < mr; r0 += 4) {
         int rr = mr - r0 < 4 ? mr - r0 : 4;
         const float *ar = a + (size_t)r0 * lda;
         float *cr = c + (size_t)r0 * ldc;
         switch (rr) {
-        case 1: panel_avx2_rows(1, kred, ar, lda, b, cr, ldc, accumulate, width); break;
-        case 2: panel_avx2_rows(2, kred, ar, lda, b, cr, ldc, accumulate, width); break;
-        case 3: panel_avx2_rows(3, kred, ar, lda, b, cr, ldc, accumulate, width); break;
-        default: panel_avx2_rows(4, kred, ar, lda, b, cr, ldc, accumulate, width); break;
+        case 1: panel_avx2_rows(1, kred, ar, lda, b, cr, ldc, accumulate, width, bf16); break;
+        case 2: panel_avx2_rows(2, kred, ar, lda, b, cr, ldc, accumulate, width, bf16); break;
+        case 3: panel_avx2_rows(3, kred, ar, lda, b, cr, ldc, accumulate, width, bf16); break;
+        default: panel_avx2_rows(4, kred, ar, lda, b, cr, ldc, accumulate, width, bf16); break;
         }
     }
 }
 
+__attribute__((target("avx2,fma")))
+static void panel_avx2(int mr, int kred, const float *a, int lda, const void *b,
+                       float *c, int ldc, int accumulate, int width) {
+    panel_avx2_any(mr, kred, a, lda, b, c, ldc, accumulate, width, 0);
+}
+
+__attribute__((target("avx2,fma")))
+static void panel_avx2_bf16(int mr, int kred, const float *a, int lda, const void *b,
+                            float *c, int ldc, int accumulate, int width) {
+    panel_avx2_any(mr, kred, a, lda, b, c, ldc, accumulate, width, 1);
+}
+
 // ---------------------------------------------------------------- AVX-512 path
 // mr (<= 8) rows x 32 columns: up to 16 zmm accumulators. For mr <= 2 the k loop is split
-// into two interleaved chains so the FMA latency is hidden (GEMV case).
-__attribute__((target("avx512f,fma"))) __attribute__((always_inline))
-static inline void panel_512_rows(int mr, int kred, const float *a, int lda, const float *b,
-                                  float *c, int ldc, int accumulate, int width) {
+// into two interleaved chains so the FMA latency is hidden (GEMV case). A bf16 panel row is one
+// 64-byte line, unpacked against zeros into columns 0-15 and 16-31 (two shuffles, no shifts).
+__attribute__((target("avx512f,avx512bw,fma"))) __attribute__((always_inline))
+static inline void load_b_512(const void *b, int kk, int bf16, __m512 *b0, __m512 *b1) {
+    if (bf16) {
+        __m512i w = _mm512_loadu_si512((const uint16_t *)b + (size_t)kk * P), z = _mm512_setzero_si512();
+        *b0 = _mm512_castsi512_ps(_mm512_unpacklo_epi16(z, w));
+        *b1 = _mm512_castsi512_ps(_mm512_unpackhi_epi16(z, w));
+    } else {
+        const float *bk = (const float *)b + (size_t)kk * P;
+        *b0 = _mm512_loadu_ps(bk);
+        *b1 = _mm512_loadu_ps(bk + 16);
+    }
+}
+
+__attribute__((target("avx512f,avx512bw,fma"))) __attribute__((always_inline))
+static inline void panel_512_rows(int mr, int kred, const float *a, int lda, const void *b,
+                                  float *c, int ldc, int accumulate, int width, int bf16) {
     __m512 c0[8], c1[8], d0[8], d1[8];
     for (int r = 0; r < 8; r++) { c0[r] = c1[r] = d0[r] = d1[r] = _mm512_setzero_ps(); }
+    const char *bytes = b;
+    size_t row_bytes = bf16 ? P * 2 : P * 4;
     int kk = 0;
     if (mr <= 2) {
         for (; kk + 1 < kred; kk += 2) {
-            const float *bk = b + (size_t)kk * P;
-            __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
-            __m512 e0 = _mm512_loadu_ps(bk + 32), e1 = _mm512_loadu_ps(bk + 48);
+            __m512 b0, b1, e0, e1;
+            load_b_512(b, kk, bf16, &b0, &b1);
+            load_b_512(b, kk + 1, bf16, &e0, &e1);
             for (int r = 0; r < mr; r++) {
                 __m512 av = _mm512_set1_ps(a[(size_t)r * lda + kk]);
                 __m512 aw = _mm512_set1_ps(a[(size_t)r * lda + kk + 1]);
@@ -170,10 +270,11 @@ static inline void panel_512_rows(int mr, int kred, const float *a, int lda, con
         }
     }
     for (; kk < kred; kk++) {
-        const float *bk = b + (size_t)kk * P;
-        _mm_prefetch((const char *)(bk + 8 * P), _MM_HINT_T0);
-        _mm_prefetch((const char *)(bk + 8 * P + 16), _MM_HINT_T0);
-        __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+        const char *ahead = bytes + (size_t)(kk + 8) * row_bytes;
+        _mm_prefetch(ahead, _MM_HINT_T0);
+        if (!bf16) _mm_prefetch(ahead + 64, _MM_HINT_T0);
+        __m512 b0, b1;
+        load_b_512(b, kk, bf16, &b0, &b1);
         for (int r = 0; r < mr; r++) {
             __m512 av = _mm512_set1_ps(a[(size_t)r * lda + kk]);
             c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
@@ -194,25 +295,37 @@ static inline void panel_512_rows(int mr, int kred, const float *a, int lda, con
     }
 }
 
-__attribute__((target("avx512f,fma")))
-static void panel_512(int mr, int kred, const float *a, int lda, const float *b,
-                      float *c, int ldc, int accumulate, int width) {
+__attribute__((target("avx512f,avx512bw,fma"))) __attribute__((always_inline))
+static inline void panel_512_any(int mr, int kred, const float *a, int lda, const void *b,
+                                 float *c, int ldc, int accumulate, int width, int bf16) {
     switch (mr) {
-    case 1: panel_512_rows(1, kred, a, lda, b, c, ldc, accumulate, width); break;
-    case 2: panel_512_rows(2, kred, a, lda, b, c, ldc, accumulate, width); break;
-    case 3: panel_512_rows(3, kred, a, lda, b, c, ldc, accumulate, width); break;
-    case 4: panel_512_rows(4, kred, a, lda, b, c, ldc, accumulate, width); break;
-    case 5: panel_512_rows(5, kred, a, lda, b, c, ldc, accumulate, width); break;
-    case 6: panel_512_rows(6, kred, a, lda, b, c, ldc, accumulate, width); break;
-    case 7: panel_512_rows(7, kred, a, lda, b, c, ldc, accumulate, width); break;
-    default: panel_512_rows(8, kred, a, lda, b, c, ldc, accumulate, width); break;
+    case 1: panel_512_rows(1, kred, a, lda, b, c, ldc, accumulate, width, bf16); break;
+    case 2: panel_512_rows(2, kred, a, lda, b, c, ldc, accumulate, width, bf16); break;
+    case 3: panel_512_rows(3, kred, a, lda, b, c, ldc, accumulate, width, bf16); break;
+    case 4: panel_512_rows(4, kred, a, lda, b, c, ldc, accumulate, width, bf16); break;
+    case 5: panel_512_rows(5, kred, a, lda, b, c, ldc, accumulate, width, bf16); break;
+    case 6: panel_512_rows(6, kred, a, lda, b, c, ldc, accumulate, width, bf16); break;
+    case 7: panel_512_rows(7, kred, a, lda, b, c, ldc, accumulate, width, bf16); break;
+    default: panel_512_rows(8, kred, a, lda, b, c, ldc, accumulate, width, bf16); break;
     }
+}
+
+__attribute__((target("avx512f,avx512bw,fma")))
+static void panel_512(int mr, int kred, const float *a, int lda, const void *b,
+                      float *c, int ldc, int accumulate, int width) {
+    panel_512_any(mr, kred, a, lda, b, c, ldc, accumulate, width, 0);
+}
+
+__attribute__((target("avx512f,avx512bw,fma")))
+static void panel_512_bf16(int mr, int kred, const float *a, int lda, const void *b,
+                           float *c, int ldc, int accumulate, int width) {
+    panel_512_any(mr, kred, a, lda, b, c, ldc, accumulate, width, 1);
 }
 
 #endif // TG_X86
 
 // ---------------------------------------------------------------- dispatch
-typedef void (*panel_fn)(int, int, const float *, int, const float *, float *, int, int, int);
+typedef void (*panel_fn)(int, int, const float *, int, const void *, float *, int, int, int);
 static _Atomic int forced_level = -1;
 
 static int cpu_level(void) {
@@ -220,7 +333,7 @@ static int cpu_level(void) {
     return 0;
 #else
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return 1;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return 1;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 2;
     return 0;
 #endif
@@ -240,21 +353,23 @@ void tg_force_level(int level) { atomic_store(&forced_level, level); }
 
 int tg_processor_count(void) { long n = sysconf(_SC_NPROCESSORS_ONLN); return n > 0 ? (int)n : 1; }
 
-static panel_fn pick(void) {
+static panel_fn pick(int bf16) {
 #if TG_X86
     switch (tg_kernel_level()) {
-    case 1: return panel_512;
-    case 2: return panel_avx2;
-    default: return panel_portable;
+    case 1: return bf16 ? panel_512_bf16 : panel_512;
+    case 2: return bf16 ? panel_avx2_bf16 : panel_avx2;
+    default: return bf16 ? panel_portable_bf16 : panel_portable;
     }
 #else
-    return panel_portable;
+    return bf16 ? panel_portable_bf16 : panel_portable;
 #endif
 }
 
 typedef struct {
     int m, ncols, kred, lda, ldc, accumulate;
-    const float *a, *bp;
+    const float *a;
+    const void *bp;
+    size_t element; // bytes per packed weight: 4 (fp32) or 2 (bf16)
     float *c;
     panel_fn fn;
 } job_t;
@@ -262,7 +377,7 @@ typedef struct {
 // Panels [p0, p1): outer loop over panels, inner over 8-row blocks (panel stays in cache).
 static void run_panels(const job_t *j, int p0, int p1) {
     for (int q = p0; q < p1; q++) {
-        const float *b = j->bp + (size_t)q * j->kred * P;
+        const void *b = (const char *)j->bp + (size_t)q * j->kred * P * j->element;
         int col = q * P, width = j->ncols - col < P ? j->ncols - col : P;
         for (int r0 = 0; r0 < j->m; r0 += 8) {
             int mr = j->m - r0 < 8 ? j->m - r0 : 8;
@@ -392,14 +507,14 @@ static void run_split(void *ctx, int part) {
     }
 }
 
-void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
-                    const float *bp, float *c, int ldc, int accumulate, int threads) {
+static void gemm_packed(int m, int ncols, int kred, const float *a, int lda, const void *bp, int bf16,
+                        float *c, int ldc, int accumulate, int threads) {
     if (m <= 0 || ncols <= 0) return;
     if (kred <= 0) { // an empty sum: C = 0 or unchanged
         if (!accumulate) for (int r = 0; r < m; r++) memset(c + (size_t)r * ldc, 0, (size_t)ncols * sizeof(float));
         return;
     }
-    job_t j = { m, ncols, kred, lda, ldc, accumulate, a, bp, c, pick() };
+    job_t j = { m, ncols, kred, lda, ldc, accumulate, a, bp, bf16 ? 2 : 4, c, pick(bf16) };
     int panels = (ncols + P - 1) / P;
     double work = (double)m * ncols * kred;
     if (threads < 2 || panels < 2 || work < 65536.0) { run_panels(&j, 0, panels); return; }
@@ -416,6 +531,16 @@ void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
     double own, wait;
     if (parallel2_timed(run_split, &s, &own, &wait) && wait > own + 20e-6)
         atomic_store_explicit(&solo_left, SOLO_CALLS, memory_order_relaxed);
+}
+
+void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
+                    const float *bp, float *c, int ldc, int accumulate, int threads) {
+    gemm_packed(m, ncols, kred, a, lda, bp, 0, c, ldc, accumulate, threads);
+}
+
+void tg_gemm_packed_bf16(int m, int ncols, int kred, const float *a, int lda,
+                         const uint16_t *bp, float *c, int ldc, int accumulate, int threads) {
+    gemm_packed(m, ncols, kred, a, lda, bp, 1, c, ldc, accumulate, threads);
 }
 
 // ---------------------------------------------------------------- LSTM cell, forward

@@ -6,10 +6,26 @@
 // `tunegen bench` times them inside training steps.
 import CKernels
 
+/// How packed weights are stored: fp32, or bf16 (the top 16 bits of an fp32, rounded to nearest
+/// even: 8 exponent bits, 7 mantissa bits, relative error ≤ 2⁻⁸). bf16 halves the bytes each
+/// product reads; the products widen every weight back to fp32 in registers and accumulate in
+/// fp32, so only the weights are rounded, never the activations or the sums.
+public enum WeightPrecision: String, Sendable, Hashable, Codable, CaseIterable {
+    case fp32, bf16
+
+    /// Bytes per stored weight.
+    public var bytes: Int { self == .bf16 ? 2 : 4 }
+
+    /// `x` as the weight this precision stores (bf16: rounded to nearest even; fp32: itself).
+    public func rounded(_ x: Float) -> Float {
+        self == .bf16 ? tg_float_from_bf16(tg_bf16_from_float(x)) : x
+    }
+}
+
 /// W [N, K] row-major (PyTorch `[out, in]`) packed into panels of 32 columns for products with
 /// few rows (M ≤ 8 is one pass; larger M is done in blocks of 8 rows).
 ///
-/// Two packings are kept: panels of Wᵀ for `packedMultiply` (A·Wᵀ), and, unless
+/// Stored in `precision` (fp32 or bf16, see `WeightPrecision`). Two packings are kept: panels of Wᵀ for `packedMultiply` (A·Wᵀ), and, unless
 /// `transposedProduct` is false, panels of W for `packedMultiplyTransposed` (G·W). Each holds
 /// about N·K floats (N or K rounded up to 32). Packing reads W once and costs roughly as much as
 /// one or two products; **repack after every weight update** (stale packs silently give old
@@ -21,33 +37,55 @@ public struct PackedWeights: Sendable {
     public let columns: Int
     /// Whether the packing for `packedMultiplyTransposed` (G·W) is kept.
     public let transposedProduct: Bool
-    /// Panels of Wᵀ: panel q holds W[32q ..< 32q+32, k] at [q][k][j], zero-padded.
+    /// How the weights are stored.
+    public let precision: WeightPrecision
+    /// fp32 panels of Wᵀ: panel q holds W[32q ..< 32q+32, k] at [q][k][j], zero-padded.
     var forwardPanels: [Float]
-    /// Panels of W: panel q holds W[n, 32q ..< 32q+32] at [q][n][j], zero-padded.
+    /// fp32 panels of W: panel q holds W[n, 32q ..< 32q+32] at [q][n][j], zero-padded.
     var backwardPanels: [Float]
+    /// bf16 panels, the same layout with each panel row's 32 words in the order the kernels
+    /// unpack them (see kernels.c's `bf16_slot`). Empty for fp32 (and the fp32 ones for bf16).
+    var forwardPanels16: [UInt16]
+    var backwardPanels16: [UInt16]
 
     /// Storage for W [n, k], all zero until `pack(from:)`.
-    public init(rows n: Int, columns k: Int, transposedProduct: Bool = true) {
+    public init(rows n: Int, columns k: Int, transposedProduct: Bool = true, precision: WeightPrecision = .fp32) {
         precondition(n > 0 && k > 0 && n <= Int(Int32.max) && k <= Int(Int32.max), "bad shape \(n)×\(k)")
         rows = n
         columns = k
         self.transposedProduct = transposedProduct
-        forwardPanels = [Float](repeating: 0, count: tg_packed_count(Int32(n), Int32(k)))
-        backwardPanels = transposedProduct ? [Float](repeating: 0, count: tg_packed_count(Int32(k), Int32(n))) : []
+        self.precision = precision
+        let forward = tg_packed_count(Int32(n), Int32(k)), backward = transposedProduct ? tg_packed_count(Int32(k), Int32(n)) : 0
+        let fp32 = precision == .fp32
+        forwardPanels = [Float](repeating: 0, count: fp32 ? forward : 0)
+        backwardPanels = [Float](repeating: 0, count: fp32 ? backward : 0)
+        forwardPanels16 = [UInt16](repeating: 0, count: fp32 ? 0 : forward)
+        backwardPanels16 = [UInt16](repeating: 0, count: fp32 ? 0 : backward)
     }
 
     /// Packs W [rows, columns] row-major from `w` (`w.count == rows * columns`).
-    public init(_ w: [Float], rows n: Int, columns k: Int, transposedProduct: Bool = true) {
-        self.init(rows: n, columns: k, transposedProduct: transposedProduct)
+    public init(_ w: [Float], rows n: Int, columns k: Int, transposedProduct: Bool = true, precision: WeightPrecision = .fp32) {
+        self.init(rows: n, columns: k, transposedProduct: transposedProduct, precision: precision)
         pack(from: w)
     }
+
+    /// Bytes of weights one product reads (`packedMultiply`, or `packedMultiplyTransposed`).
+    public var bytesPerProduct: Int { tg_packed_count(Int32(rows), Int32(columns)) * precision.bytes }
 
     /// Repacks from W [rows, columns] row-major. Call after every change to W.
     public mutating func pack(from w: UnsafePointer<Float>) {
         let n = Int32(rows), k = Int32(columns)
-        forwardPanels.withUnsafeMutableBufferPointer { tg_pack_transposed(w, n, k, $0.baseAddress!) }
-        if transposedProduct {
-            backwardPanels.withUnsafeMutableBufferPointer { tg_pack_plain(w, n, k, $0.baseAddress!) }
+        switch precision {
+        case .fp32:
+            forwardPanels.withUnsafeMutableBufferPointer { tg_pack_transposed(w, n, k, $0.baseAddress!) }
+            if transposedProduct {
+                backwardPanels.withUnsafeMutableBufferPointer { tg_pack_plain(w, n, k, $0.baseAddress!) }
+            }
+        case .bf16:
+            forwardPanels16.withUnsafeMutableBufferPointer { tg_pack_transposed_bf16(w, n, k, $0.baseAddress!) }
+            if transposedProduct {
+                backwardPanels16.withUnsafeMutableBufferPointer { tg_pack_plain_bf16(w, n, k, $0.baseAddress!) }
+            }
         }
     }
 
@@ -72,9 +110,17 @@ public func packedMultiply(
 ) {
     let lda = aStride ?? w.columns, ldc = cStride ?? w.rows
     precondition(m >= 0 && m <= Int(Int32.max) && lda >= w.columns && ldc >= w.rows, "bad shape or stride")
-    w.forwardPanels.withUnsafeBufferPointer { panels in
-        tg_gemm_packed(Int32(m), Int32(w.rows), Int32(w.columns), a, Int32(lda),
-                       panels.baseAddress!, c, Int32(ldc), accumulate ? 1 : 0, Int32(threads))
+    switch w.precision {
+    case .fp32:
+        w.forwardPanels.withUnsafeBufferPointer { panels in
+            tg_gemm_packed(Int32(m), Int32(w.rows), Int32(w.columns), a, Int32(lda),
+                           panels.baseAddress!, c, Int32(ldc), accumulate ? 1 : 0, Int32(threads))
+        }
+    case .bf16:
+        w.forwardPanels16.withUnsafeBufferPointer { panels in
+            tg_gemm_packed_bf16(Int32(m), Int32(w.rows), Int32(w.columns), a, Int32(lda),
+                                panels.baseAddress!, c, Int32(ldc), accumulate ? 1 : 0, Int32(threads))
+        }
     }
 }
 
@@ -88,9 +134,17 @@ public func packedMultiplyTransposed(
     precondition(w.transposedProduct, "PackedWeights built with transposedProduct: false")
     let ldg = gStride ?? w.rows, ldd = dStride ?? w.columns
     precondition(m >= 0 && m <= Int(Int32.max) && ldg >= w.rows && ldd >= w.columns, "bad shape or stride")
-    w.backwardPanels.withUnsafeBufferPointer { panels in
-        tg_gemm_packed(Int32(m), Int32(w.columns), Int32(w.rows), g, Int32(ldg),
-                       panels.baseAddress!, d, Int32(ldd), accumulate ? 1 : 0, Int32(threads))
+    switch w.precision {
+    case .fp32:
+        w.backwardPanels.withUnsafeBufferPointer { panels in
+            tg_gemm_packed(Int32(m), Int32(w.columns), Int32(w.rows), g, Int32(ldg),
+                           panels.baseAddress!, d, Int32(ldd), accumulate ? 1 : 0, Int32(threads))
+        }
+    case .bf16:
+        w.backwardPanels16.withUnsafeBufferPointer { panels in
+            tg_gemm_packed_bf16(Int32(m), Int32(w.columns), Int32(w.rows), g, Int32(ldg),
+                                panels.baseAddress!, d, Int32(ldd), accumulate ? 1 : 0, Int32(threads))
+        }
     }
 }
 
@@ -142,7 +196,7 @@ public func lstmCellForward(
 
 /// What the kernels run on, for verbose output and tests.
 public enum KernelInfo {
-    /// Instruction set of the kernels in use: "avx512", "avx2", or "portable".
+    /// Instruction set of the kernels in use: "avx512" (AVX-512F and BW), "avx2", or "portable".
     public static var level: String {
         switch tg_kernel_level() {
         case 1: return "avx512"

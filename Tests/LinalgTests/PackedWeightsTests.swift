@@ -23,15 +23,20 @@ final class PackedWeightsTests: XCTestCase {
         zip(x, y).map { abs($0 - $1) }.max() ?? 0
     }
 
-    private func checkAll(level: String?, threads: Int, file: StaticString = #filePath, line: UInt = #line) {
+    /// Every shape, both products, accumulate or not, against the plain loops. For bf16 the
+    /// twins read the weights rounded to bf16: the products must then agree as closely as fp32
+    /// ones do (only the weights are rounded; activations and sums stay fp32).
+    private func checkAll(level: String?, threads: Int, precision: WeightPrecision = .fp32,
+                          file: StaticString = #filePath, line: UInt = #line) {
         KernelInfo.force(level)
         defer { KernelInfo.force(nil) }
         for (index, shape) in shapes.enumerated() {
             let (m, n, k) = shape
-            let w = values(n * k, seed: UInt64(index) + 1)
+            let exact = values(n * k, seed: UInt64(index) + 1)
+            let w = exact.map(precision.rounded)
             let a = values(m * k, seed: UInt64(index) + 100)
             let g = values(m * n, seed: UInt64(index) + 200)
-            let packed = PackedWeights(w, rows: n, columns: k)
+            let packed = PackedWeights(exact, rows: n, columns: k, precision: precision)
             let tolerance = Float(max(n, k)) * 2e-6 + 1e-5
             for accumulate in [false, true] {
                 var c = values(m * n, seed: 7), cRef = c
@@ -74,6 +79,62 @@ final class PackedWeightsTests: XCTestCase {
         checkAll(level: "avx2", threads: 2)
     }
     func testPortablePath() { checkAll(level: "portable", threads: 2) }
+
+    func testBF16AutomaticPathBothThreadCounts() {
+        checkAll(level: nil, threads: 1, precision: .bf16)
+        checkAll(level: nil, threads: 2, precision: .bf16)
+    }
+    func testBF16AVX512Path() throws {
+        try XCTSkipUnless(KernelInfo.supports("avx512"), "this CPU has no AVX-512F/BW: the AVX-512 kernels cannot run here")
+        checkAll(level: "avx512", threads: 2, precision: .bf16)
+    }
+    func testBF16AVX2Path() throws {
+        try XCTSkipUnless(KernelInfo.supports("avx2"), "this CPU has no AVX2+FMA: the AVX2 kernels cannot run here")
+        checkAll(level: "avx2", threads: 2, precision: .bf16)
+    }
+    func testBF16PortablePath() { checkAll(level: "portable", threads: 2, precision: .bf16) }
+
+    /// Round to nearest, ties to even, as PyTorch's `.to(torch.bfloat16)`; specials preserved.
+    func testBF16Rounding() {
+        let r = WeightPrecision.bf16.rounded
+        XCTAssertEqual(r(1), 1)
+        XCTAssertEqual(r(-2.5), -2.5)
+        XCTAssertEqual(r(1 + 0x1p-8), 1, "a tie goes to the even mantissa (down)")
+        XCTAssertEqual(r(1 + 3 * 0x1p-8), 1 + 0x1p-6, "a tie goes to the even mantissa (up)")
+        XCTAssertEqual(r(1 + 0x1p-8 + 0x1p-20), 1 + 0x1p-7, "above the tie rounds up")
+        XCTAssertEqual(r(0.1), 0.10009765625)
+        XCTAssertEqual(r(.infinity), .infinity)
+        XCTAssertEqual(r(-.infinity), -.infinity)
+        XCTAssertTrue(r(.nan).isNaN)
+        XCTAssertEqual(r(.greatestFiniteMagnitude), .infinity, "the largest float rounds past bf16's largest")
+        XCTAssertEqual(r(0x1p-130), 0x1p-130, "subnormals with few bits are exact")
+        for x in values(1000, seed: 77) {
+            XCTAssertLessThanOrEqual(abs(r(x) - x), abs(x) * 0x1p-8, "relative error at most 2⁻⁸ (unit roundoff of 8 significant bits)")
+            XCTAssertEqual(WeightPrecision.fp32.rounded(x), x)
+        }
+    }
+
+    /// The bf16 product reads half the bytes of the fp32 one, and differs from the exact fp32
+    /// product by no more than the weights' rounding allows.
+    func testBF16IsCloseToFP32AndHalfTheBytes() {
+        let (m, n, k) = (8, 256, 128)
+        let w = values(n * k, seed: 21), a = values(m * k, seed: 22)
+        let p32 = PackedWeights(w, rows: n, columns: k), p16 = PackedWeights(w, rows: n, columns: k, precision: .bf16)
+        XCTAssertEqual(p16.bytesPerProduct * 2, p32.bytesPerProduct)
+        var c32 = [Float](repeating: 0, count: m * n), c16 = c32
+        a.withUnsafeBufferPointer { ap in
+            c32.withUnsafeMutableBufferPointer { packedMultiply(ap.baseAddress!, rows: m, p32, into: $0.baseAddress!, accumulate: false) }
+            c16.withUnsafeMutableBufferPointer { packedMultiply(ap.baseAddress!, rows: m, p16, into: $0.baseAddress!, accumulate: false) }
+        }
+        for r in 0..<m {
+            for j in 0..<n {
+                var bound: Float = 0
+                for kk in 0..<k { bound += abs(a[r * k + kk] * w[j * k + kk]) }
+                XCTAssertLessThanOrEqual(abs(c16[r * n + j] - c32[r * n + j]), bound * 0x1p-8 + 1e-5)
+            }
+        }
+        XCTAssertNotEqual(c16, c32, "bf16 weights must actually be rounded")
+    }
 
     func testLevelIsReported() {
         XCTAssert(["avx512", "avx2", "portable"].contains(KernelInfo.level))

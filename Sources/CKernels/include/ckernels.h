@@ -1,6 +1,7 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 #include <stddef.h>
+#include <stdint.h>
 /// Width of one packed panel (output columns).
 #define TG_PANEL 32
 /// Floats needed to pack a [kred x ncols] operand B into panels (ncols rounded up to TG_PANEL).
@@ -14,9 +15,19 @@ void tg_pack_plain(const float *w, int n, int k, float *dst);
 /// threads: 1 or 2 (uses a persistent worker thread; falls back to 1 when busy).
 void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
                     const float *bp, float *c, int ldc, int accumulate, int threads);
+/// bf16 variants: the same panels with each weight rounded to bf16 (nearest even), half the
+/// bytes; the products widen the weights to fp32 in registers and accumulate in fp32.
+/// tg_packed_count gives the element count (uint16_t each).
+void tg_pack_transposed_bf16(const float *w, int n, int k, uint16_t *dst);
+void tg_pack_plain_bf16(const float *w, int n, int k, uint16_t *dst);
+void tg_gemm_packed_bf16(int m, int ncols, int kred, const float *a, int lda,
+                         const uint16_t *bp, float *c, int ldc, int accumulate, int threads);
+/// fp32 -> bf16 rounded to nearest even (NaN stays NaN), and back (exact).
+uint16_t tg_bf16_from_float(float x);
+float tg_float_from_bf16(uint16_t x);
 /// 1 if the AVX-512 path is in use, 2 if AVX2+FMA, 0 for portable C.
 int tg_kernel_level(void);
-/// What the CPU has, whatever is forced: 1 AVX-512F, 2 AVX2+FMA, 0 neither.
+/// What the CPU has, whatever is forced: 1 AVX-512F+BW, 2 AVX2+FMA, 0 neither.
 int tg_cpu_level(void);
 /// Forces a path (for tests): -1 auto, 0 portable, 1 avx512, 2 avx2 (clamped to what the CPU supports).
 void tg_force_level(int level);
