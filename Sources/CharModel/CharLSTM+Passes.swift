@@ -34,12 +34,12 @@ extension CharLSTM {
         var loss: Float = 0
         parameters.withUnsafeBufferPointer { pbuf in
             let p = pbuf.baseAddress!
-            embeddingForward(p, cache)
+            timed(profile, .inputProjection) { embeddingForward(p, cache) }
             for l in 0 ..< L {
                 if l > 0 && dropout > 0 { dropoutForward(after: l - 1, cache, rng: &dropoutRNG) }
                 lstmLayerForward(l, p, cache, initial: initial, final: &final)
             }
-            loss = outputForward(p, cache)
+            loss = timed(profile, .outputLayer) { outputForward(p, cache) }
         }
         return (loss, final)
     }
@@ -59,12 +59,12 @@ extension CharLSTM {
         parameters.withUnsafeBufferPointer { pbuf in
             gradients.withUnsafeMutableBufferPointer { gbuf in
                 let (p, d) = (pbuf.baseAddress!, gbuf.baseAddress!)
-                outputBackward(p, d, cache)
+                timed(profile, .outputLayer) { outputBackward(p, d, cache) }
                 for l in stride(from: L - 1, through: 0, by: -1) {
                     lstmLayerBackward(l, p, d, cache, dFinal: dFinal, dInitial: &dInitial)
                     if l > 0 && cache.dropoutRate > 0 { dropoutBackward(after: l - 1, cache) }
                 }
-                embeddingBackward(d, cache)
+                timed(profile, .weightGradients) { embeddingBackward(d, cache) }
             }
         }
         return dInitial
@@ -122,7 +122,7 @@ extension CharLSTM {
     func lstmLayerForward(_ l: Int, _ p: UnsafePointer<Float>, _ cache: ForwardCache, initial: LSTMState?, final: inout LSTMState) {
         let (B, T, H) = (cache.batch, cache.steps, shape.hiddenSize)
         let gates = cache.gates[l].p, h = cache.h[l].p, c = cache.c[l].p, tanhC = cache.tanhC[l].p
-        inputProjectionForward(l, p, cache)
+        timed(profile, .inputProjection) { inputProjectionForward(l, p, cache) }
         if let s = initial {
             s.h.withUnsafeBufferPointer { h.update(from: $0.baseAddress! + l * B * H, count: B * H) }
             s.c.withUnsafeBufferPointer { c.update(from: $0.baseAddress! + l * B * H, count: B * H) }
@@ -133,9 +133,11 @@ extension CharLSTM {
         BLAS.withThreads(usesPackedKernels ? nil : recurrentThreads) {
             for t in 0 ..< T {
                 let g = gates + t * B * 4 * H
-                recurrentForward(l, p, h: h + t * B * H, gates: g, batch: B)
-                cellForwardStep(gates: g, cPrev: c + t * B * H, c: c + (t + 1) * B * H, tanhC: tanhC + t * B * H,
-                                h: h + (t + 1) * B * H, batch: B)
+                timed(profile, .recurrentForward) { recurrentForward(l, p, h: h + t * B * H, gates: g, batch: B) }
+                timed(profile, .cellForward) {
+                    cellForwardStep(gates: g, cPrev: c + t * B * H, c: c + (t + 1) * B * H, tanhC: tanhC + t * B * H,
+                                    h: h + (t + 1) * B * H, batch: B)
+                }
             }
         }
         final.h.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: l * B * H).update(from: h + T * B * H, count: B * H) }
@@ -160,21 +162,25 @@ extension CharLSTM {
         }
         BLAS.withThreads(usesPackedKernels ? nil : recurrentThreads) {
             for t in stride(from: T - 1, through: 0, by: -1) {
-                // dh = from above + from step t+1 (already in dh).
-                let above = cache.dAbove.p + t * B * H
-                for j in 0 ..< B * H { dh[j] += above[j] }
                 let dg = dGates + t * B * 4 * H
-                cellBackward(gates: gates + t * B * 4 * H, cPrev: c + t * B * H, tanhC: tanhC + t * B * H,
-                             dh: dh, dc: dc, dGates: dg, batch: B, hidden: H)
-                recurrentBackward(l, p, dGates: dg, dh: dh, batch: B)
+                timed(profile, .cellBackward) {
+                    // dh = from above + from step t+1 (already in dh).
+                    let above = cache.dAbove.p + t * B * H
+                    for j in 0 ..< B * H { dh[j] += above[j] }
+                    cellBackward(gates: gates + t * B * 4 * H, cPrev: c + t * B * H, tanhC: tanhC + t * B * H,
+                                 dh: dh, dc: dc, dGates: dg, batch: B, hidden: H)
+                }
+                timed(profile, .recurrentBackward) { recurrentBackward(l, p, dGates: dg, dh: dh, batch: B) }
             }
         }
         dInitial.h.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: l * B * H).update(from: dh, count: B * H) }
         dInitial.c.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: l * B * H).update(from: dc, count: B * H) }
-        // dW_hh[4H, H] += dGatesᵀ·h_{t−1} for all steps at once (rows 0..<T of h).
-        BLAS.sgemm(.transpose, .none, m: 4 * H, n: H, k: T * B, alpha: 1, a: dGates, lda: 4 * H, b: h, ldb: H,
-                   beta: 1, c: d + offsets.layers[l].whh, ldc: H)
-        inputProjectionBackward(l, p, d, cache)
+        timed(profile, .weightGradients) {
+            // dW_hh[4H, H] += dGatesᵀ·h_{t−1} for all steps at once (rows 0..<T of h).
+            BLAS.sgemm(.transpose, .none, m: 4 * H, n: H, k: T * B, alpha: 1, a: dGates, lda: 4 * H, b: h, ldb: H,
+                       beta: 1, c: d + offsets.layers[l].whh, ldc: H)
+            inputProjectionBackward(l, p, d, cache)
+        }
     }
 
     // MARK: - Input projection (inside a layer)

@@ -45,6 +45,20 @@ public struct CharLSTM: Sendable {
     /// True (default): packed kernels, fused cell and input table. False: the reference path
     /// (OpenBLAS per-step products, Swift cell, input GEMM) — for tests and comparisons.
     public var usesPackedKernels = true
+    /// How the fast path stores W_hh for the per-step products: fp32, or bf16 (half the bytes
+    /// per step, fp32 arithmetic; see `WeightPrecision`). The parameters, their gradients and
+    /// Adam stay fp32 either way; the bf16 copy is rounded from them at every repack, so training
+    /// with bf16 trains the model whose recurrent weights are the rounded masters. The reference
+    /// path always reads fp32. Changing it repacks.
+    public var weightPrecision: WeightPrecision = .fp32 {
+        didSet {
+            guard weightPrecision != oldValue else { return }
+            recurrentPacks = Self.makePacks(shape, weightPrecision)
+            refreshDerived()
+        }
+    }
+    /// When set, the passes and the trainer add each phase's time to it (`tunegen bench`).
+    public var profile: StepProfile? = nil
     let offsets: Offsets
     /// Derived from `parameters` (see `refreshDerived`): per layer, W_hh [4H, H] packed for both
     /// per-step products.
@@ -64,15 +78,34 @@ public struct CharLSTM: Sendable {
         self.parameters = parameters
         self.offsets = Offsets(layout)
         let H = shape.hiddenSize
-        recurrentPacks = (0 ..< shape.layers).map { _ in PackedWeights(rows: 4 * H, columns: H, transposedProduct: true) }
+        recurrentPacks = Self.makePacks(shape, .fp32)
         inputTable = [Float](repeating: 0, count: shape.vocabularySize * 4 * H)
         refreshDerived()
+    }
+
+    /// Empty packs of every layer's W_hh [4H, H], for both per-step products.
+    private static func makePacks(_ shape: ModelShape, _ precision: WeightPrecision) -> [PackedWeights] {
+        let H = shape.hiddenSize
+        return (0 ..< shape.layers).map { _ in PackedWeights(rows: 4 * H, columns: H, transposedProduct: true, precision: precision) }
+    }
+
+    /// Bytes of weights one sampled character reads on the fast path (one stream): every layer's
+    /// W_hh in `weightPrecision`, the fp32 W_ih of layers above the first, one row of the input
+    /// table, and the output layer. What sampling speed is bound by when they are not in cache.
+    public var bytesPerSampledCharacter: Int {
+        let (V, H, L) = (shape.vocabularySize, shape.hiddenSize, shape.layers)
+        let recurrent = recurrentPacks.reduce(0) { $0 + $1.bytesPerProduct }
+        return recurrent + (L - 1) * 4 * H * H * 4 + 4 * H * 4 + (V * H + V) * 4
     }
 
     /// Rebuilds everything derived from `parameters`: the packed W_hh of every layer and the
     /// layer-0 input table. Runs on every write to `parameters`; costs about one or two per-step
     /// products per layer plus a V×E×4H product (ref: ~2–5 ms, small next to a training step).
     private mutating func refreshDerived() {
+        timed(profile, .repack) { rebuildDerived() }
+    }
+
+    private mutating func rebuildDerived() {
         precondition(parameters.count == layout.count, "CharLSTM: \(parameters.count) parameters, layout needs \(layout.count)")
         let (V, E, H) = (shape.vocabularySize, shape.embeddingSize, shape.hiddenSize)
         let offsets = self.offsets
@@ -137,3 +170,6 @@ public struct CharLSTM: Sendable {
         }
     }
 }
+
+/// How the per-step products store the recurrent weights (Linalg's type, part of this module's API).
+public typealias WeightPrecision = Linalg.WeightPrecision

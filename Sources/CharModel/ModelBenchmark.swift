@@ -23,6 +23,8 @@ public struct BenchmarkConfig: Sendable, Hashable, Codable {
     /// Packed kernels and input table (true, the default) or the reference BLAS path
     /// (see `CharLSTM.usesPackedKernels`).
     public var packedKernels: Bool = true
+    /// How the packed W_hh is stored (see `CharLSTM.weightPrecision`).
+    public var precision: WeightPrecision = .fp32
 
     public init(name: String, embedding: Int, hidden: Int, layers: Int, batch: Int, steps: Int) {
         (self.name, self.embedding, self.hidden, self.layers, self.batch, self.steps) = (name, embedding, hidden, layers, batch, steps)
@@ -70,6 +72,14 @@ public struct BenchmarkFigures: Sendable, Codable {
     public var sampleBatchedCharactersPerSecond: Double
     public var lossFirst: Float
     public var lossLast: Float
+    /// Milliseconds per timed iteration spent in each phase (`StepProfile.Phase` order), and
+    /// what no phase accounts for (batching, zeroing the gradients, the profile's own clock reads).
+    public var phaseMilliseconds: [Double]
+    public var unaccountedMilliseconds: Double
+    /// Bytes of weights read per character sampled with one stream, and the bandwidth that
+    /// implies at the measured 1-stream speed (GB/s, 10⁹ bytes).
+    public var bytesPerSampledCharacter: Int
+    public var sample1GigabytesPerSecond: Double
 
     /// One line per figure, like the reference scripts print.
     public var summary: String {
@@ -81,22 +91,38 @@ public struct BenchmarkFigures: Sendable, Codable {
         train: median \(fmt(msPerIteration)) ms/iter (min \(fmt(msPerIterationMin)), max \(fmt(msPerIterationMax))), \
         \(Int(trainCharactersPerSecond)) chars/s, \(fmt(trainGigaflopsPerSecond)) GFLOP/s
         loss: first \(fmt(Double(lossFirst))), last \(fmt(Double(lossLast)))
-        sample batch 1: \(Int(sample1CharactersPerSecond)) chars/s; batch \(c.batchedStreams): \(Int(sampleBatchedCharactersPerSecond)) chars/s
+        sample batch 1: \(Int(sample1CharactersPerSecond)) chars/s \
+        (\(fmt(Double(bytesPerSampledCharacter) / 1_048_576)) MiB of weights per character: \(fmt(sample1GigabytesPerSecond)) GB/s); \
+        batch \(c.batchedStreams): \(Int(sampleBatchedCharactersPerSecond)) chars/s
         peak RSS \(fmt(peakResidentMiB)) MiB
+        where a training iteration's \(fmt(msPerIteration)) ms (median) go, mean ms per iteration:
+        \(phaseLines)
         """
+    }
+
+    /// One line per phase: mean ms per iteration and share of the mean iteration.
+    public var phaseLines: String {
+        let total = phaseMilliseconds.reduce(0, +) + unaccountedMilliseconds
+        var lines = zip(StepProfile.Phase.allCases, phaseMilliseconds).map { phase, ms in
+            String(format: "  %-30@ %8.2f ms  %5.1f%%", phase.name as NSString, ms, 100 * ms / max(total, 1e-12))
+        }
+        lines.append(String(format: "  %-30@ %8.2f ms  %5.1f%%", "other" as NSString, unaccountedMilliseconds,
+                            100 * unaccountedMilliseconds / max(total, 1e-12)))
+        return lines.joined(separator: "\n")
     }
 
     /// Header of `tableRow`.
     public static let tableHeader =
-        "| config | ms/iter (min–max) | train chars/s | GFLOP/s | sample 1 chars/s | sample 32 chars/s | peak RSS MiB | BLAS core, threads | per-step kernel |\n"
-        + "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| config | ms/iter (min–max) | train chars/s | GFLOP/s | sample 1 chars/s | MiB/char, GB/s | sample 32 chars/s | peak RSS MiB | BLAS core, threads | per-step kernel |\n"
+        + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 
     /// One Markdown table row.
     public var tableRow: String {
         "| \(config.name) | \(String(format: "%.1f", msPerIteration)) (\(String(format: "%.1f", msPerIterationMin))–\(String(format: "%.1f", msPerIterationMax))) "
             + "| \(Int(trainCharactersPerSecond)) | \(String(format: "%.1f", trainGigaflopsPerSecond)) "
-            + "| \(Int(sample1CharactersPerSecond)) | \(Int(sampleBatchedCharactersPerSecond)) | \(String(format: "%.0f", peakResidentMiB)) "
-            + "| \(blasCore), \(blasThreads) | \(kernel) ×\(kernelThreads) |"
+            + "| \(Int(sample1CharactersPerSecond)) | \(String(format: "%.1f, %.1f", Double(bytesPerSampledCharacter) / 1_048_576, sample1GigabytesPerSecond)) "
+            + "| \(Int(sampleBatchedCharactersPerSecond)) | \(String(format: "%.0f", peakResidentMiB)) "
+            + "| \(blasCore), \(blasThreads) | \(kernel) \(config.packedKernels ? config.precision.rawValue + " " : "")×\(kernelThreads) |"
     }
 
     private func fmt(_ x: Double) -> String { String(format: "%.2f", x) }
@@ -114,11 +140,15 @@ public enum ModelBenchmark {
         var model = CharLSTM(shape: shape, rng: &rng)
         model.recurrentThreads = config.recurrentThreads
         model.usesPackedKernels = config.packedKernels
+        model.weightPrecision = config.precision
+        let profile = StepProfile()
+        model.profile = profile
         let trainer = Trainer(model: model, tokens: tokens,
                               config: TrainerConfig(batch: config.batch, steps: config.steps, clipNorm: nil, seed: seed))
         var losses: [Float] = []
         for _ in 0 ..< config.warmup { losses.append(trainer.step().loss) }
         var times: [Double] = []
+        profile.reset()
         for _ in 0 ..< config.iterations {
             let t0 = now()
             losses.append(trainer.step().loss)
@@ -126,10 +156,14 @@ public enum ModelBenchmark {
         }
         times.sort()
         let median = times.isEmpty ? .nan : times[times.count / 2]
+        let iterations = Double(max(1, config.iterations))
+        let phaseMilliseconds = profile.seconds.map { $0 * 1000 / iterations }
+        let meanMilliseconds = times.reduce(0, +) * 1000 / iterations
         let flops = 3 * Double(config.batch * config.steps) * config.forwardFlopsPerCharacter(vocabularySize: vocabularySize)
 
         // Sampling: one character at a time, drawing from the softmax (as the reference).
-        let trained = trainer.model
+        var trained = trainer.model
+        trained.profile = nil
         func sample(streams: Int, length: Int) -> Double {
             config.packedKernels
                 ? sampleLocked(streams: streams, length: length)
@@ -162,7 +196,10 @@ public enum ModelBenchmark {
             msPerIteration: median * 1000, msPerIterationMin: (times.first ?? .nan) * 1000, msPerIterationMax: (times.last ?? .nan) * 1000,
             trainCharactersPerSecond: Double(config.batch * config.steps) / median, trainGigaflopsPerSecond: flops / median / 1e9,
             sample1CharactersPerSecond: s1, sampleBatchedCharactersPerSecond: sB,
-            lossFirst: losses.first ?? .nan, lossLast: losses.last ?? .nan)
+            lossFirst: losses.first ?? .nan, lossLast: losses.last ?? .nan,
+            phaseMilliseconds: phaseMilliseconds, unaccountedMilliseconds: max(0, meanMilliseconds - phaseMilliseconds.reduce(0, +)),
+            bytesPerSampledCharacter: trained.bytesPerSampledCharacter,
+            sample1GigabytesPerSecond: Double(trained.bytesPerSampledCharacter) * s1 / 1e9)
         log(figures.summary)
         return figures
     }

@@ -120,12 +120,19 @@ public final class Trainer {
                               applied: false, learningRate: learningRate)
         guard loss.isFinite else { carried = nil; return stats }
         // 5. Clip (the norm is measured either way; a non-finite norm means a bad gradient).
-        let norm = config.clipNorm.map { GradientClipping.clip(&gradients, maxNorm: $0) } ?? GradientClipping.globalNorm(gradients)
+        let profile = model.profile
+        let norm = timed(profile, .update) {
+            config.clipNorm.map { GradientClipping.clip(&gradients, maxNorm: $0) } ?? GradientClipping.globalNorm(gradients)
+        }
         stats.gradientNorm = norm
         guard norm.isFinite else { carried = nil; return stats }
         // 6. Update. Writing `model.parameters` rebuilds the model's packed weights (its didSet),
         // so the next forward pass cannot run on stale packs.
-        adam.update(parameters: &model.parameters, gradients: gradients)
+        if let profile {
+            profile.measure(.update, excluding: .repack) { adam.update(parameters: &model.parameters, gradients: gradients) }
+        } else {
+            adam.update(parameters: &model.parameters, gradients: gradients)
+        }
         carried = config.batchMode == .tunes ? final : nil
         stats.step = adam.state.step
         stats.applied = true

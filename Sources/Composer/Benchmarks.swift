@@ -17,9 +17,13 @@ public enum Benchmarks {
         return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 
-    /// Trains and samples each named configuration on `corpus`; prints a table (or JSON lines).
+    /// The weight precision `bench model` measures unless told: the one training uses by default.
+    public static let defaultPrecision = RunSettings.defaultWeightPrecision.rawValue
+
+    /// Trains and samples each named configuration on `corpus` at each weight precision ("fp32",
+    /// "bf16"); prints a table (or JSON lines), and in text, where each iteration's time goes.
     public static func model(corpus: String, configs: [String], iterations: Int, warmup: Int,
-                             recurrentThreads: Int?, reference: Bool, json: Bool) throws {
+                             recurrentThreads: Int?, precisions: [String] = [defaultPrecision], reference: Bool, json: Bool) throws {
         let text: String
         do { text = try String(contentsOfFile: corpus, encoding: .utf8) } catch {
             throw TunegenError("cannot read corpus \(corpus): \(error.localizedDescription)")
@@ -34,10 +38,18 @@ public enum Benchmarks {
         }
         var rows: [String] = []
         var lost: Error?
+        let weights = try precisions.map { name in
+            guard let p = WeightPrecision(rawValue: name) else { throw TunegenError("unknown weight precision '\(name)' (expected fp32 or bf16)") }
+            return p
+        }
         for name in configs {
-            guard var config = BenchmarkConfig.presets[name] else {
+            guard BenchmarkConfig.presets[name] != nil else {
                 throw TunegenError("unknown configuration '\(name)' (expected: \(BenchmarkConfig.presets.keys.sorted().joined(separator: ", ")))")
             }
+        }
+        for name in configs { for precision in reference ? [.fp32] : weights {
+            var config = BenchmarkConfig.presets[name]!
+            config.precision = precision
             config.iterations = iterations
             config.warmup = warmup
             config.recurrentThreads = recurrentThreads
@@ -48,7 +60,7 @@ public enum Benchmarks {
                                              })
             if let lost { throw lost }
             if json { try Output.stdout(try JSONOutput.compact(figures) + "\n") } else { rows.append(figures.tableRow) }
-        }
+        } }
         if !json {
             try Output.stdout(([BenchmarkFigures.tableHeader] + rows).map { $0 + "\n" }.joined())
         }

@@ -4,6 +4,7 @@
 // tune) with audio or MIDI beside them if asked, and report each tune and the tier rates.
 import ABCNotation
 import CharModel
+import Linalg
 import FileOutput
 import Foundation
 
@@ -33,6 +34,8 @@ public struct GenerateRequest: Sendable {
     public var sound: SoundSettings
     /// Engrave each tune to a .svg beside its .abc (and write the tunebook page DIR/index.html).
     public var svg = false
+    /// Precision of the recurrent weights while sampling (nil: the one the model was trained in).
+    public var precision: WeightPrecision? = nil
 
     public init(model: String?, count: Int, seed: UInt64, sampling: SamplingOptions, header: Header, out: String?,
                 wav: Bool, midi: Bool, form: TuneForm?, json: Bool, sound: SoundSettings) {
@@ -72,7 +75,8 @@ public struct GenerateRun {
 
     /// The model and the header template, checked against each other and the flags before any work.
     private func loadModel() throws -> (ModelFile, TuneTemplate) {
-        let file = try ModelFile.load(path: request.model)
+        var file = try ModelFile.load(path: request.model)
+        if let precision = request.precision { file.model.weightPrecision = precision }
         let v = file.vocabulary.count
         if let topK = request.sampling.topK, topK > v {
             throw TunegenError("--top-k must be between 1 and the model's vocabulary size \(v) (got \(topK))")

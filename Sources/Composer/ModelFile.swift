@@ -2,6 +2,7 @@
 // (safetensors, PyTorch names) and the model, vocabulary and trainer state in memory, and
 // knows where the shipped model lives.
 import CharModel
+import Linalg
 import Foundation
 
 /// A model loaded from a checkpoint: weights, vocabulary, and (for resuming) training state.
@@ -47,6 +48,14 @@ public struct ModelFile {
         self.checkpoint = checkpoint
         self.vocabulary = checkpoint.vocabulary
         model = CharLSTM(shape: checkpoint.shape, parameters: checkpoint.parameters)
+        model.weightPrecision = trainedPrecision
+    }
+
+    /// The precision the model's recurrent weights were trained in (its settings say; fp32 for
+    /// files from before the option, or without tunegen's settings): sampling uses it unless told,
+    /// so the model sampled is the model trained.
+    public var trainedPrecision: WeightPrecision {
+        (try? JSONDecoder().decode(RunSettings.self, from: Data(checkpoint.hyperparameters.utf8)))?.weightPrecision ?? .fp32
     }
 
     /// The largest weight magnitude a model may have (the shipped model's is 1.9). Beyond it the

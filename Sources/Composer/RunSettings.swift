@@ -1,6 +1,7 @@
 // RunSettings: everything that defines a training run (preset, then the user's overrides),
 // saved in every checkpoint as its hyperparameters so `--resume` and `generate` need no flags.
 import CharModel
+import Linalg
 import Foundation
 
 /// Learning-rate schedule a run may ask for.
@@ -52,6 +53,17 @@ public struct RunSettings: Codable, Equatable, Sendable {
     /// `--augment-transpose`: transposed copies of the training tunes. Nil (not false) when off,
     /// so runs without it record the same settings as before the option existed.
     public var augmentTranspose: Bool? = nil
+    /// `--precision`: how the per-step products store W_hh. Nil in runs from before the option
+    /// (they trained in fp32); see `weightPrecision`.
+    public var precision: WeightPrecision? = nil
+}
+
+extension RunSettings {
+    /// The precision a new run trains with unless told (chosen by measurement: README, "bf16").
+    public static let defaultWeightPrecision: WeightPrecision = .fp32
+
+    /// The precision the run trains (and, by default, samples) with.
+    public var weightPrecision: WeightPrecision { precision ?? .fp32 }
 }
 
 extension RunSettings {
@@ -91,7 +103,7 @@ extension RunSettings {
                 steps: Int? = nil, iterations: Int? = nil, learningRate: Float? = nil, schedule: ScheduleChoice? = nil,
                 clip: Float = 5, dropout: Float? = nil, batching: Batcher.Mode = .random, seed: UInt64 = 1,
                 validationFraction: Double = 0.1, evalEvery: Int = 100, checkpointEvery: Int = 500, inputs: [String] = ["corpus"],
-                keepInvalid: Bool = false, augmentTranspose: Bool = false) {
+                keepInvalid: Bool = false, augmentTranspose: Bool = false, precision: WeightPrecision? = nil) {
         let p = preset.values
         let iterations = iterations ?? p.iterations
         var adam = AdamConfig(learningRate: learningRate ?? p.learningRate)
@@ -102,6 +114,7 @@ extension RunSettings {
         self.init(preset: preset.rawValue, embedding: embedding ?? p.embedding, hidden: hidden ?? p.hidden,
                   layers: layers ?? p.layers, iterations: iterations, trainer: trainer, seed: seed,
                   validationFraction: validationFraction, evalEvery: evalEvery, checkpointEvery: checkpointEvery,
-                  inputs: inputs, keepInvalid: keepInvalid, augmentTranspose: augmentTranspose ? true : nil)
+                  inputs: inputs, keepInvalid: keepInvalid, augmentTranspose: augmentTranspose ? true : nil,
+                  precision: precision ?? Self.defaultWeightPrecision)
     }
 }

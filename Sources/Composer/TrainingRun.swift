@@ -123,6 +123,7 @@ public final class TrainingRun {
 
         var initRNG = SeededGenerator(seed: settings.seed)
         var model = resumed?.file.model ?? CharLSTM(shape: shape, rng: &initRNG)
+        model.weightPrecision = settings.weightPrecision
         if let group, group.size > 1 { group.shareCores(with: &model) }
         if let group, settings.trainer.batch < group.size {
             throw TunegenError("a batch of \(settings.trainer.batch) streams cannot be shared by \(group.size) processes: use --batch \(group.size) or more (each rank computes batch/processes streams)")
@@ -250,7 +251,8 @@ public final class TrainingRun {
                 + "\(a.refused) left as they are; validation tunes as written")
         }
         say("model: V \(vocabulary.count), E \(s.embedding), H \(s.hidden), L \(s.layers) (\(trainer.model.parameters.count) parameters); "
-            + "B \(s.trainer.batch), T \(s.trainer.steps), lr \(s.trainer.optimizer.learningRate), \(s.iterations) iterations, seed \(s.seed); "
+            + "B \(s.trainer.batch), T \(s.trainer.steps), lr \(s.trainer.optimizer.learningRate), \(s.iterations) iterations, seed \(s.seed), "
+            + "\(s.weightPrecision.rawValue) recurrent weights; "
             + "OpenBLAS \(OpenBLASCore.description)")
         if let group, group.size > 1 {
             let (low, high) = (s.trainer.batch / group.size, (s.trainer.batch + group.size - 1) / group.size)

@@ -18,8 +18,10 @@ struct BenchModel: ParsableCommand {
         discussion: """
         Trains a fresh model of each configuration for a few iterations on the corpus (random \
         windows, Adam lr 5e-3), then samples with 1 and 32 streams, and prints ms per iteration, \
-        characters and GFLOP per second, sampling speed and peak memory. OpenBLAS's core comes \
-        from OPENBLAS_CORETYPE (printed).
+        characters and GFLOP per second, sampling speed (with the bytes of weights read per \
+        character and the bandwidth that implies), peak memory, and where a training iteration's \
+        time goes, phase by phase. OpenBLAS's core comes from OPENBLAS_CORETYPE (printed). \
+        Sampling figures depend on whether the weights stay in the caches other processes share.
         """)
 
     @Option(help: "Comma-separated configurations: ref, a, b, c.")
@@ -37,6 +39,9 @@ struct BenchModel: ParsableCommand {
     @Option(help: "Threads for the per-time-step products (1 or 2; default: 2 on 2+ processors).")
     var recurrentThreads: Int?
 
+    @Option(help: "Comma-separated weight precisions of the per-step products to measure, each a row: fp32, bf16.")
+    var precision: String = Benchmarks.defaultPrecision
+
     @Flag(help: "Use the reference path (OpenBLAS per-step products) instead of the packed kernels.")
     var reference = false
 
@@ -46,12 +51,17 @@ struct BenchModel: ParsableCommand {
     func validate() throws {
         guard iterations >= 1, warmup >= 0 else { throw ValidationError("--iterations must be ≥ 1 and --warmup ≥ 0") }
         if let t = recurrentThreads, !(1 ... 2).contains(t) { throw ValidationError("--recurrent-threads must be 1 or 2") }
+        for p in precisions where !["fp32", "bf16"].contains(p) {
+            throw ValidationError("--precision: unknown precision '\(p)' (expected fp32, bf16, or both separated by a comma)")
+        }
     }
+
+    private var precisions: [String] { precision.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() throws {
         try Benchmarks.model(corpus: corpus, configs: configs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                              iterations: iterations, warmup: warmup, recurrentThreads: recurrentThreads,
-                             reference: reference, json: json)
+                             precisions: precisions, reference: reference, json: json)
     }
 }
 

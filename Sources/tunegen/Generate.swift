@@ -83,6 +83,9 @@ struct Generate: ParsableCommand {
     @Flag(help: "Only tunes that pass all four tiers: what steering always gives (refused with --no-steer).")
     var validOnly = false
 
+    @Option(help: "Recurrent weights while sampling: bf16 (half the bytes per character) or fp32 (default: what the model was trained in).")
+    var precision: String?
+
     @Flag(help: "Print the tunes and their checks as JSON on standard output.")
     var json = false
 
@@ -102,6 +105,7 @@ struct Generate: ParsableCommand {
         if prime != nil && (key != nil || mode != nil || meter != nil || title != nil) {
             throw ValidationError("use --prime, or --key/--mode/--meter/--title, not both")
         }
+        if let precision, !["fp32", "bf16"].contains(precision) { throw ValidationError("--precision must be fp32 or bf16 (got '\(precision)')") }
         if let prime, prime.isEmpty { throw ValidationError("--prime must not be empty") }
         if let title, title.contains("\n") || title.isEmpty { throw ValidationError("--title must be one non-empty line") }
     }
@@ -115,6 +119,7 @@ struct Generate: ParsableCommand {
             form: steer ? TuneForm(parsing: form, barsPerPart: barsPerPart, endOnTonic: tonicEnding) : nil, json: json,
             sound: sound.settings)
         request.svg = svg
+        request.precision = precision.flatMap { WeightPrecision(rawValue: $0) }
         try GenerateRun(request).run()
     }
 }

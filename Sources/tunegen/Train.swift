@@ -50,6 +50,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Keep tunes that have errors.") var keepInvalid = false
     @Flag(help: "Add copies of each training tune transposed to D, G, A, E, C, F and Bb (same mode; validation tunes stay as written).")
     var augmentTranspose = false
+    @Option(help: "How the per-step products store the recurrent weights: bf16 (half the bytes, fp32 arithmetic and fp32 master weights) or fp32.")
+    var precision: String?
     @Flag(help: "Print only the summary.") var quiet = false
 
 
@@ -64,6 +66,7 @@ struct Train: ParsableCommand {
         if let dropout, dropout > 0, (layers ?? preset.values.layers) < 2 {
             throw ValidationError("--dropout acts between stacked layers; use it with --layers 2 or more")
         }
+        if let precision, !["fp32", "bf16"].contains(precision) { throw ValidationError("--precision must be fp32 or bf16 (got '\(precision)')") }
         if !["windows", "tunes"].contains(batching) { throw ValidationError("--batching must be windows or tunes (got '\(batching)')") }
         if !(validation >= 0 && validation < 1) { throw ValidationError("--validation must be in [0, 1) (got \(validation))") }
         if evalEvery < 1 || checkpointEvery < 1 { throw ValidationError("--eval-every and --checkpoint-every must be at least 1") }
@@ -79,7 +82,8 @@ struct Train: ParsableCommand {
                     iterations: iterations, learningRate: learningRate, schedule: schedule, clip: clip, dropout: dropout,
                     batching: batching == "tunes" ? .tunes : .random, seed: seed, validationFraction: validation,
                     evalEvery: evalEvery, checkpointEvery: checkpointEvery, inputs: inputs.isEmpty ? ["corpus"] : inputs,
-                    keepInvalid: keepInvalid, augmentTranspose: augmentTranspose)
+                    keepInvalid: keepInvalid, augmentTranspose: augmentTranspose,
+                    precision: precision.flatMap { WeightPrecision(rawValue: $0) })
     }
 
     func run() throws {

@@ -6,50 +6,7 @@ import XCTest
 @testable import CharModel
 import Linalg
 
-final class FastPathTests: XCTestCase {
-    struct Case {
-        var model: CharLSTM
-        var inputs: [Int32], targets: [Int32]
-        var initial: LSTMState
-        var batch: Int, steps: Int
-    }
-
-    /// Odd sizes on purpose (H = 9 is not a multiple of 8 or 16, B = 3), weights U(±0.6).
-    func makeCase(vocabulary v: Int = 7, embedding e: Int = 5, hidden h: Int = 9, layers l: Int = 2,
-                  batch b: Int = 3, steps t: Int = 5, seed: UInt64 = 11) -> Case {
-        let shape = ModelShape(vocabularySize: v, embeddingSize: e, hiddenSize: h, layers: l)
-        var rng = SeededGenerator(seed: seed)
-        let p = (0 ..< ParameterLayout(shape).count).map { _ in rng.uniform(-0.6, 0.6) }
-        let inputs = (0 ..< b * t).map { _ in Int32(rng.next() % UInt64(v)) }
-        let targets = (0 ..< b * t).map { _ in Int32(rng.next() % UInt64(v)) }
-        let n = l * b * h
-        let s0 = LSTMState(layers: l, batch: b, hidden: h, h: (0 ..< n).map { _ in rng.uniform(-0.5, 0.5) },
-                           c: (0 ..< n).map { _ in rng.uniform(-0.5, 0.5) })
-        return Case(model: CharLSTM(shape: shape, parameters: p), inputs: inputs, targets: targets, initial: s0, batch: b, steps: t)
-    }
-
-    struct Result: Equatable {
-        var loss: Float, logits: [Float], grads: [Float], final: LSTMState, dInitial: LSTMState
-        var bits: [UInt32] { ([loss] + logits + grads + final.h + final.c + dInitial.h + dInitial.c).map(\.bitPattern) }
-    }
-
-    func run(_ m: CharLSTM, _ k: Case) -> Result {
-        let cache = ForwardCache(shape: m.shape, batch: k.batch, steps: k.steps)
-        let (loss, final) = m.forward(inputs: k.inputs, targets: k.targets, initial: k.initial, cache: cache)
-        let logits = cache.logitsBatchMajor
-        var g = [Float](repeating: 0, count: m.parameters.count)
-        let d0 = m.backward(cache: cache, gradients: &g)
-        return Result(loss: loss, logits: logits, grads: g, final: final, dInitial: d0)
-    }
-
-    func assertClose(_ a: [Float], _ b: [Float], _ what: String, tolerance: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, b.count, what, file: file, line: line)
-        let scale = max(1, b.map { abs($0) }.max() ?? 1)
-        var worst: Float = 0
-        for i in a.indices { worst = max(worst, abs(a[i] - b[i])) }
-        XCTAssertLessThanOrEqual(worst, tolerance * scale, "\(what): max difference \(worst)", file: file, line: line)
-    }
-
+final class FastPathTests: XCTestCase, PathComparing {
     func testFastPathEqualsReferencePath() {
         for (l, b, h) in [(2, 3, 9), (1, 1, 9), (2, 8, 40), (1, 9, 33)] {
             let k = makeCase(hidden: h, layers: l, batch: b, seed: UInt64(l * 100 + b * 10 + h))
@@ -100,7 +57,7 @@ final class FastPathTests: XCTestCase {
     /// those of a model freshly built from the same parameters.
     func testPacksAndTableAreNeverStale() {
         let k = makeCase()
-        func fresh(_ m: CharLSTM) -> Result { run(CharLSTM(shape: m.shape, parameters: m.parameters), k) }
+        func fresh(_ m: CharLSTM) -> PathResult { run(CharLSTM(shape: m.shape, parameters: m.parameters), k) }
         var m = k.model
         let before = run(m, k)
         for name in ["lstm.weight_hh_l0", "lstm.weight_hh_l1", "embedding.weight", "lstm.weight_ih_l0", "lstm.bias_hh_l0", "lstm.bias_ih_l0"] {

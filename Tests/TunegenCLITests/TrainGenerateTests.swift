@@ -74,24 +74,37 @@ final class TrainGenerateTests: XCTestCase {
     }
 
     func testResumeContinuesBitForBit() throws {
-        let whole = Self.workspace.appendingPathComponent("resume-whole"), split = Self.workspace.appendingPathComponent("resume-split")
-        let logWhole = Self.workspace.appendingPathComponent("whole.jsonl"), logSplit = Self.workspace.appendingPathComponent("split.jsonl")
-        let flags = ["--preset", "tiny", "--eval-every", "10", "--checkpoint-every", "100", "--quiet", "--seed", "7"]
+        let fp32 = try resumedRunMatches(precision: "fp32")
+        let bf16 = try resumedRunMatches(precision: "bf16")
+        XCTAssertNotEqual(fp32, bf16, "--precision bf16 must train with rounded recurrent weights")
+    }
+
+    /// Trains 40 iterations at once and 25 + 15 with a resume at `precision`; the two logs must
+    /// agree bit for bit (the resumed run takes the precision from the checkpoint). Returns the losses.
+    private func resumedRunMatches(precision: String, file: StaticString = #filePath, line: UInt = #line) throws -> [Double?] {
+        let whole = Self.workspace.appendingPathComponent("resume-whole-\(precision)")
+        let split = Self.workspace.appendingPathComponent("resume-split-\(precision)")
+        let logWhole = Self.workspace.appendingPathComponent("whole-\(precision).jsonl")
+        let logSplit = Self.workspace.appendingPathComponent("split-\(precision).jsonl")
+        let flags = ["--preset", "tiny", "--eval-every", "10", "--checkpoint-every", "100", "--quiet", "--seed", "7", "--precision", precision]
         var r = try TunegenProcess.run(["train", Self.corpus.path, "--out", whole.path, "--log", logWhole.path, "--iterations", "40"] + flags)
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
         r = try TunegenProcess.run(["train", Self.corpus.path, "--out", split.path, "--log", logSplit.path, "--iterations", "25"] + flags)
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
         r = try TunegenProcess.run(["train", "--resume", split.appendingPathComponent("latest.safetensors").path, Self.corpus.path,
                                     "--out", split.path, "--log", logSplit.path, "--iterations", "40", "--quiet"])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
         let a = try logLines(logWhole), b = try logLines(logSplit)
-        XCTAssertEqual(a.count, 40)
-        XCTAssertEqual(b.count, 40)
-        XCTAssertEqual(a.map { $0["loss"] as? Double }, b.map { $0["loss"] as? Double }, "losses after resuming differ")
+        XCTAssertEqual(a.count, 40, file: file, line: line)
+        XCTAssertEqual(b.count, 40, file: file, line: line)
+        XCTAssertEqual(a.map { $0["loss"] as? Double }, b.map { $0["loss"] as? Double }, "\(precision): losses after resuming differ",
+                       file: file, line: line)
         // Validation scores agree wherever both runs validated from the same weights (the split run
         // also validated at its own end, step 25, which the whole run did not; steps 26–30 log that score).
         let sameWeights = Array(0 ..< 25) + Array(30 ..< 40)
-        XCTAssertEqual(sameWeights.map { a[$0]["val_bpc"] as? Double }, sameWeights.map { b[$0]["val_bpc"] as? Double })
+        XCTAssertEqual(sameWeights.map { a[$0]["val_bpc"] as? Double }, sameWeights.map { b[$0]["val_bpc"] as? Double },
+                       file: file, line: line)
+        return a.map { $0["loss"] as? Double }
     }
 
     func testInterruptSavesAndExits130() throws {
