@@ -11,6 +11,7 @@
 #endif
 #include <pthread.h>
 #include <stdatomic.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 #include <sched.h>
@@ -717,4 +718,60 @@ void tg_lstm_cell_forward(int b, int h, float *gates, int ldg, const float *c_in
     if (tg_kernel_level() == 1) { cell_512(b, h, gates, ldg, c_in, c_out, h_out, ldh, tanh_c); return; }
 #endif
     cell_portable(b, h, gates, ldg, c_in, c_out, h_out, ldh, tanh_c);
+}
+
+// ---------------------------------------------------------------- Adam
+// The update of CharModel's Adam.updateReference, operation for operation and without fused
+// multiply-adds (FP_CONTRACT is off above, and the intrinsics below are separate multiplies and
+// adds), so every path gives the plain loop's bits: IEEE +, *, / and sqrt are exact per lane.
+//   m = b1*m + (1-b1)*g;  v = b2*v + ((1-b2)*g)*g;  p = p - (lrT*m) / (sqrt(v) + eps)
+static void adam_scalar(float *p, float *m, float *v, const float *g, size_t i0, size_t i1, const tg_adam_t *a) {
+    float c1 = 1.0f - a->b1, c2 = 1.0f - a->b2;
+    for (size_t i = i0; i < i1; i++) {
+        float gi = g[i];
+        float mi = a->b1 * m[i] + c1 * gi;
+        float vi = a->b2 * v[i] + c2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] - a->lr * mi / (sqrtf(vi) + a->eps);
+    }
+}
+
+#if TG_X86
+__attribute__((target("avx512f")))
+static void adam_512(float *p, float *m, float *v, const float *g, size_t i0, size_t i1, const tg_adam_t *a) {
+    __m512 b1 = _mm512_set1_ps(a->b1), b2 = _mm512_set1_ps(a->b2);
+    __m512 c1 = _mm512_set1_ps(1.0f - a->b1), c2 = _mm512_set1_ps(1.0f - a->b2);
+    __m512 lr = _mm512_set1_ps(a->lr), eps = _mm512_set1_ps(a->eps);
+    size_t i = i0;
+    for (; i + 16 <= i1; i += 16) {
+        __m512 gi = _mm512_loadu_ps(g + i);
+        __m512 mi = _mm512_add_ps(_mm512_mul_ps(b1, _mm512_loadu_ps(m + i)), _mm512_mul_ps(c1, gi));
+        __m512 vi = _mm512_add_ps(_mm512_mul_ps(b2, _mm512_loadu_ps(v + i)), _mm512_mul_ps(_mm512_mul_ps(c2, gi), gi));
+        _mm512_storeu_ps(m + i, mi);
+        _mm512_storeu_ps(v + i, vi);
+        __m512 step = _mm512_div_ps(_mm512_mul_ps(lr, mi), _mm512_add_ps(_mm512_sqrt_ps(vi), eps));
+        _mm512_storeu_ps(p + i, _mm512_sub_ps(_mm512_loadu_ps(p + i), step));
+    }
+    adam_scalar(p, m, v, g, i, i1, a);
+}
+#endif
+
+typedef struct { float *p, *m, *v; const float *g; size_t n; const tg_adam_t *a; } adam_job_t;
+static void adam_range(const adam_job_t *j, size_t i0, size_t i1) {
+#if TG_X86
+    if (tg_kernel_level() == 1) { adam_512(j->p, j->m, j->v, j->g, i0, i1, j->a); return; }
+#endif
+    adam_scalar(j->p, j->m, j->v, j->g, i0, i1, j->a);
+}
+static void adam_part(void *ctx, int part) {
+    const adam_job_t *j = ctx;
+    size_t half = (j->n / 2) & ~(size_t)63;
+    if (part == 0) adam_range(j, 0, half); else adam_range(j, half, j->n);
+}
+
+void tg_adam_update(float *p, float *m, float *v, const float *g, size_t n, const tg_adam_t *a, int threads) {
+    adam_job_t j = { p, m, v, g, n, a };
+    if (threads < 2 || n < 65536) adam_range(&j, 0, n);
+    else tg_parallel2(adam_part, &j);
 }

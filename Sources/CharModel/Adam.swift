@@ -6,6 +6,7 @@
 //   θ ← θ − lr_t · m / (√v + ε),   lr_t = lr(t) · √(1−β2^t) / (1−β1^t)
 // PyTorch instead divides by (√v̂ + ε) after correcting v; the two differ only while √v ~ ε.
 import Foundation
+import Linalg
 
 /// How the learning rate changes with the step number t (1-based).
 public enum LearningRateSchedule: Sendable, Hashable, Codable {
@@ -96,33 +97,13 @@ public struct Adam: Sendable {
         }
     }
 
-    /// The update rule, eight lanes at a time with a scalar tail. Each lane does exactly the
-    /// scalar arithmetic (IEEE operations are lane-wise exact), so results are bit-identical to
-    /// the plain loop, which `updateReference` keeps as the twin the tests compare against.
+    /// The update rule: Linalg's kernel (AVX-512 when the CPU has it, both cores on large
+    /// buffers). Each lane does exactly the scalar arithmetic (IEEE operations are lane-wise
+    /// exact and none is fused), so results are bit-identical to the plain loop, which
+    /// `updateReference` keeps as the twin the tests compare against.
     static func update(p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
                        g: UnsafePointer<Float>, count: Int, b1: Float, b2: Float, eps: Float, lrT: Float) {
-        typealias F8 = SIMD8<Float>
-        let vectors = count / 8
-        let (b1v, c1v, b2v, c2v) = (F8(repeating: b1), F8(repeating: 1 - b1), F8(repeating: b2), F8(repeating: 1 - b2))
-        let (epsv, lrv) = (F8(repeating: eps), F8(repeating: lrT))
-        UnsafeMutableRawPointer(p).withMemoryRebound(to: F8.self, capacity: vectors) { p8 in
-            UnsafeMutableRawPointer(m).withMemoryRebound(to: F8.self, capacity: vectors) { m8 in
-                UnsafeMutableRawPointer(v).withMemoryRebound(to: F8.self, capacity: vectors) { v8 in
-                    UnsafeRawPointer(g).withMemoryRebound(to: F8.self, capacity: vectors) { g8 in
-                        for k in 0 ..< vectors {
-                            let gk = g8[k]
-                            let mk = b1v * m8[k] + c1v * gk
-                            let vk = b2v * v8[k] + c2v * gk * gk
-                            m8[k] = mk
-                            v8[k] = vk
-                            p8[k] -= lrv * mk / (vk.squareRoot() + epsv)
-                        }
-                    }
-                }
-            }
-        }
-        updateReference(p: p + vectors * 8, m: m + vectors * 8, v: v + vectors * 8, g: g + vectors * 8, count: count - vectors * 8,
-                        b1: b1, b2: b2, eps: eps, lrT: lrT)
+        AdamKernel.update(p: p, m: m, v: v, g: g, count: count, b1: b1, b2: b2, eps: eps, lrT: lrT)
     }
 
     /// The plain loop: the definition of the update.

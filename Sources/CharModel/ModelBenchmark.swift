@@ -103,12 +103,12 @@ public struct BenchmarkFigures: Sendable, Codable {
     /// One line per phase: mean ms per iteration and share of the mean iteration.
     public var phaseLines: String {
         let total = phaseMilliseconds.reduce(0, +) + unaccountedMilliseconds
-        var lines = zip(StepProfile.Phase.allCases, phaseMilliseconds).map { phase, ms in
-            String(format: "  %-30@ %8.2f ms  %5.1f%%", phase.name as NSString, ms, 100 * ms / max(total, 1e-12))
+        func line(_ name: String, _ ms: Double) -> String {
+            "  " + name.padding(toLength: 30, withPad: " ", startingAt: 0)
+                + String(format: " %8.2f ms  %5.1f%%", ms, 100 * ms / max(total, 1e-12))
         }
-        lines.append(String(format: "  %-30@ %8.2f ms  %5.1f%%", "other" as NSString, unaccountedMilliseconds,
-                            100 * unaccountedMilliseconds / max(total, 1e-12)))
-        return lines.joined(separator: "\n")
+        let lines = zip(StepProfile.Phase.allCases, phaseMilliseconds).map { line($0.name, $1) }
+        return (lines + [line("other", unaccountedMilliseconds)]).joined(separator: "\n")
     }
 
     /// Header of `tableRow`.

@@ -1,6 +1,6 @@
 // PackedWeights: a weight matrix W [N, K] (PyTorch [out, in], row-major) packed once per weight
 // update for the small-M products of the LSTM time loop, the two products on it, their plain-loop
-// twins, and the C cell. The only Swift file that imports CKernels.
+// twins, and the C cell. With AdamKernel.swift, the only Swift files that import CKernels.
 // Shapes on the reference model: forward G[B×4H] += h[B×H]·W_hhᵀ, backward dh[B×H] = dG[B×4H]·W_hh,
 // B = 8, H = 1024. Measured ~170–210 GFLOP/s per core (OpenBLAS: 35–50);
 // `tunegen bench` times them inside training steps.

@@ -43,4 +43,10 @@ int tg_parallel2(void (*fn)(void *ctx, int part), void *ctx);
 /// h_out[r*ldh + j] = o*tanh(c_out); tanh_c (dense [b x h], may be NULL) = tanh(c_out).
 void tg_lstm_cell_forward(int b, int h, float *gates, int ldg, const float *c_in, float *c_out,
                           float *h_out, int ldh, float *tanh_c);
+/// Adam's hyperparameters for one update: b1, b2, eps, and lr = the bias-corrected rate.
+typedef struct { float b1, b2, eps, lr; } tg_adam_t;
+/// One Adam update of n parameters in place (Keras epsilon placement, as CharModel's Adam):
+/// m = b1*m + (1-b1)*g; v = b2*v + ((1-b2)*g)*g; p -= (lr*m) / (sqrt(v) + eps). Bit-identical
+/// to that plain loop on every path and thread count. threads 2: two halves on the pool.
+void tg_adam_update(float *p, float *m, float *v, const float *g, size_t n, const tg_adam_t *a, int threads);
 #endif
