@@ -775,3 +775,47 @@ void tg_adam_update(float *p, float *m, float *v, const float *g, size_t n, cons
     if (threads < 2 || n < 65536) adam_range(&j, 0, n);
     else tg_parallel2(adam_part, &j);
 }
+
+// Adam over W [n x k] fused with packing it: W is updated 32 rows at a time (one forward panel),
+// and those rows, still in cache, are packed at once into their forward panel and into every
+// backward panel's rows; W is not read again afterwards. Same bits as the update followed by
+// tg_pack_* (the same operations on the same values).
+typedef struct { float *w, *m, *v; const float *g; int n, k, bf16, wide; const tg_adam_t *a; void *fwd, *bwd; } adam_pack_t;
+
+static void adam_pack_blocks(const adam_pack_t *j, int q0, int q1) {
+    adam_job_t aj = { j->w, j->m, j->v, j->g, (size_t)j->n * j->k, j->a };
+    float t[P];
+    int col_panels = (j->k + P - 1) / P;
+    for (int q = q0; q < q1; q++) {
+        int r0 = q * P, r1 = r0 + P < j->n ? r0 + P : j->n;
+        adam_range(&aj, (size_t)r0 * j->k, (size_t)r1 * j->k);
+        pack_transposed_range(j->w, j->n, j->k, j->fwd, j->bf16, j->wide, q, q + 1);
+        if (!j->bwd) continue;
+        for (int r = r0; r < r1; r++) {
+            for (int c = 0; c < col_panels; c++) {
+                int c0 = c * P, w0 = j->k - c0 < P ? j->k - c0 : P;
+                const float *src = j->w + (size_t)r * j->k + c0;
+                if (w0 < P) {
+                    memcpy(t, src, (size_t)w0 * sizeof(float));
+                    for (int x = w0; x < P; x++) t[x] = 0.0f;
+                    src = t;
+                }
+                emit_row(j->bwd, j->bf16, (size_t)c * j->n + r, src, j->wide);
+            }
+        }
+    }
+}
+
+static void adam_pack_part(void *ctx, int part) {
+    const adam_pack_t *j = ctx;
+    int panels = (j->n + P - 1) / P, half = panels / 2;
+    if (part == 0) adam_pack_blocks(j, 0, half); else adam_pack_blocks(j, half, panels);
+}
+
+void tg_adam_update_packed(float *w, float *m, float *v, const float *g, int n, int k, const tg_adam_t *a,
+                           void *forward_panels, void *backward_panels, int bf16, int threads) {
+    adam_pack_t j = { w, m, v, g, n, k, bf16, tg_kernel_level() == 1, a, forward_panels, backward_panels };
+    int panels = (n + P - 1) / P;
+    if (threads < 2 || (size_t)n * k < 65536 || panels < 2) adam_pack_blocks(&j, 0, panels);
+    else tg_parallel2(adam_pack_part, &j);
+}

@@ -81,10 +81,7 @@ public struct Adam: Sendable {
     public mutating func update(parameters: inout [Float], gradients: [Float]) {
         precondition(parameters.count == state.m.count && gradients.count == parameters.count, "Adam: layout mismatch")
         state.step += 1
-        let t = Double(state.step)
-        let (b1, b2, eps) = (config.beta1, config.beta2, config.epsilon)
-        let lrT = Float(Double(config.schedule.rate(config.learningRate, step: state.step))
-            * (1 - pow(Double(b2), t)).squareRoot() / (1 - pow(Double(b1), t)))
+        let (b1, b2, eps, lrT) = (config.beta1, config.beta2, config.epsilon, correctedRate)
         parameters.withUnsafeMutableBufferPointer { p in
             state.m.withUnsafeMutableBufferPointer { m in
                 state.v.withUnsafeMutableBufferPointer { v in
@@ -95,6 +92,45 @@ public struct Adam: Sendable {
                 }
             }
         }
+    }
+
+    /// One Adam update, as `update(parameters:gradients:)`, with each W [rows, columns] at
+    /// `offsets[i]` repacked into `packs[i]` in the same pass (see `AdamKernel`): the same
+    /// parameters, state and packs as updating and then packing, without reading W again.
+    public mutating func update(parameters: inout [Float], gradients: [Float], packing packs: inout [PackedWeights], at offsets: [Int]) {
+        precondition(parameters.count == state.m.count && gradients.count == parameters.count, "Adam: layout mismatch")
+        precondition(packs.count == offsets.count, "Adam: one offset per pack")
+        state.step += 1
+        let (b1, b2, eps, lrT) = (config.beta1, config.beta2, config.epsilon, correctedRate)
+        let regions = offsets.indices.sorted { offsets[$0] < offsets[$1] }
+        parameters.withUnsafeMutableBufferPointer { p in
+            state.m.withUnsafeMutableBufferPointer { m in
+                state.v.withUnsafeMutableBufferPointer { v in
+                    gradients.withUnsafeBufferPointer { g in
+                        let (pp, mp, vp, gp) = (p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!)
+                        var cursor = 0
+                        for i in regions {
+                            let (start, size) = (offsets[i], packs[i].rows * packs[i].columns)
+                            precondition(start >= cursor && start + size <= p.count, "Adam: packed regions overlap or overrun")
+                            Self.update(p: pp + cursor, m: mp + cursor, v: vp + cursor, g: gp + cursor, count: start - cursor,
+                                        b1: b1, b2: b2, eps: eps, lrT: lrT)
+                            AdamKernel.update(p: pp + start, m: mp + start, v: vp + start, g: gp + start,
+                                              b1: b1, b2: b2, eps: eps, lrT: lrT, packing: &packs[i])
+                            cursor = start + size
+                        }
+                        Self.update(p: pp + cursor, m: mp + cursor, v: vp + cursor, g: gp + cursor, count: p.count - cursor,
+                                    b1: b1, b2: b2, eps: eps, lrT: lrT)
+                    }
+                }
+            }
+        }
+    }
+
+    /// lr(t)·√(1−β2^t)/(1−β1^t) for the current `state.step` (already incremented).
+    private var correctedRate: Float {
+        let t = Double(state.step)
+        return Float(Double(config.schedule.rate(config.learningRate, step: state.step))
+            * (1 - pow(Double(config.beta2), t)).squareRoot() / (1 - pow(Double(config.beta1), t)))
     }
 
     /// The update rule: Linalg's kernel (AVX-512 when the CPU has it, both cores on large

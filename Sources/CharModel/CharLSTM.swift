@@ -63,6 +63,9 @@ public struct CharLSTM: Sendable {
     /// Derived from `parameters` (see `refreshDerived`): per layer, W_hh [4H, H] packed for both
     /// per-step products.
     private(set) var recurrentPacks: [PackedWeights]
+    /// True while an update that packs W_hh itself (`update(with:gradients:)`) writes the
+    /// parameters: the rebuild that follows then leaves the packs alone.
+    private var packsWrittenByUpdate = false
     /// Derived from `parameters`: [V, 4H], row v = embedding[v]·W_ih0ᵀ + b_ih0 + b_hh0.
     private(set) var inputTable: [Float]
 
@@ -81,6 +84,22 @@ public struct CharLSTM: Sendable {
         recurrentPacks = Self.makePacks(shape, .fp32)
         inputTable = [Float](repeating: 0, count: shape.vocabularySize * 4 * H)
         refreshDerived()
+    }
+
+    /// One Adam update of every parameter, each layer's W_hh packed in the same pass (Adam's
+    /// `update(parameters:gradients:packing:at:)`): what `adam.update(parameters: &parameters, …)`
+    /// leaves, bit for bit, without reading W_hh again to repack it. The input table is rebuilt
+    /// as after any write.
+    public mutating func update(with adam: inout Adam, gradients: [Float]) {
+        guard usesPackedKernels else { return adam.update(parameters: &parameters, gradients: gradients) }
+        // The packs move out while the parameters are written (one owner each: no copy), and back.
+        var packs = recurrentPacks
+        recurrentPacks = []
+        let whh = offsets.layers.map(\.whh)
+        packsWrittenByUpdate = true
+        adam.update(parameters: &parameters, gradients: gradients, packing: &packs, at: whh)
+        packsWrittenByUpdate = false
+        recurrentPacks = packs
     }
 
     /// Empty packs of every layer's W_hh [4H, H], for both per-step products.
@@ -111,7 +130,9 @@ public struct CharLSTM: Sendable {
         let offsets = self.offsets
         parameters.withUnsafeBufferPointer { pbuf in
             let p = pbuf.baseAddress!
-            for l in 0 ..< shape.layers { recurrentPacks[l].pack(from: p + offsets.layers[l].whh) }
+            if !packsWrittenByUpdate {
+                for l in 0 ..< shape.layers { recurrentPacks[l].pack(from: p + offsets.layers[l].whh) }
+            }
             let o = offsets.layers[0]
             inputTable.withUnsafeMutableBufferPointer { tbuf in
                 let t = tbuf.baseAddress!

@@ -23,9 +23,10 @@ public final class StepProfile: @unchecked Sendable {
         /// dW_hh, dW_ih (or the input table's backward), the biases and the gradient reaching a
         /// layer's input: GEMMs over all steps.
         case weightGradients
-        /// Gradient norm, clipping and the Adam update of every parameter.
+        /// Gradient norm, clipping and the Adam update of every parameter (which packs W_hh as it goes).
         case update
-        /// Rebuilding what is derived from the parameters (packed W_hh, input table).
+        /// Rebuilding what is derived from the parameters after the update (the input table; the
+        /// packed W_hh too, outside training's fused update).
         case repack
 
         public var name: String {
@@ -38,7 +39,7 @@ public final class StepProfile: @unchecked Sendable {
             case .recurrentBackward: return "recurrent products, backward"
             case .weightGradients: return "weight and input gradients"
             case .update: return "clip and Adam"
-            case .repack: return "repack weights"
+            case .repack: return "rebuild input table"
             }
         }
     }

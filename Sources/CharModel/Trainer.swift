@@ -126,12 +126,12 @@ public final class Trainer {
         }
         stats.gradientNorm = norm
         guard norm.isFinite else { carried = nil; return stats }
-        // 6. Update. Writing `model.parameters` rebuilds the model's packed weights (its didSet),
-        // so the next forward pass cannot run on stale packs.
+        // 6. Update. The model repacks W_hh in the same pass, and writing its parameters rebuilds
+        // the rest of what derives from them, so the next forward pass cannot run on stale packs.
         if let profile {
-            profile.measure(.update, excluding: .repack) { adam.update(parameters: &model.parameters, gradients: gradients) }
+            profile.measure(.update, excluding: .repack) { model.update(with: &adam, gradients: gradients) }
         } else {
-            adam.update(parameters: &model.parameters, gradients: gradients)
+            model.update(with: &adam, gradients: gradients)
         }
         carried = config.batchMode == .tunes ? final : nil
         stats.step = adam.state.step

@@ -15,3 +15,32 @@ public enum AdamKernel {
         tg_adam_update(p, m, v, g, count, &hyper, Int32(threads))
     }
 }
+
+extension AdamKernel {
+    /// The same update of W [`packs.rows`, `packs.columns`] at `p` (row-major, with its m, v, g),
+    /// fused with repacking `packs` from the result: W is packed 32 rows at a time while they are
+    /// still in cache, instead of being read again by `PackedWeights.pack(from:)` afterwards.
+    /// Leaves exactly what the update followed by `pack(from: p)` leaves.
+    public static func update(p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                              g: UnsafePointer<Float>, b1: Float, b2: Float, eps: Float, lrT: Float,
+                              packing packs: inout PackedWeights, threads: Int = PackedWeights.defaultThreads) {
+        var hyper = tg_adam_t(b1: b1, b2: b2, eps: eps, lr: lrT)
+        let (n, k) = (Int32(packs.rows), Int32(packs.columns))
+        switch packs.precision {
+        case .fp32:
+            let backward = packs.transposedProduct
+            packs.forwardPanels.withUnsafeMutableBufferPointer { f in
+                packs.backwardPanels.withUnsafeMutableBufferPointer { b in
+                    tg_adam_update_packed(p, m, v, g, n, k, &hyper, f.baseAddress!, backward ? b.baseAddress! : nil, 0, Int32(threads))
+                }
+            }
+        case .bf16:
+            let backward = packs.transposedProduct
+            packs.forwardPanels16.withUnsafeMutableBufferPointer { f in
+                packs.backwardPanels16.withUnsafeMutableBufferPointer { b in
+                    tg_adam_update_packed(p, m, v, g, n, k, &hyper, f.baseAddress!, backward ? b.baseAddress! : nil, 1, Int32(threads))
+                }
+            }
+        }
+    }
+}

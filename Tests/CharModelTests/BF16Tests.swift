@@ -69,6 +69,28 @@ final class BF16Tests: XCTestCase, PathComparing {
         XCTAssertEqual(resumed.model.parameters.map(\.bitPattern), whole.model.parameters.map(\.bitPattern))
     }
 
+    /// The trainer's update packs W_hh as it goes (fused with Adam): after each step the model
+    /// computes exactly what a model freshly packed from the same parameters computes.
+    func testFusedUpdatePacksEqualFreshPacks() {
+        let text = String(repeating: "X:1\nT:Tune\nK:D\n|:ABcd efge|dcBA GFED:|\n\n", count: 6)
+        let vocab = Vocabulary(text: text)
+        for precision in WeightPrecision.allCases {
+            var rng = SeededGenerator(seed: 2)
+            // H = 40: 4H = 160 rows is five forward panels; H = 40 columns a full and a partial backward panel.
+            var model = CharLSTM(shape: ModelShape(vocabularySize: vocab.count, embeddingSize: 4, hiddenSize: 40, layers: 2), rng: &rng)
+            model.weightPrecision = precision
+            let t = Trainer(model: model, tokens: vocab.encode(text)!,
+                            config: TrainerConfig(batch: 3, steps: 6, optimizer: AdamConfig(learningRate: 0.02), seed: 1))
+            let k = makeCase(vocabulary: vocab.count, embedding: 4, hidden: 40, layers: 2)
+            for step in 0 ..< 3 {
+                t.step()
+                var fresh = CharLSTM(shape: model.shape, parameters: t.model.parameters)
+                fresh.weightPrecision = precision
+                XCTAssertEqual(run(t.model, k).bits, run(fresh, k).bits, "\(precision) after step \(step + 1)")
+            }
+        }
+    }
+
     func testBF16SamplerEqualsTrainingForward() {
         for layers in [1, 2] {
             let k = makeCase(hidden: 40, layers: layers)

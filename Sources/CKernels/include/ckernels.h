@@ -49,4 +49,9 @@ typedef struct { float b1, b2, eps, lr; } tg_adam_t;
 /// m = b1*m + (1-b1)*g; v = b2*v + ((1-b2)*g)*g; p -= (lr*m) / (sqrt(v) + eps). Bit-identical
 /// to that plain loop on every path and thread count. threads 2: two halves on the pool.
 void tg_adam_update(float *p, float *m, float *v, const float *g, size_t n, const tg_adam_t *a, int threads);
+/// The same update of W [n x k] (row-major, with its m, v, g), packing the updated W in the same
+/// pass into forward panels (as tg_pack_transposed[_bf16]) and, unless NULL, backward panels (as
+/// tg_pack_plain[_bf16]); bf16 selects the uint16_t panels. Same bits as update then pack.
+void tg_adam_update_packed(float *w, float *m, float *v, const float *g, int n, int k, const tg_adam_t *a,
+                           void *forward_panels, void *backward_panels, int bf16, int threads);
 #endif
