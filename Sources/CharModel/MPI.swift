@@ -85,7 +85,9 @@ public final class MPIWorld: Communicator {
     /// someone set through MCA parameters.
     private func check(_ rc: Int32, _ call: String) {
         guard rc != 0 else { return }
-        FileHandle.standardError.write(Data("tunegen: rank \(rank): \(call) failed: \(Self.errorString(rc))\n".utf8))
+        // fputs, not FileHandle.write (which traps when stderr is closed or a broken pipe): the
+        // message is best effort, the abort is what matters.
+        fputs("tunegen: rank \(rank): \(call) failed: \(Self.errorString(rc))\n", stderr)
         abort(status: 1)
     }
 

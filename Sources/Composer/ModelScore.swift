@@ -8,10 +8,15 @@ public struct ModelScore: Encodable {
     public var characters: Int
     public var unknownCharactersDropped: Int
     public var tunes: Int
+    /// Precision of the recurrent weights the score was computed with.
+    public var precision: String
 
-    /// Scores `model` (nil: the shipped one) on the tunes of `inputs`, as `streams` segments.
-    public init(model: String?, inputs: [String], skipInvalid: Bool, streams: Int) throws {
-        let file = try ModelFile.load(path: model)
+    /// Scores `model` (nil: the shipped one) on the tunes of `inputs`, as `streams` segments,
+    /// with its recurrent weights in `precision` (nil: the one it was trained in).
+    public init(model: String?, inputs: [String], skipInvalid: Bool, streams: Int, precision: WeightPrecision? = nil) throws {
+        var file = try ModelFile.load(path: model)
+        if let precision { file.model.weightPrecision = precision }
+        self.precision = file.model.weightPrecision.rawValue
         let corpus = try TrainingCorpus.load(paths: inputs, keepInvalid: !skipInvalid, validationFraction: 0, seed: 0)
         let (ids, dropped) = file.vocabulary.encodeDroppingUnknown(corpus.trainingText)
         guard ids.count >= 2 else { throw TunegenError("nothing to score: the tunes have fewer than two characters the model knows") }
@@ -26,7 +31,7 @@ public struct ModelScore: Encodable {
 
     /// "1.4840 bits per character on 80 tunes (…)".
     public var summary: String {
-        String(format: "%.4f bits per character", bitsPerCharacter) + " on \(tunes) tunes (\(characters) characters)"
+        String(format: "%.4f bits per character", bitsPerCharacter) + " on \(tunes) tunes (\(characters) characters, \(precision) recurrent weights)"
             + (unknownCharactersDropped > 0 ? "; \(unknownCharactersDropped) characters the model does not know were dropped" : "")
     }
 }
