@@ -85,9 +85,10 @@ public final class MPIWorld: Communicator {
     /// someone set through MCA parameters.
     private func check(_ rc: Int32, _ call: String) {
         guard rc != 0 else { return }
-        // fputs, not FileHandle.write (which traps when stderr is closed or a broken pipe): the
+        // write(2), not FileHandle.write (which traps when stderr is closed or a broken pipe): the
         // message is best effort, the abort is what matters.
-        fputs("tunegen: rank \(rank): \(call) failed: \(Self.errorString(rc))\n", stderr)
+        let message = Array("tunegen: rank \(rank): \(call) failed: \(Self.errorString(rc))\n".utf8)
+        _ = message.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count) }
         abort(status: 1)
     }
 
