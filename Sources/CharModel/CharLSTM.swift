@@ -19,9 +19,10 @@
 //   (one row per token: a gather instead of a GEMM, and no W_ih read per sampled character);
 // - the reference path (`usesPackedKernels = false`): OpenBLAS per-step products, the Swift
 //   cell and the input-projection GEMM.
-// The packs and the table are derived from `parameters` and rebuilt by its `didSet`, so they
-// cannot be stale: every write to `parameters` (Adam's in-place update, `Trainer.restore`, a test
-// nudging one weight) repacks before the next product can run.
+// The packs (fp32 or bf16, `weightPrecision`) and the table are derived from `parameters` and
+// rebuilt by its `didSet`, so they cannot be stale: every write to `parameters` (`Trainer.restore`,
+// a test nudging one weight) repacks before the next product can run; the trainer's update
+// (`update(with:gradients:)`) writes the packs in the same pass as Adam, then the table is rebuilt.
 import Foundation
 import Linalg
 
@@ -108,13 +109,16 @@ public struct CharLSTM: Sendable {
         return (0 ..< shape.layers).map { _ in PackedWeights(rows: 4 * H, columns: H, transposedProduct: true, precision: precision) }
     }
 
+    /// Bytes of packed W_hh one step's products read, summed over layers (one forward product
+    /// reads the forward panels, one backward product the backward ones: the same size).
+    public var recurrentBytesPerProduct: Int { recurrentPacks.reduce(0) { $0 + $1.bytesPerProduct } }
+
     /// Bytes of weights one sampled character reads on the fast path (one stream): every layer's
     /// W_hh in `weightPrecision`, the fp32 W_ih of layers above the first, one row of the input
     /// table, and the output layer. What sampling speed is bound by when they are not in cache.
     public var bytesPerSampledCharacter: Int {
         let (V, H, L) = (shape.vocabularySize, shape.hiddenSize, shape.layers)
-        let recurrent = recurrentPacks.reduce(0) { $0 + $1.bytesPerProduct }
-        return recurrent + (L - 1) * 4 * H * H * 4 + 4 * H * 4 + (V * H + V) * 4
+        return recurrentBytesPerProduct + (L - 1) * 4 * H * H * 4 + 4 * H * 4 + (V * H + V) * 4
     }
 
     /// Rebuilds everything derived from `parameters`: the packed W_hh of every layer and the

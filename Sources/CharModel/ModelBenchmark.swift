@@ -80,6 +80,11 @@ public struct BenchmarkFigures: Sendable, Codable {
     /// implies at the measured 1-stream speed (GB/s, 10⁹ bytes).
     public var bytesPerSampledCharacter: Int
     public var sample1GigabytesPerSecond: Double
+    /// Bytes of packed W_hh the per-step products of one iteration read (2·T·L products), and
+    /// the rate they were read at during those products (GB/s): near the machine's memory
+    /// bandwidth, the products wait on memory, not on arithmetic.
+    public var recurrentBytesPerIteration: Int
+    public var recurrentGigabytesPerSecond: Double
 
     /// One line per figure, like the reference scripts print.
     public var summary: String {
@@ -97,6 +102,8 @@ public struct BenchmarkFigures: Sendable, Codable {
         peak RSS \(fmt(peakResidentMiB)) MiB
         where a training iteration's \(fmt(msPerIteration)) ms (median) go, mean ms per iteration:
         \(phaseLines)
+        the per-step products read \(fmt(Double(recurrentBytesPerIteration) / 1_048_576)) MiB of packed W_hh an iteration \
+        (\(config.precision.rawValue)): \(fmt(recurrentGigabytesPerSecond)) GB/s while they run
         """
     }
 
@@ -164,6 +171,10 @@ public enum ModelBenchmark {
         // Sampling: one character at a time, drawing from the softmax (as the reference).
         var trained = trainer.model
         trained.profile = nil
+        let recurrentBytes = 2 * config.steps * trained.recurrentBytesPerProduct
+        let recurrentMilliseconds: Double = phaseMilliseconds[StepProfile.Phase.recurrentForward.rawValue]
+            + phaseMilliseconds[StepProfile.Phase.recurrentBackward.rawValue]
+        let recurrentSeconds = recurrentMilliseconds / 1000
         func sample(streams: Int, length: Int) -> Double {
             config.packedKernels
                 ? sampleLocked(streams: streams, length: length)
@@ -188,6 +199,9 @@ public enum ModelBenchmark {
         let s1 = sample(streams: 1, length: config.sampleLength)
         _ = sample(streams: config.batchedStreams, length: 10)
         let sB = sample(streams: config.batchedStreams, length: config.batchedLength)
+        let unaccounted = max(0, meanMilliseconds - phaseMilliseconds.reduce(0, +))
+        let sampleRate = Double(trained.bytesPerSampledCharacter) * s1 / 1e9
+        let recurrentRate = Double(recurrentBytes) / max(1e-12, recurrentSeconds) / 1e9
         let figures = BenchmarkFigures(
             config: config, vocabularySize: vocabularySize, blasCore: BLAS.coreName, blasThreads: BLAS.threads,
             kernel: config.packedKernels ? KernelInfo.level : "blas",
@@ -197,9 +211,9 @@ public enum ModelBenchmark {
             trainCharactersPerSecond: Double(config.batch * config.steps) / median, trainGigaflopsPerSecond: flops / median / 1e9,
             sample1CharactersPerSecond: s1, sampleBatchedCharactersPerSecond: sB,
             lossFirst: losses.first ?? .nan, lossLast: losses.last ?? .nan,
-            phaseMilliseconds: phaseMilliseconds, unaccountedMilliseconds: max(0, meanMilliseconds - phaseMilliseconds.reduce(0, +)),
-            bytesPerSampledCharacter: trained.bytesPerSampledCharacter,
-            sample1GigabytesPerSecond: Double(trained.bytesPerSampledCharacter) * s1 / 1e9)
+            phaseMilliseconds: phaseMilliseconds, unaccountedMilliseconds: unaccounted,
+            bytesPerSampledCharacter: trained.bytesPerSampledCharacter, sample1GigabytesPerSecond: sampleRate,
+            recurrentBytesPerIteration: recurrentBytes, recurrentGigabytesPerSecond: recurrentRate)
         log(figures.summary)
         return figures
     }
