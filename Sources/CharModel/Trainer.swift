@@ -188,6 +188,41 @@ public final class Trainer {
         return nats / Double(counted) / log(2.0)
     }
 
+    /// Bits per character of the model on held-out `tunes` (each a token sequence), every tune
+    /// read from a zero state as `--batching tunes` trains: each character after a tune's first is
+    /// predicted from the tune's earlier characters only. Tunes of similar length run side by
+    /// side, `streams` at a time, in windows of `steps` (padding beyond a tune's end counts for
+    /// nothing). Tunes shorter than two tokens are skipped; NaN when nothing is left to score.
+    public static func bitsPerCharacter(model: CharLSTM, tunes: [[Int32]], streams: Int = 8, steps: Int = 100) -> Double {
+        let scored = tunes.filter { $0.count >= 2 }.sorted { $0.count < $1.count }
+        var nats = 0.0, counted = 0
+        var first = 0
+        while first < scored.count {
+            let group = Array(scored[first ..< min(scored.count, first + max(1, streams))])
+            first += group.count
+            let (b, length) = (group.count, group.map { $0.count - 1 }.max()!)
+            var state: LSTMState? = nil
+            var start = 0
+            while start < length {
+                let t = min(steps, length - start)
+                let cache = ForwardCache(shape: model.shape, batch: b, steps: t)
+                var x = [Int32](repeating: 0, count: b * t), y = [Int32](repeating: -1, count: b * t)
+                for (s, tune) in group.enumerated() {
+                    for k in 0 ..< t where start + k + 1 < tune.count {
+                        x[s * t + k] = tune[start + k]
+                        y[s * t + k] = tune[start + k + 1]
+                    }
+                }
+                let (loss, final) = model.forward(inputs: x, targets: y, initial: state, cache: cache)
+                nats += Double(loss) * Double(cache.targetCount)
+                counted += cache.targetCount
+                state = final
+                start += t
+            }
+        }
+        return counted > 0 ? nats / Double(counted) / log(2.0) : .nan
+    }
+
     /// The training state beyond the weights (`model.parameters`), for a checkpoint.
     public var state: TrainingState {
         TrainingState(adam: adam.state, batcher: batcher.state, dropoutRNG: dropoutRNG.state, carried: carried)

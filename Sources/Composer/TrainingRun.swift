@@ -41,6 +41,8 @@ public final class TrainingRun {
     public let vocabulary: Vocabulary
     public let trainer: Trainer
     let validationTokens: [Int32]
+    /// The validation tunes one by one (each with its closing blank line), for tunes mode.
+    let validationTunes: [[Int32]]
     /// The MPI job this process is a rank of (`mpirun -np N tunegen train`); nil without mpirun.
     let group: TrainingGroup?
     /// Rank 0, or a run without mpirun: the process that writes files and speaks.
@@ -120,6 +122,8 @@ public final class TrainingRun {
             throw TunegenError("the training text (\(tokens.count) characters) is shorter than one window of \(settings.trainer.steps + 1); use a smaller --seq-length or more tunes")
         }
         validationTokens = vocabulary.encodeDroppingUnknown(corpus.validationText).ids
+        let known = vocabulary
+        validationTunes = corpus.validation.map { known.encodeDroppingUnknown(TrainingCorpus.text([$0])).ids }
 
         var initRNG = SeededGenerator(seed: settings.seed)
         var model = resumed?.file.model ?? CharLSTM(shape: shape, rng: &initRNG)
@@ -304,7 +308,11 @@ public final class TrainingRun {
     /// records nothing) when the score is not finite.
     private func validate(progress: ProgressLine) -> Bool {
         guard validationTokens.count >= 2 else { return true }
-        let bpc = trainer.evaluate(validationTokens, streams: 8, steps: 100)
+        // A model trained on whole tunes is scored on whole tunes, each from a zero state (the
+        // text as one stream would carry state across tunes, which it never saw in training).
+        let bpc = settings.trainer.batchMode == .tunes
+            ? Trainer.bitsPerCharacter(model: trainer.model, tunes: validationTunes, streams: 8, steps: 100)
+            : trainer.evaluate(validationTokens, streams: 8, steps: 100)
         guard bpc.isFinite else { return false }
         record.lastValidationBPC = bpc
         record.validationCurve.append([Double(record.iteration), bpc])

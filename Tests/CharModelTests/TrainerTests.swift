@@ -182,4 +182,26 @@ final class VocabularyAndGeneratorTests: XCTestCase {
         XCTAssertTrue(xs.allSatisfy { $0 >= 0 && $0 < 1 })
         XCTAssertEqual(xs.reduce(0, +) / 1000, 0.5, accuracy: 0.05)
     }
+
+    /// Whole-tune scoring equals scoring each tune alone from a zero state (one forward pass over
+    /// the tune), summed over characters, whatever the grouping and window length.
+    func testBitsPerCharacterOfTunesEqualsEachTuneAloneFromZero() {
+        let shape = ModelShape(vocabularySize: 9, embeddingSize: 4, hiddenSize: 12, layers: 2)
+        var rng = SeededGenerator(seed: 3)
+        let model = CharLSTM(shape: shape, rng: &rng)
+        let tunes: [[Int32]] = [5, 23, 1, 9, 40, 2, 17].map { n in (0 ..< n).map { _ in Int32(rng.next() % 9) } }
+        var nats = 0.0, count = 0
+        for tune in tunes where tune.count >= 2 {
+            let cache = ForwardCache(shape: shape, batch: 1, steps: tune.count - 1)
+            let (loss, _) = model.forward(inputs: Array(tune.dropLast()), targets: Array(tune.dropFirst()), initial: nil, cache: cache)
+            nats += Double(loss) * Double(tune.count - 1)
+            count += tune.count - 1
+        }
+        let alone = nats / Double(count) / log(2.0)
+        for (streams, steps) in [(1, 100), (3, 7), (8, 5), (2, 1)] {
+            let grouped = Trainer.bitsPerCharacter(model: model, tunes: tunes, streams: streams, steps: steps)
+            XCTAssertEqual(grouped, alone, accuracy: 1e-5, "streams \(streams), steps \(steps)")
+        }
+        XCTAssertTrue(Trainer.bitsPerCharacter(model: model, tunes: [[1]], streams: 2, steps: 4).isNaN, "nothing to score")
+    }
 }

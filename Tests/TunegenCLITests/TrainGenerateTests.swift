@@ -63,6 +63,20 @@ final class TrainGenerateTests: XCTestCase {
         XCTAssertTrue(svg.contains("<svg") && svg.contains("polyline"))
     }
 
+    /// Whole-tune batching trains and validates tune by tune (each validation tune from a zero
+    /// state), and keeps a best model.
+    func testWholeTuneBatchingTrainsAndValidates() throws {
+        let out = Self.workspace.appendingPathComponent("train-tunes")
+        let log = Self.workspace.appendingPathComponent("train-tunes.jsonl")
+        let r = try TunegenProcess.run(["train", Self.corpus.path, "--out", out.path, "--log", log.path, "--batching", "tunes",
+                                        "--preset", "tiny", "--iterations", "30", "--eval-every", "10", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let scores = try logLines(log).compactMap { $0["val_bpc"] as? Double }
+        XCTAssertFalse(scores.isEmpty)
+        XCTAssertTrue(scores.allSatisfy { $0.isFinite && $0 > 0 && $0 < 8 }, "\(scores)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("best.safetensors").path))
+    }
+
     func testTrainingSkipsTunesWithErrorsAndSaysHowMany() throws {
         let bad = Self.workspace.appendingPathComponent("with-bad.abc")
         let good = try String(contentsOf: Self.corpus, encoding: .utf8)
