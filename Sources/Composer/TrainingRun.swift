@@ -217,21 +217,9 @@ public final class TrainingRun {
             if record.iteration % s.checkpointEvery == 0 || done {
                 try saveCheckpoint(name: "latest")
             }
-            if let logFailure {
-                progress.finish()
-                try saveCheckpoint(name: "latest")
-                let curve = curveOrMessage()
-                throw TunegenError("\(logFailure.description); training stopped at iteration \(record.iteration) and saved "
-                    + "\(shown("latest.safetensors")) (resume with --resume); \(curve)")
-            }
-            // Under mpirun every rank stops after the same step (a Ctrl-C reaches the ranks as SIGTERM).
-            let signal = StopSignals.requested
-            if group?.anyStopRequested(signal != 0) ?? (signal != 0) {
-                progress.finish()
-                try saveCheckpoint(name: "latest")
-                say("stopped by \(signal == 0 ? "another rank" : StopSignals.name(signal)) at iteration \(record.iteration): saved \(shown("latest.safetensors")); resume with --resume")
-                // A group keeps the Ctrl-C status whatever signal mpirun used to pass it on.
-                status = group != nil || signal == 0 ? 130 : 128 + signal
+            if let logFailure { throw try stopped(by: logFailure, progress: progress) }
+            if let code = try stopIfSignalled(progress: progress) {
+                status = code
                 break
             }
         }
@@ -242,6 +230,28 @@ public final class TrainingRun {
             throw TunegenError("\(failure.description); training finished and saved \(shown("latest.safetensors"))")
         }
         return status
+    }
+
+    /// The log could not be written: saves latest and returns the error that ends the run.
+    private func stopped(by logFailure: TunegenError, progress: ProgressLine) throws -> TunegenError {
+        progress.finish()
+        try saveCheckpoint(name: "latest")
+        let curve = curveOrMessage()
+        return TunegenError("\(logFailure.description); training stopped at iteration \(record.iteration) and saved "
+            + "\(shown("latest.safetensors")) (resume with --resume); \(curve)")
+    }
+
+    /// After a step: when a stop signal arrived (on any rank, under mpirun every rank stops after
+    /// the same step; a Ctrl-C reaches the ranks as SIGTERM), saves latest and returns the exit
+    /// status; nil to go on.
+    private func stopIfSignalled(progress: ProgressLine) throws -> Int32? {
+        let signal = StopSignals.requested
+        guard group?.anyStopRequested(signal != 0) ?? (signal != 0) else { return nil }
+        progress.finish()
+        try saveCheckpoint(name: "latest")
+        say("stopped by \(signal == 0 ? "another rank" : StopSignals.name(signal)) at iteration \(record.iteration): saved \(shown("latest.safetensors")); resume with --resume")
+        // A group keeps the Ctrl-C status whatever signal mpirun used to pass it on.
+        return group != nil || signal == 0 ? 130 : 128 + signal
     }
 
     /// The run's opening lines: corpus, augmentation, model, data-parallel split, resume point.
