@@ -218,11 +218,7 @@ public final class Sampler {
             for j in 0 ..< v { out[j] = j == best ? 1 : 0 }
             return
         }
-        var mx = -Float.infinity
-        for j in 0 ..< v { mx = max(mx, z[j]) }
-        var sum: Float = 0
-        for j in 0 ..< v { out[j] = expf((z[j] - mx) / temperature); sum += out[j] }
-        for j in 0 ..< v { out[j] /= sum }
+        out.withUnsafeMutableBufferPointer { Elementwise.softmax(z, into: $0.baseAddress!, count: v, temperature: temperature) }
     }
 
     /// Convenience: a fresh probability array for `stream`.
@@ -362,7 +358,7 @@ public final class Sampler {
                             var top = -Float.infinity
                             for j in 0 ..< v where allowed[j] { top = max(top, z[j]) }
                             for j in 0 ..< v where allowed[j] {
-                                scratch[j] = options.temperature > 0 ? expf((z[j] - top) / options.temperature) : (z[j] == top ? 1 : 0)
+                                scratch[j] = options.temperature > 0 ? Elementwise.exp((z[j] - top) / options.temperature) : (z[j] == top ? 1 : 0)
                             }
                         }
                     }

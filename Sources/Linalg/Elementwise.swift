@@ -77,22 +77,25 @@ public enum Elementwise {
     @inlinable @inline(__always)
     public static func tanh(_ v: Float) -> Float { tanh(SIMD8(repeating: v))[0] }
 
-    /// q[0..<n] = softmax(z[0..<n]) = e^(z − max) / Σ e^(z − max), stable for any finite logits.
-    /// Returns the max and the sum, so a caller forms log Σ e^z = log(sum) + max. Exponentials
-    /// eight at a time, the sum in index order. `q` may be `z`. Cost: n exps.
+    /// q[0..<n] = softmax(z[0..<n] / temperature) = e^((z − max)/t) / Σ e^((z − max)/t), stable
+    /// for any finite logits (temperature > 0; 1 divides by nothing). Returns the max of z and the
+    /// sum, so a caller forms log Σ e^z = log(sum) + max at temperature 1. Exponentials eight at a
+    /// time, the sum in index order. `q` may be `z`. Cost: n exps. The one softmax of the project:
+    /// training's cross-entropy and the sampler both use it.
     @inlinable
     @discardableResult
-    public static func softmax(_ z: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, count n: Int) -> (max: Float, sum: Float) {
+    public static func softmax(_ z: UnsafePointer<Float>, into q: UnsafeMutablePointer<Float>, count n: Int,
+                               temperature t: Float = 1) -> (max: Float, sum: Float) {
         var mx = -Float.infinity
         for j in 0 ..< n { mx = max(mx, z[j]) }
-        let m8 = SIMD8(repeating: mx)
+        let m8 = SIMD8(repeating: mx), t8 = SIMD8(repeating: t)
         var j = 0
         while j + 8 <= n {
-            store8(exp(load8(z + j) - m8), q + j)
+            store8(exp(t == 1 ? load8(z + j) - m8 : (load8(z + j) - m8) / t8), q + j)
             j += 8
         }
         while j < n {
-            q[j] = exp(z[j] - mx)
+            q[j] = exp(t == 1 ? z[j] - mx : (z[j] - mx) / t)
             j += 1
         }
         var sum: Float = 0

@@ -67,6 +67,16 @@ final class ElementwiseTests: XCTestCase {
         var inPlace = logits
         inPlace.withUnsafeMutableBufferPointer { Elementwise.softmax(UnsafePointer($0.baseAddress!), into: $0.baseAddress!, count: $0.count) }
         XCTAssertEqual(inPlace, p)
+        // At a temperature: the softmax of z / t (what the sampler draws from).
+        for t: Float in [0.5, 0.7, 2] {
+            var q = [Float](repeating: 0, count: logits.count)
+            logits.withUnsafeBufferPointer { z in
+                q.withUnsafeMutableBufferPointer { _ = Elementwise.softmax(z.baseAddress!, into: $0.baseAddress!, count: z.count, temperature: t) }
+            }
+            let e = logits.map { Foundation.exp((Double($0) - 1001) / Double(t)) }
+            let total = e.reduce(0, +)
+            for (x, y) in zip(q, e) { XCTAssertEqual(Double(x), y / total, accuracy: 1e-6, "t \(t)") }
+        }
     }
 
     /// Pre-activations spread over the range an LSTM sees, with both tanh branches and the clamps.
