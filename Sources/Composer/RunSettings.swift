@@ -16,21 +16,21 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
     /// A model that trains in seconds: for trying the commands and for tests.
     case tiny
 
-    public struct Values: Sendable {
-        public var embedding, hidden, layers, batch, steps, iterations: Int
-        public var learningRate: Float
-        public var schedule: ScheduleChoice = .constant
-        public var dropout: Float = 0
-    }
-
-    public var values: Values {
+    /// The preset's run, before any flag: the same type a run records (one configuration type
+    /// for a run, holding the trainer's and the optimizer's).
+    public var settings: RunSettings {
         switch self {
-        case .mit: Values(embedding: 256, hidden: 1024, layers: 1, batch: 8, steps: 100, iterations: 3000, learningRate: 5e-3)
+        case .mit:
+            RunSettings(every: self, embedding: 256, hidden: 1024, layers: 1, batch: 8, steps: 100, iterations: 3000,
+                        learningRate: 5e-3, schedule: .constant)
         // Chosen by measurement (README, "Choosing the cpu preset"): the lowest validation loss of
         // the configurations tried within ten minutes here, reached in about two.
-        case .cpu: Values(embedding: 128, hidden: 512, layers: 1, batch: 16, steps: 100, iterations: 2000, learningRate: 5e-3,
-                          schedule: .cosine)
-        case .tiny: Values(embedding: 16, hidden: 32, layers: 1, batch: 8, steps: 32, iterations: 200, learningRate: 1e-2)
+        case .cpu:
+            RunSettings(every: self, embedding: 128, hidden: 512, layers: 1, batch: 16, steps: 100, iterations: 2000,
+                        learningRate: 5e-3, schedule: .cosine)
+        case .tiny:
+            RunSettings(every: self, embedding: 16, hidden: 32, layers: 1, batch: 8, steps: 32, iterations: 200,
+                        learningRate: 1e-2, schedule: .constant)
         }
     }
 }
@@ -98,23 +98,41 @@ extension RunSettings {
 
 
 extension RunSettings {
-    /// The settings of a new run: the preset's values, then every override that is not nil.
+    /// The settings of a new run: the preset's, then every override that is not nil. A cosine
+    /// schedule (the preset's or asked for) decays over the run's iterations.
     public init(preset: Preset, embedding: Int? = nil, hidden: Int? = nil, layers: Int? = nil, batch: Int? = nil,
                 steps: Int? = nil, iterations: Int? = nil, learningRate: Float? = nil, schedule: ScheduleChoice? = nil,
                 clip: Float = 5, dropout: Float? = nil, batching: Batcher.Mode = .random, seed: UInt64 = 1,
                 validationFraction: Double = 0.1, evalEvery: Int = 100, checkpointEvery: Int = 500, inputs: [String] = ["corpus"],
                 keepInvalid: Bool = false, augmentTranspose: Bool = false, precision: WeightPrecision? = nil) {
-        let p = preset.values
-        let iterations = iterations ?? p.iterations
-        var adam = AdamConfig(learningRate: learningRate ?? p.learningRate)
-        if (schedule ?? p.schedule) == .cosine { adam.schedule = .cosine(warmup: 0, total: iterations, floor: 0.1) }
-        let trainer = TrainerConfig(batch: batch ?? p.batch, steps: steps ?? p.steps, optimizer: adam,
-                                    clipNorm: clip > 0 ? clip : nil, batchMode: batching, seed: seed,
-                                    dropout: dropout ?? p.dropout)
-        self.init(preset: preset.rawValue, embedding: embedding ?? p.embedding, hidden: hidden ?? p.hidden,
-                  layers: layers ?? p.layers, iterations: iterations, trainer: trainer, seed: seed,
+        let p = preset.settings
+        self.init(every: preset, embedding: embedding ?? p.embedding, hidden: hidden ?? p.hidden, layers: layers ?? p.layers,
+                  batch: batch ?? p.trainer.batch, steps: steps ?? p.trainer.steps, iterations: iterations ?? p.iterations,
+                  learningRate: learningRate ?? p.trainer.optimizer.learningRate, schedule: schedule ?? p.scheduleChoice,
+                  clip: clip, dropout: dropout ?? p.trainer.dropout, batching: batching, seed: seed,
                   validationFraction: validationFraction, evalEvery: evalEvery, checkpointEvery: checkpointEvery,
-                  inputs: inputs, keepInvalid: keepInvalid, augmentTranspose: augmentTranspose ? true : nil,
-                  precision: precision ?? Self.defaultWeightPrecision)
+                  inputs: inputs, keepInvalid: keepInvalid, augmentTranspose: augmentTranspose, precision: precision)
+    }
+
+    /// Every value given: what a preset's table and a run's flags both build.
+    fileprivate init(every preset: Preset, embedding: Int, hidden: Int, layers: Int, batch: Int, steps: Int, iterations: Int,
+                 learningRate: Float, schedule: ScheduleChoice, clip: Float = 5, dropout: Float = 0,
+                 batching: Batcher.Mode = .random, seed: UInt64 = 1, validationFraction: Double = 0.1, evalEvery: Int = 100,
+                 checkpointEvery: Int = 500, inputs: [String] = ["corpus"], keepInvalid: Bool = false,
+                 augmentTranspose: Bool = false, precision: WeightPrecision? = nil) {
+        var adam = AdamConfig(learningRate: learningRate)
+        if schedule == .cosine { adam.schedule = .cosine(warmup: 0, total: iterations, floor: 0.1) }
+        let trainer = TrainerConfig(batch: batch, steps: steps, optimizer: adam, clipNorm: clip > 0 ? clip : nil,
+                                    batchMode: batching, seed: seed, dropout: dropout)
+        self.init(preset: preset.rawValue, embedding: embedding, hidden: hidden, layers: layers, iterations: iterations,
+                  trainer: trainer, seed: seed, validationFraction: validationFraction, evalEvery: evalEvery,
+                  checkpointEvery: checkpointEvery, inputs: inputs, keepInvalid: keepInvalid,
+                  augmentTranspose: augmentTranspose ? true : nil, precision: precision ?? Self.defaultWeightPrecision)
+    }
+
+    /// Which schedule the run asked for.
+    var scheduleChoice: ScheduleChoice {
+        if case .cosine = trainer.optimizer.schedule { return .cosine }
+        return .constant
     }
 }

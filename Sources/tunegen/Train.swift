@@ -63,17 +63,17 @@ struct Train: ParsableCommand {
         if let learningRate, !(learningRate.isFinite && learningRate > 0) { throw ValidationError("--lr must be a positive number") }
         if !(clip.isFinite && clip >= 0) { throw ValidationError("--clip must be 0 or positive") }
         if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1) (got \(dropout))") }
-        if let dropout, dropout > 0, (layers ?? preset.values.layers) < 2 {
+        if let dropout, dropout > 0, (layers ?? preset.settings.layers) < 2 {
             throw ValidationError("--dropout acts between stacked layers; use it with --layers 2 or more")
         }
         if let precision, !["fp32", "bf16"].contains(precision) { throw ValidationError("--precision must be fp32 or bf16 (got '\(precision)')") }
         if !["windows", "tunes"].contains(batching) { throw ValidationError("--batching must be windows or tunes (got '\(batching)')") }
         if !(validation >= 0 && validation < 1) { throw ValidationError("--validation must be in [0, 1) (got \(validation))") }
         if evalEvery < 1 || checkpointEvery < 1 { throw ValidationError("--eval-every and --checkpoint-every must be at least 1") }
-        if (hidden ?? preset.values.hidden) > Checkpoint.maxWidth || (embedding ?? preset.values.embedding) > Checkpoint.maxWidth {
+        if (hidden ?? preset.settings.hidden) > Checkpoint.maxWidth || (embedding ?? preset.settings.embedding) > Checkpoint.maxWidth {
             throw ValidationError("--hidden and --embedding are limited to \(Checkpoint.maxWidth)")
         }
-        if (layers ?? preset.values.layers) > Checkpoint.maxLayers { throw ValidationError("--layers is limited to \(Checkpoint.maxLayers)") }
+        if (layers ?? preset.settings.layers) > Checkpoint.maxLayers { throw ValidationError("--layers is limited to \(Checkpoint.maxLayers)") }
     }
 
     /// The run's settings: preset, then flags.
