@@ -17,13 +17,13 @@ public enum Benchmarks {
         return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 
-    /// The weight precision `bench model` measures unless told: the one training uses by default.
-    public static let defaultPrecision = RunSettings.defaultWeightPrecision.rawValue
+    /// The weight precisions `bench model` measures unless told: both, a row each.
+    public static let defaultPrecisions = "fp32,bf16"
 
     /// Trains and samples each named configuration on `corpus` at each weight precision ("fp32",
     /// "bf16"); prints a table (or JSON lines), and in text, where each iteration's time goes.
     public static func model(corpus: String, configs: [String], iterations: Int, warmup: Int,
-                             recurrentThreads: Int?, precisions: [String] = [defaultPrecision], reference: Bool, json: Bool) throws {
+                             recurrentThreads: Int?, precisions: [String] = ["fp32", "bf16"], reference: Bool, json: Bool) throws {
         let text: String
         do { text = try String(contentsOfFile: corpus, encoding: .utf8) } catch {
             throw TunegenError("cannot read corpus \(corpus): \(error.localizedDescription)")

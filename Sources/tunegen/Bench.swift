@@ -40,7 +40,7 @@ struct BenchModel: ParsableCommand {
     var recurrentThreads: Int?
 
     @Option(help: "Comma-separated weight precisions of the per-step products to measure, each a row: fp32, bf16.")
-    var precision: String = Benchmarks.defaultPrecision
+    var precision: String = Benchmarks.defaultPrecisions
 
     @Flag(help: "Use the reference path (OpenBLAS per-step products) instead of the packed kernels.")
     var reference = false

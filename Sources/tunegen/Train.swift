@@ -50,7 +50,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Keep tunes that have errors.") var keepInvalid = false
     @Flag(help: "Add copies of each training tune transposed to D, G, A, E, C, F and Bb (same mode; validation tunes stay as written).")
     var augmentTranspose = false
-    @Option(help: "How the per-step products store the recurrent weights: bf16 (half the bytes, fp32 arithmetic and fp32 master weights) or fp32.")
+    @Option(help: "How the per-step products store the recurrent weights: bf16 (half the bytes, fp32 arithmetic and fp32 master weights) or fp32 (default: the preset's; mit bf16, cpu and tiny fp32).")
     var precision: String?
     @Flag(help: "Print only the summary.") var quiet = false
 
