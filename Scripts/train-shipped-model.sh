@@ -10,5 +10,5 @@ swift build -c release --product tunegen
 tunegen="$(swift build -c release --show-bin-path)/tunegen"
 out=runs/shipped
 rm -rf "$out"
-"$tunegen" train corpus --preset cpu --seed 1 --eval-every 250 --out "$out" --log "$out/log.jsonl" "$@"
+"$tunegen" train corpus --preset cpu --precision fp32 --seed 1 --eval-every 250 --out "$out" --log "$out/log.jsonl" "$@"
 "$tunegen" export "$out/best.safetensors" -o Sources/Composer/Resources/irish.safetensors

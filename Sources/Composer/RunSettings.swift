@@ -22,7 +22,7 @@ public enum Preset: String, CaseIterable, Codable, Sendable {
     public var settings: RunSettings {
         switch self {
         // bf16 recurrent weights by measurement (README, "Recurrent weights in bf16"): the best
-        // validation score moved by −0.003 bits/char, and training runs 1.4–1.8× faster.
+        // validation score moved by −0.003 bits/char, and training runs 1.4–1.9× faster.
         case .mit:
             RunSettings(every: self, embedding: 256, hidden: 1024, layers: 1, batch: 8, steps: 100, iterations: 3000,
                         learningRate: 5e-3, schedule: .constant, precision: .bf16)
