@@ -218,7 +218,7 @@ public final class Sampler {
             for j in 0 ..< v { out[j] = j == best ? 1 : 0 }
             return
         }
-        out.withUnsafeMutableBufferPointer { Elementwise.softmax(z, into: $0.baseAddress!, count: v, temperature: temperature) }
+        out.withUnsafeMutableBufferPointer { _ = Elementwise.softmax(z, into: $0.baseAddress!, count: v, temperature: temperature) }
     }
 
     /// Convenience: a fresh probability array for `stream`.
