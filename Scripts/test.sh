@@ -19,7 +19,8 @@ if [ "${1:-}" = "--fast" ]; then
               SheetMusicCommandTests PerformanceTests CorpusTests RenderCommandTests TransposeCommandTests \
               'RobustnessTests.testMegabyteLine' 'LossCurveSVGTests.testHugeSeries' 'SynthesizerTests.testA440' \
               'ElementwiseTests.testAgreeWithLibm' 'EventsCommandTests.testCorpusTuneEvents' \
-              'CheckCommandTests.testCorpusSummary'; do
+              'CheckCommandTests.testCorpusSummary' 'RoomTests.testRoomMatchesThePlainFrameByFrameTwin' \
+              'SynthesizerTests.testSameInputGivesIdenticalSamples'; do
     skip+=(--skip "$slow")
   done
 fi
