@@ -564,14 +564,9 @@ static void gemm_packed(int m, int ncols, int kred, const float *a, int lda, con
         atomic_store_explicit(&solo_left, SOLO_CALLS, memory_order_relaxed);
 }
 
-void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
-                    const float *bp, float *c, int ldc, int accumulate, int threads) {
-    gemm_packed(m, ncols, kred, a, lda, bp, 0, c, ldc, accumulate, threads);
-}
-
-void tg_gemm_packed_bf16(int m, int ncols, int kred, const float *a, int lda,
-                         const uint16_t *bp, float *c, int ldc, int accumulate, int threads) {
-    gemm_packed(m, ncols, kred, a, lda, bp, 1, c, ldc, accumulate, threads);
+void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda, const void *bp, int bf16,
+                    float *c, int ldc, int accumulate, int threads) {
+    gemm_packed(m, ncols, kred, a, lda, bp, bf16 != 0, c, ldc, accumulate, threads);
 }
 
 // ---------------------------------------------------------------- LSTM cell, forward

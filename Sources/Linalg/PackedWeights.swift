@@ -95,6 +95,17 @@ public struct PackedWeights: Sendable {
         w.withUnsafeBufferPointer { pack(from: $0.baseAddress!) }
     }
 
+    /// The forward (or backward) panels in whichever precision they are stored, with the flag
+    /// the kernels take (1 for bf16).
+    func withPanels<R>(backward: Bool, _ body: (UnsafeRawPointer, Int32) -> R) -> R {
+        switch precision {
+        case .fp32:
+            return (backward ? backwardPanels : forwardPanels).withUnsafeBytes { body($0.baseAddress!, 0) }
+        case .bf16:
+            return (backward ? backwardPanels16 : forwardPanels16).withUnsafeBytes { body($0.baseAddress!, 1) }
+        }
+    }
+
     /// Threads used by default: 2 when the machine has at least 2 processors.
     public static let defaultThreads: Int = KernelInfo.processors >= 2 ? 2 : 1
 }
@@ -110,17 +121,9 @@ public func packedMultiply(
 ) {
     let lda = aStride ?? w.columns, ldc = cStride ?? w.rows
     precondition(m >= 0 && m <= Int(Int32.max) && lda >= w.columns && ldc >= w.rows, "bad shape or stride")
-    switch w.precision {
-    case .fp32:
-        w.forwardPanels.withUnsafeBufferPointer { panels in
-            tg_gemm_packed(Int32(m), Int32(w.rows), Int32(w.columns), a, Int32(lda),
-                           panels.baseAddress!, c, Int32(ldc), accumulate ? 1 : 0, Int32(threads))
-        }
-    case .bf16:
-        w.forwardPanels16.withUnsafeBufferPointer { panels in
-            tg_gemm_packed_bf16(Int32(m), Int32(w.rows), Int32(w.columns), a, Int32(lda),
-                                panels.baseAddress!, c, Int32(ldc), accumulate ? 1 : 0, Int32(threads))
-        }
+    w.withPanels(backward: false) { panels, bf16 in
+        tg_gemm_packed(Int32(m), Int32(w.rows), Int32(w.columns), a, Int32(lda), panels, bf16,
+                       c, Int32(ldc), accumulate ? 1 : 0, Int32(threads))
     }
 }
 
@@ -134,17 +137,9 @@ public func packedMultiplyTransposed(
     precondition(w.transposedProduct, "PackedWeights built with transposedProduct: false")
     let ldg = gStride ?? w.rows, ldd = dStride ?? w.columns
     precondition(m >= 0 && m <= Int(Int32.max) && ldg >= w.rows && ldd >= w.columns, "bad shape or stride")
-    switch w.precision {
-    case .fp32:
-        w.backwardPanels.withUnsafeBufferPointer { panels in
-            tg_gemm_packed(Int32(m), Int32(w.columns), Int32(w.rows), g, Int32(ldg),
-                           panels.baseAddress!, d, Int32(ldd), accumulate ? 1 : 0, Int32(threads))
-        }
-    case .bf16:
-        w.backwardPanels16.withUnsafeBufferPointer { panels in
-            tg_gemm_packed_bf16(Int32(m), Int32(w.columns), Int32(w.rows), g, Int32(ldg),
-                                panels.baseAddress!, d, Int32(ldd), accumulate ? 1 : 0, Int32(threads))
-        }
+    w.withPanels(backward: true) { panels, bf16 in
+        tg_gemm_packed(Int32(m), Int32(w.columns), Int32(w.rows), g, Int32(ldg), panels, bf16,
+                       d, Int32(ldd), accumulate ? 1 : 0, Int32(threads))
     }
 }
 

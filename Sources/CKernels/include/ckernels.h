@@ -11,17 +11,16 @@ size_t tg_packed_count(int ncols, int kred);
 void tg_pack_transposed(const float *w, int n, int k, float *dst);
 /// Packs B = W where W is row-major [n x k] (backward: dh = dG . W). Panels of k.
 void tg_pack_plain(const float *w, int n, int k, float *dst);
-/// C[m x ncols] (+)= A[m x kred] . B with B packed by one of the functions above.
+/// C[m x ncols] (+)= A[m x kred] . B with B packed by one of the functions here: float panels
+/// (bf16 0) or uint16_t panels from the _bf16 packers (bf16 1).
 /// threads: 1 or 2 (uses a persistent worker thread; falls back to 1 when busy).
-void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda,
-                    const float *bp, float *c, int ldc, int accumulate, int threads);
+void tg_gemm_packed(int m, int ncols, int kred, const float *a, int lda, const void *bp, int bf16,
+                    float *c, int ldc, int accumulate, int threads);
 /// bf16 variants: the same panels with each weight rounded to bf16 (nearest even), half the
 /// bytes; the products widen the weights to fp32 in registers and accumulate in fp32.
 /// tg_packed_count gives the element count (uint16_t each).
 void tg_pack_transposed_bf16(const float *w, int n, int k, uint16_t *dst);
 void tg_pack_plain_bf16(const float *w, int n, int k, uint16_t *dst);
-void tg_gemm_packed_bf16(int m, int ncols, int kred, const float *a, int lda,
-                         const uint16_t *bp, float *c, int ldc, int accumulate, int threads);
 /// fp32 -> bf16 rounded to nearest even (NaN stays NaN), and back (exact).
 uint16_t tg_bf16_from_float(float x);
 float tg_float_from_bf16(uint16_t x);
