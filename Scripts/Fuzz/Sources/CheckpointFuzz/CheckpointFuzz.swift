@@ -22,7 +22,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard checkpoint.parameters.count <= 1 << 20, config.batch * config.steps <= 1 << 16 else { return 0 }
     let tokens = (0 ..< config.steps + 2).map { Int32($0 % v) }
     let trainer = Trainer(model: file.model, tokens: tokens, config: config)
-    trainer.restore(point.state)
+    trainer.restore(parameters: file.model.parameters, state: point.state)
     _ = trainer.step()
     return 0
 }
