@@ -79,19 +79,8 @@ public struct Adam: Sendable {
 
     /// One Adam update of `parameters` with `gradients` (both in the parameter layout).
     public mutating func update(parameters: inout [Float], gradients: [Float]) {
-        precondition(parameters.count == state.m.count && gradients.count == parameters.count, "Adam: layout mismatch")
-        state.step += 1
-        let (b1, b2, eps, lrT) = (config.beta1, config.beta2, config.epsilon, correctedRate)
-        parameters.withUnsafeMutableBufferPointer { p in
-            state.m.withUnsafeMutableBufferPointer { m in
-                state.v.withUnsafeMutableBufferPointer { v in
-                    gradients.withUnsafeBufferPointer { g in
-                        Self.update(p: p.baseAddress!, m: m.baseAddress!, v: v.baseAddress!, g: g.baseAddress!, count: p.count,
-                                    b1: b1, b2: b2, eps: eps, lrT: lrT)
-                    }
-                }
-            }
-        }
+        var none: [PackedWeights] = []
+        update(parameters: &parameters, gradients: gradients, packing: &none, at: [])
     }
 
     /// One Adam update, as `update(parameters:gradients:)`, with each W [rows, columns] at

@@ -26,21 +26,8 @@ extension AdamKernel {
                               packing packs: inout PackedWeights, threads: Int = PackedWeights.defaultThreads) {
         var hyper = tg_adam_t(b1: b1, b2: b2, eps: eps, lr: lrT)
         let (n, k) = (Int32(packs.rows), Int32(packs.columns))
-        switch packs.precision {
-        case .fp32:
-            let backward = packs.transposedProduct
-            packs.forwardPanels.withUnsafeMutableBufferPointer { f in
-                packs.backwardPanels.withUnsafeMutableBufferPointer { b in
-                    tg_adam_update_packed(p, m, v, g, n, k, &hyper, f.baseAddress!, backward ? b.baseAddress! : nil, 0, Int32(threads))
-                }
-            }
-        case .bf16:
-            let backward = packs.transposedProduct
-            packs.forwardPanels16.withUnsafeMutableBufferPointer { f in
-                packs.backwardPanels16.withUnsafeMutableBufferPointer { b in
-                    tg_adam_update_packed(p, m, v, g, n, k, &hyper, f.baseAddress!, backward ? b.baseAddress! : nil, 1, Int32(threads))
-                }
-            }
+        packs.withMutablePanels { forward, backward, bf16 in
+            tg_adam_update_packed(p, m, v, g, n, k, &hyper, forward, backward, bf16, Int32(threads))
         }
     }
 }

@@ -106,6 +106,22 @@ public struct PackedWeights: Sendable {
         }
     }
 
+    /// The forward and (unless `transposedProduct` is false: nil) backward panels, writable,
+    /// with the kernels' precision flag, for an update that packs as it goes (`AdamKernel`).
+    mutating func withMutablePanels<R>(_ body: (UnsafeMutableRawPointer, UnsafeMutableRawPointer?, Int32) -> R) -> R {
+        let backward = transposedProduct
+        switch precision {
+        case .fp32:
+            return forwardPanels.withUnsafeMutableBytes { f in
+                backwardPanels.withUnsafeMutableBytes { b in body(f.baseAddress!, backward ? b.baseAddress! : nil, 0) }
+            }
+        case .bf16:
+            return forwardPanels16.withUnsafeMutableBytes { f in
+                backwardPanels16.withUnsafeMutableBytes { b in body(f.baseAddress!, backward ? b.baseAddress! : nil, 1) }
+            }
+        }
+    }
+
     /// Threads used by default: 2 when the machine has at least 2 processors.
     public static let defaultThreads: Int = KernelInfo.processors >= 2 ? 2 : 1
 }
