@@ -62,6 +62,9 @@ public final class Sampler {
     private var order: [Int32]       // [V] scratch for top-k / top-p
     /// [V] scratch handed to callers that adjust probabilities.
     private var scratch: [Float]
+    /// When set, `generate` draws from the mixture of the LSTM and this match model (each stream
+    /// copies from its own text so far, prime included); nil draws from the LSTM alone.
+    public var matchModel: MatchModel?
     /// What the last `generate` call's constraint removed (zeros without a constraint).
     public private(set) var constraintStatistics = ConstraintStatistics(removedMass: [], draws: [])
     /// Fast path: W_ih of layers 1..<L (index l−1) and fc.weight, packed for `packedMultiply`.
@@ -221,6 +224,26 @@ public final class Sampler {
         out.withUnsafeMutableBufferPointer { _ = Elementwise.softmax(z, into: $0.baseAddress!, count: v, temperature: temperature) }
     }
 
+    /// `probabilities(stream:temperature:into:)` of the mixture with `matchModel` given the stream's
+    /// `match`: mixed at temperature 1, then raised to 1/temperature (the argmax when ≤ 0), so
+    /// the temperature acts on the model's distribution as a whole. Without a match (or a weight
+    /// of 0 for it) exactly the LSTM's probabilities.
+    func mixedProbabilities(stream: Int, temperature: Float, match: MatchTracker.Match?, into out: inout [Float]) {
+        guard let matchModel, matchModel.weight(match) > 0 else {
+            return probabilities(stream: stream, temperature: temperature, into: &out)
+        }
+        probabilities(stream: stream, temperature: 1, into: &out)
+        matchModel.mix(&out, match: match)
+        if temperature <= 0 {
+            let best = out.indices.max { out[$0] < out[$1] || (out[$0] == out[$1] && $0 > $1) }!
+            for j in out.indices { out[j] = j == best ? 1 : 0 }
+        } else if temperature != 1 {
+            var total: Float = 0
+            for j in out.indices { out[j] = Foundation.pow(out[j], 1 / temperature); total += out[j] }
+            if total > 0 { for j in out.indices { out[j] /= total } }
+        }
+    }
+
     /// Convenience: a fresh probability array for `stream`.
     public func probabilities(stream: Int, temperature: Float = 1) -> [Float] {
         var out: [Float] = []
@@ -333,13 +356,15 @@ public final class Sampler {
             }
             state = gathered
         }
+        var trackers = [MatchTracker](repeating: MatchTracker(), count: matchModel == nil ? 0 : streams)
+        for b in trackers.indices { for t in encoded[b] { trackers[b].append(t) } }
         var texts = [String](repeating: "", count: streams)
         var lengths = [Int](repeating: 0, count: streams)
         var done = [Bool](repeating: options.maxLength <= 0, count: streams)
         var next = [Int32](repeating: 0, count: streams)
         while !done.allSatisfy({ $0 }) {
             for b in 0 ..< streams where !done[b] {
-                probabilities(stream: b, temperature: options.temperature, into: &scratch)
+                mixedProbabilities(stream: b, temperature: options.temperature, match: trackers.isEmpty ? nil : trackers[b].match, into: &scratch)
                 adjust?(b, texts[b], &scratch)
                 if let constraint {
                     constraintStatistics.draws[b] += 1
@@ -368,6 +393,7 @@ public final class Sampler {
                     continue
                 }
                 constraint?.didDraw(stream: b, token: tok)
+                if !trackers.isEmpty { trackers[b].append(tok) }
                 next[b] = tok
                 texts[b].unicodeScalars.append(vocabulary.symbols[Int(tok)])
                 lengths[b] += 1

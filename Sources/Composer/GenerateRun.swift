@@ -36,6 +36,8 @@ public struct GenerateRequest: Sendable {
     public var svg = false
     /// Precision of the recurrent weights while sampling (nil: the one the model was trained in).
     public var precision: WeightPrecision? = nil
+    /// Mix the model's match model (copying from the tune so far) into every draw, when it has one.
+    public var copy = true
 
     public init(model: String?, count: Int, seed: UInt64, sampling: SamplingOptions, header: Header, out: String?,
                 wav: Bool, midi: Bool, form: TuneForm?, json: Bool, sound: SoundSettings) {
@@ -77,6 +79,7 @@ public struct GenerateRun {
     private func loadModel() throws -> (ModelFile, TuneTemplate) {
         var file = try ModelFile.load(path: request.model)
         if let precision = request.precision { file.model.weightPrecision = precision }
+        if !request.copy { file.matchModel = nil }
         let v = file.vocabulary.count
         if let topK = request.sampling.topK, topK > v {
             throw TunegenError("--top-k must be between 1 and the model's vocabulary size \(v) (got \(topK))")

@@ -10,6 +10,11 @@ public struct ModelFile {
     public var model: CharLSTM
     public var vocabulary: Vocabulary
     public var checkpoint: Checkpoint
+    /// The match model `train` fitted for these weights (metadata `match_model`), mixed into
+    /// sampling and scoring; nil for files without one (or when the user turns it off).
+    public var matchModel: MatchModel?
+    /// The metadata key holding `matchModel` (a JSON array of weights).
+    public static let matchModelKey = "match_model"
 
     /// The model tunegen ships, trained on corpus/irish.abc (see README, "The shipped model").
     public static var shippedModelURL: URL? {
@@ -44,6 +49,13 @@ public struct ModelFile {
         if let bad = checkpoint.parameters.firstIndex(where: { !(abs($0) <= Self.weightLimit) }) {
             throw TunegenError("\(source): weight \(bad) is \(checkpoint.parameters[bad]), beyond the ±\(Int(Self.weightLimit)) tunegen accepts "
                 + "(a trained model's weights are within about ±10): the model diverged or the file is damaged, and it would compute NaN")
+        }
+        if let text = checkpoint.extraMetadata[Self.matchModelKey] {
+            guard let match = MatchModel(json: text) else {
+                throw TunegenError("\(source): metadata '\(Self.matchModelKey)' is not \(MatchModel.bucketUpperBounds.count) weights between 0 and \(MatchModel.maxWeight) "
+                    + "(the file is damaged; export the model again from its training run)")
+            }
+            matchModel = match
         }
         self.checkpoint = checkpoint
         self.vocabulary = checkpoint.vocabulary

@@ -166,6 +166,7 @@ public final class TuneComposer {
     /// template forced character by character and `constraint`, if any, masking every draw.
     private func sample(count: Int, constraint: TuneConstraint?) -> (texts: [String], statistics: ConstraintStatistics) {
         let sampler = Sampler(model: file.model, streams: count)
+        sampler.matchModel = file.matchModel
         let vocabulary = file.vocabulary
         var cursors = [TuneTemplate.Cursor](repeating: .init(), count: count)
         var calls = [Int](repeating: 0, count: count)

@@ -17,6 +17,8 @@ struct Generate: ParsableCommand {
             default every character is steered by the notation's reader: the model chooses among the \
             characters that keep the tune completable into one that passes every tier, has --form \
             (two 8-bar parts, each played twice) and ends on the tonic. --no-steer gives raw samples. \
+            A model trained by this version also copies from the tune so far (its match model, \
+            fitted when training ends): --no-copy samples from the LSTM alone. \
             The same model, seed and flags give the same tunes.
             """)
 
@@ -86,6 +88,9 @@ struct Generate: ParsableCommand {
     @Option(help: "Recurrent weights while sampling: bf16 (half the bytes per character) or fp32 (default: what the model was trained in).")
     var precision: String?
 
+    @Flag(inversion: .prefixedNo, help: "Mix the model's match model into every draw, so a tune can repeat its own bars (when the model has one).")
+    var copy = true
+
     @Flag(help: "Print the tunes and their checks as JSON on standard output.")
     var json = false
 
@@ -120,6 +125,7 @@ struct Generate: ParsableCommand {
             sound: sound.settings)
         request.svg = svg
         request.precision = precision.flatMap { WeightPrecision(rawValue: $0) }
+        request.copy = copy
         try GenerateRun(request).run()
     }
 }

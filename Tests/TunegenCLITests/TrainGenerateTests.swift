@@ -282,6 +282,28 @@ final class TrainGenerateTests: XCTestCase {
         XCTAssertGreaterThan(bpc, 0.5)
         XCTAssertLessThan(bpc, log2(90.0))
     }
+
+    /// Training ends by fitting the match model into both files; eval scores with and without it,
+    /// and generate mixes it in unless --no-copy.
+    func testTrainingFitsTheMatchModelThatEvalAndGenerateUse() throws {
+        for name in ["best", "latest"] {
+            let file = try ModelFile.load(Self.model.deletingLastPathComponent().appendingPathComponent("\(name).safetensors"))
+            let match = try XCTUnwrap(file.matchModel, name)
+            XCTAssertTrue(match.weights.contains { $0 > 0 }, "\(name): \(match.weights)")
+        }
+        let r = try TunegenProcess.run(["eval", "--model", Self.model.path, Self.corpus.path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let perTune = try XCTUnwrap(doc["perTune"] as? [String: Double])
+        // Tunes repeat themselves: copying pays, even for a model trained for seconds.
+        XCTAssertLessThan(try XCTUnwrap(perTune["withMatchModelBitsPerCharacter"]), try XCTUnwrap(perTune["lstmBitsPerCharacter"]))
+        let flags = ["generate", "--model", Self.model.path, "--count", "3", "--seed", "5", "--no-steer", "--max-length", "300"]
+        let copying = try TunegenProcess.run(flags), alone = try TunegenProcess.run(flags + ["--no-copy"])
+        XCTAssertEqual(copying.status, 0, copying.stderr)
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        XCTAssertNotEqual(copying.stdout, alone.stdout)
+        XCTAssertEqual(try TunegenProcess.run(flags).stdout, copying.stdout, "reproducible")
+    }
 }
 
 /// A tunegen model read by an independent implementation (numpy, Scripts/checkpoint_logits.py)
