@@ -3,8 +3,12 @@
 // much for a line written a second time as the first. The match model looks for the longest
 // suffix of the text so far that occurred before (in the last `window` tokens, the most recent
 // occurrence on a tie) and predicts the token that followed it. The next-token distribution is
-// the mixture (1 − w)·p_lstm + w·[predicted], with one weight w per match-length bucket, fitted by
-// EM on training text (`fit`): longer matches earn more trust where the data says so.
+// the mixture (1 − w)·p_lstm + w·[predicted], with one weight w per bucket of matches, fitted by
+// EM on held-out text (`fit`): longer matches earn more trust where the data says so. A match
+// whose earlier occurrence ends within its own length of the end (the text ends in a block said
+// twice, "X X") is periodic: it predicts a third time, which real text does far less often than a
+// second, so periodic matches have buckets of their own (without them, a sample that repeats a
+// stretch once tends to loop on it).
 // Token ids only: this file knows nothing of what the tokens mean.
 import Foundation
 
@@ -14,24 +18,28 @@ public struct MatchModel: Sendable, Hashable, Codable {
     public static let maxLength = 32
     /// Only matches ending in the last `window` tokens are considered (bounds the work per token).
     public static let window = 2048
-    /// Upper bounds (inclusive) of the buckets: lengths 1–2, 3–4, 5–7, 8–11, 12–15, 16–23, 24–31, 32.
+    /// Upper bounds (inclusive) of the length buckets: 1–2, 3–4, 5–7, 8–11, 12–15, 16–23, 24–31, 32.
     public static let bucketUpperBounds = [2, 4, 7, 11, 15, 23, 31, 32]
+    /// Buckets: the length buckets of matches that are not periodic, then those of periodic ones.
+    public static let bucketCount = 2 * bucketUpperBounds.count
+    /// All weights 0: the LSTM alone.
+    public static let none = MatchModel(weights: Array(repeating: 0, count: bucketCount))
 
     /// Weight of the match prediction in each bucket, each in [0, `maxWeight`].
     public var weights: [Float]
     public static let maxWeight: Float = 0.99
 
     public init(weights: [Float]) {
-        precondition(weights.count == Self.bucketUpperBounds.count && weights.allSatisfy { $0 >= 0 && $0 <= Self.maxWeight })
+        precondition(weights.count == Self.bucketCount && weights.allSatisfy { $0 >= 0 && $0 <= Self.maxWeight })
         self.weights = weights
     }
 
     /// Reads weights from untrusted text (a checkpoint's metadata): a JSON array of
-    /// `bucketUpperBounds.count` numbers in [0, maxWeight]; nil otherwise.
+    /// `bucketCount` numbers in [0, maxWeight]; nil otherwise.
     public init?(json text: String) {
         guard text.utf8.count < 1000, let data = text.data(using: .utf8),
               let values = try? JSONDecoder().decode([Double].self, from: data),
-              values.count == Self.bucketUpperBounds.count,
+              values.count == Self.bucketCount,
               values.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= Double(Self.maxWeight) }) else { return nil }
         weights = values.map(Float.init)
     }
@@ -39,22 +47,27 @@ public struct MatchModel: Sendable, Hashable, Codable {
     /// The weights as a JSON array (6 decimals: what `init(json:)` reads back).
     public var json: String { "[" + weights.map { String(format: "%.6f", $0) }.joined(separator: ",") + "]" }
 
-    /// The bucket of a match of `length` ≥ 1 tokens.
+    /// The length bucket of a match of `length` ≥ 1 tokens.
     public static func bucket(length: Int) -> Int {
         Self.bucketUpperBounds.firstIndex { length <= $0 } ?? Self.bucketUpperBounds.count - 1
+    }
+
+    /// The bucket of `match`: its length bucket, among the periodic ones if it is periodic.
+    public static func bucket(_ match: MatchTracker.Match) -> Int {
+        bucket(length: match.length) + (match.isPeriodic ? bucketUpperBounds.count : 0)
     }
 
     /// The weight the match prediction gets for `match`, 0 without one.
     public func weight(_ match: MatchTracker.Match?) -> Float {
         guard let match else { return 0 }
-        return weights[Self.bucket(length: match.length)]
+        return weights[Self.bucket(match)]
     }
 
     /// Mixes `probabilities` (a distribution over the V tokens, at temperature 1) with the match
     /// prediction in place.
     public func mix(_ probabilities: inout [Float], match: MatchTracker.Match?) {
         guard let match else { return }
-        let w = weights[Self.bucket(length: match.length)]
+        let w = weights[Self.bucket(match)]
         guard w > 0 else { return }
         for j in probabilities.indices { probabilities[j] *= 1 - w }
         probabilities[Int(match.next)] += w
@@ -71,6 +84,14 @@ public struct MatchTracker: Sendable {
         public var length: Int
         /// The token that followed the earlier occurrence.
         public var next: Int32
+        /// How many positions before the last token the earlier occurrence ends (≥ 1).
+        public var distance: Int
+        /// The two occurrences touch or overlap: the text ends in a stretch said twice running.
+        public var isPeriodic: Bool { distance <= length }
+
+        public init(length: Int, next: Int32, distance: Int) {
+            (self.length, self.next, self.distance) = (length, next, distance)
+        }
     }
 
     public private(set) var tokens: [Int32] = []
@@ -104,7 +125,7 @@ public struct MatchTracker: Sendable {
             }
         }
         tokens.append(token)
-        match = bestAt >= 0 ? Match(length: Int(best), next: tokens[bestAt + 1]) : nil
+        match = bestAt >= 0 ? Match(length: Int(best), next: tokens[bestAt + 1], distance: t - bestAt) : nil
     }
 }
 
@@ -150,13 +171,13 @@ extension MatchModel {
     /// sets w to the mean, over the bucket's observations, of the posterior that the match
     /// produced the token: w / (w + (1 − w)·p_lstm) when the match was right, 0 when wrong.
     public static func fit(_ observations: [Observation], iterations: Int = 60) -> MatchModel {
-        let n = bucketUpperBounds.count
+        let n = bucketCount
         var w = [Double](repeating: 0.5, count: n)
         for _ in 0 ..< iterations {
             var responsibility = [Double](repeating: 0, count: n), count = [Double](repeating: 0, count: n)
             for o in observations {
                 guard let m = o.match else { continue }
-                let b = bucket(length: m.length)
+                let b = bucket(m)
                 count[b] += 1
                 guard m.next == o.actual else { continue }
                 let p = o.lstmProbability

@@ -52,7 +52,7 @@ public struct ModelFile {
         }
         if let text = checkpoint.extraMetadata[Self.matchModelKey] {
             guard let match = MatchModel(json: text) else {
-                throw TunegenError("\(source): metadata '\(Self.matchModelKey)' is not \(MatchModel.bucketUpperBounds.count) weights between 0 and \(MatchModel.maxWeight) "
+                throw TunegenError("\(source): metadata '\(Self.matchModelKey)' is not \(MatchModel.bucketCount) weights between 0 and \(MatchModel.maxWeight) "
                     + "(the file is damaged; export the model again from its training run)")
             }
             matchModel = match

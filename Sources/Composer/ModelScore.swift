@@ -38,7 +38,7 @@ public struct ModelScore: Encodable {
             let vocabulary = file.vocabulary
             let tuneIDs = corpus.training.map { vocabulary.encodeDroppingUnknown(TrainingCorpus.text([$0])).ids }
             let observations = MatchModel.observations(model: file.model, tunes: tuneIDs)
-            let alone = MatchModel(weights: Array(repeating: 0, count: MatchModel.bucketUpperBounds.count))
+            let alone = MatchModel.none
             perTune = PerTune(lstmBitsPerCharacter: alone.bitsPerCharacter(observations),
                               withMatchModelBitsPerCharacter: match.bitsPerCharacter(observations))
         }

@@ -394,31 +394,44 @@ public final class TrainingRun {
     }
 
     /// Writes loss.svg; returns what happened, for a message that already reports another failure.
-    /// At most this many training tunes (evenly spaced) fit the match model.
+    /// At most this many training tunes (evenly spaced) fit the match model when there are too
+    /// few validation tunes (fewer than `matchFitMinimum`).
     static let matchFitTunes = 300
+    static let matchFitMinimum = 20
 
     /// Fits the match model (CharModel.MatchModel) of latest.safetensors and best.safetensors, each
-    /// for its own weights, on up to `matchFitTunes` training tunes, and adds it to the file's
-    /// metadata. Says what it gives on the validation tunes, each from a zero state.
+    /// for its own weights, and adds it to the file's metadata. (Also what `train --resume FILE`
+    /// does for a finished run: a model from before the match model gets one.) The mixing weights
+    /// are interpolation weights, so they are fitted on text the LSTM did not learn from, as
+    /// deleted interpolation does: the validation tunes (on training tunes, where the LSTM is surer
+    /// than on new text, they would trust copying too little). The score it reports for them is
+    /// two-fold cross-fitted: each half of the validation tunes scored with weights fitted on the
+    /// other half.
     private func fitMatchModels() throws {
-        let stride = max(1, (corpus.training.count + Self.matchFitTunes - 1) / Self.matchFitTunes)
         let known = vocabulary
-        let fitTunes = Swift.stride(from: 0, to: corpus.training.count, by: stride).map {
-            known.encodeDroppingUnknown(TrainingCorpus.text([corpus.training[$0]])).ids
-        }
-        for name in ["latest", "best"] {
+        let onValidation = validationTunes.count >= Self.matchFitMinimum
+        let fitTunes = onValidation ? validationTunes : {
+            let stride = max(1, (corpus.training.count + Self.matchFitTunes - 1) / Self.matchFitTunes)
+            return Swift.stride(from: 0, to: corpus.training.count, by: stride).map {
+                known.encodeDroppingUnknown(TrainingCorpus.text([corpus.training[$0]])).ids
+            }
+        }()
+        let halves = [stride(from: 0, to: fitTunes.count, by: 2).map { fitTunes[$0] }, stride(from: 1, to: fitTunes.count, by: 2).map { fitTunes[$0] }]
+        let names = ["latest", "best"].filter { FileManager.default.fileExists(atPath: outFolder.appendingPathComponent("\($0).safetensors").path) }
+        for name in names {
             let url = outFolder.appendingPathComponent("\(name).safetensors")
-            guard FileManager.default.fileExists(atPath: url.path) else { continue }
             var file = try ModelFile.load(url)
-            let match = MatchModel.fit(MatchModel.observations(model: file.model, tunes: fitTunes))
+            let observed = halves.map { MatchModel.observations(model: file.model, tunes: $0) }
+            let match = MatchModel.fit(observed[0] + observed[1])
             file.checkpoint.extraMetadata[ModelFile.matchModelKey] = match.json
             do { try file.checkpoint.write(to: url) } catch { throw TunegenError("cannot write checkpoint '\(url.path)': \(error)") }
-            if name == "best", !validationTunes.isEmpty {
-                let held = MatchModel.observations(model: file.model, tunes: validationTunes)
-                let alone = MatchModel(weights: Array(repeating: 0, count: MatchModel.bucketUpperBounds.count))
-                say(String(format: "match model: fitted on %d training tunes; validation tunes, each from a zero state: %.3f bits/char with it, %.3f without",
-                           fitTunes.count, match.bitsPerCharacter(held), alone.bitsPerCharacter(held)))
-            }
+            guard name == names.last, onValidation else { continue }  // best, when there is one
+            let alone = MatchModel.none
+            let counts = observed.map { Double($0.count) }
+            let crossFitted = (MatchModel.fit(observed[1]).bitsPerCharacter(observed[0]) * counts[0]
+                + MatchModel.fit(observed[0]).bitsPerCharacter(observed[1]) * counts[1]) / (counts[0] + counts[1])
+            say(String(format: "match model: fitted on the %d validation tunes; each from a zero state they score %.3f bits/char with it (two-fold cross-fitted), %.3f without",
+                       fitTunes.count, crossFitted, alone.bitsPerCharacter(observed[0] + observed[1])))
         }
     }
 

@@ -15,7 +15,7 @@ final class MatchModelTests: XCTestCase {
             while l < MatchModel.maxLength && j - l >= 0 && x[j - l] == x[t - l] { l += 1 }
             if l > best { (best, bestAt) = (l, j) }
         }
-        return bestAt >= 0 ? MatchTracker.Match(length: best, next: x[bestAt + 1]) : nil
+        return bestAt >= 0 ? MatchTracker.Match(length: best, next: x[bestAt + 1], distance: t - bestAt) : nil
     }
 
     static func largestDifference(_ a: [Double], _ b: [Double]) -> Double {
@@ -50,19 +50,24 @@ final class MatchModelTests: XCTestCase {
         for (k, t) in line.enumerated() {
             tracker.append(t)
             // After one token, 5 matches its more recent occurrence (before 8); from two on, the line.
-            if k >= 1 && k + 1 < line.count { XCTAssertEqual(tracker.match, MatchTracker.Match(length: k + 1, next: line[k + 1])) }
+            if k >= 1 && k + 1 < line.count { XCTAssertEqual(tracker.match, MatchTracker.Match(length: k + 1, next: line[k + 1], distance: line.count + 2)) }
         }
-        XCTAssertEqual(tracker.match, MatchTracker.Match(length: line.count, next: 2))
+        XCTAssertEqual(tracker.match, MatchTracker.Match(length: line.count, next: 2, distance: line.count + 2))
+        XCTAssertFalse(tracker.match!.isPeriodic)
+        // Said a third time, the line's match touches the second: periodic.
+        for t in line { tracker.append(t) }
+        XCTAssertEqual(tracker.match, MatchTracker.Match(length: line.count, next: line[0], distance: line.count))
+        XCTAssertTrue(tracker.match!.isPeriodic)
     }
 
     func testMixtureIsADistributionAndFavoursThePrediction() {
-        let model = MatchModel(weights: [0, 0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.9])
+        let model = MatchModel(weights: [0, 0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.9] + Array(repeating: 0.05, count: 8))
         var p: [Float] = [0.5, 0.25, 0.25]
-        model.mix(&p, match: MatchTracker.Match(length: 20, next: 2))
+        model.mix(&p, match: MatchTracker.Match(length: 20, next: 2, distance: 30))
         XCTAssertEqual(p.reduce(0, +), 1, accuracy: 1e-6)
         XCTAssertEqual(p[2], 0.25 * 0.4 + 0.6, accuracy: 1e-6)
         var q: [Float] = [0.5, 0.5]
-        model.mix(&q, match: MatchTracker.Match(length: 1, next: 0))  // weight 0: unchanged
+        model.mix(&q, match: MatchTracker.Match(length: 1, next: 0, distance: 9))  // weight 0: unchanged
         XCTAssertEqual(q, [0.5, 0.5])
         model.mix(&q, match: nil)
         XCTAssertEqual(q, [0.5, 0.5])
@@ -72,9 +77,11 @@ final class MatchModelTests: XCTestCase {
         // Long matches are right 90% of the time, short ones never; the LSTM gives 0.1 to the truth.
         var observations: [MatchModel.Observation] = []
         for i in 0 ..< 1000 {
-            let long = MatchTracker.Match(length: 20, next: i % 10 == 0 ? 1 : 0)
+            let long = MatchTracker.Match(length: 20, next: i % 10 == 0 ? 1 : 0, distance: 40)
             observations.append(MatchModel.Observation(lstmProbability: 0.1, match: long, actual: 0))
-            observations.append(MatchModel.Observation(lstmProbability: 0.1, match: MatchTracker.Match(length: 3, next: 1), actual: 0))
+            observations.append(MatchModel.Observation(lstmProbability: 0.1, match: MatchTracker.Match(length: 3, next: 1, distance: 9), actual: 0))
+            // Periodic matches are right half the time.
+            observations.append(MatchModel.Observation(lstmProbability: 0.1, match: MatchTracker.Match(length: 20, next: i % 2 == 0 ? 1 : 0, distance: 12), actual: 0))
             observations.append(MatchModel.Observation(lstmProbability: 0.1, match: nil, actual: 0))
         }
         let fitted = MatchModel.fit(observations)
@@ -82,16 +89,19 @@ final class MatchModelTests: XCTestCase {
         // The maximum-likelihood w maximises 0.9·log(w + 0.1(1 − w)) + 0.1·log(0.1(1 − w)): w = 8/9.
         XCTAssertEqual(fitted.weights[MatchModel.bucket(length: 20)], 0.889, accuracy: 0.01)
         XCTAssertEqual(fitted.weights[MatchModel.bucket(length: 1)], 0, "no observations")
-        let none = MatchModel(weights: Array(repeating: 0, count: 8))
+        // Periodic: 0.5·log(w + 0.1(1 − w)) + 0.5·log(0.1(1 − w)) is greatest at w = 4/9.
+        XCTAssertEqual(fitted.weights[MatchModel.bucket(length: 20) + 8], 0.444, accuracy: 0.01)
+        let none = MatchModel.none
         XCTAssertLessThan(fitted.bitsPerCharacter(observations), none.bitsPerCharacter(observations))
         XCTAssertEqual(none.bitsPerCharacter(observations), -log2(0.1), accuracy: 1e-6)
     }
 
     func testWeightsFromUntrustedText() {
-        let m = MatchModel(weights: [0, 0.125, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99])
+        let m = MatchModel(weights: [0, 0.125, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0, 0, 0.5, 0.5, 0.25, 0.25, 0.1, 0])
         XCTAssertEqual(MatchModel(json: m.json), m)
-        for bad in ["", "[]", "[0.1]", "[0,0,0,0,0,0,0,1.5]", "[0,0,0,0,0,0,0,-0.1]", "[0,0,0,0,0,0,0,1e999]",
-                    "{\"a\":1}", "[0,0,0,0,0,0,0,0,0]", String(repeating: "[", count: 5000), "[0,0,0,0,0,0,0,\"x\"]"] {
+        let zeros = Array(repeating: "0", count: 15).joined(separator: ",")
+        for bad in ["", "[]", "[0.1]", "[\(zeros),1.5]", "[\(zeros),-0.1]", "[\(zeros),1e999]", "[\(zeros)]",
+                    "{\"a\":1}", "[\(zeros),0,0]", String(repeating: "[", count: 5000), "[\(zeros),\"x\"]"] {
             XCTAssertNil(MatchModel(json: bad), bad.prefix(40).description)
         }
     }
@@ -126,10 +136,10 @@ final class MatchModelTests: XCTestCase {
             return sampler.generate(primes: [prime, prime], vocabulary: vocabulary,
                                     options: SamplingOptions(temperature: temperature, maxLength: 4, stop: nil), rng: &rng).joined(separator: "|")
         }
-        let copying = MatchModel(weights: [0, 0, 0, 0, 0.99, 0.99, 0.99, 0.99])
+        let copying = MatchModel(weights: [0, 0, 0, 0, 0.99, 0.99, 0.99, 0.99] + Array(repeating: 0, count: 8))
         XCTAssertEqual(generate(copying, temperature: 0.5), "mnop|mnop")
         XCTAssertEqual(generate(copying, temperature: 0), "mnop|mnop")
-        let zero = MatchModel(weights: Array(repeating: 0, count: 8))
+        let zero = MatchModel.none
         for t: Float in [0, 0.7, 1] { XCTAssertEqual(generate(zero, temperature: t), generate(nil, temperature: t)) }
     }
 
@@ -138,13 +148,13 @@ final class MatchModelTests: XCTestCase {
         var init_ = SeededGenerator(seed: 12)
         let model = CharLSTM(shape: ModelShape(vocabularySize: 5, embeddingSize: 3, hiddenSize: 4, layers: 1), rng: &init_)
         let sampler = Sampler(model: model, streams: 1)
-        sampler.matchModel = MatchModel(weights: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+        sampler.matchModel = MatchModel(weights: Array(repeating: 0.5, count: 16))
         sampler.step([2])
         var p = sampler.probabilities(stream: 0, temperature: 1)
         p = p.enumerated().map { j, q in 0.5 * q + (j == 3 ? 0.5 : 0) }
         let powered = p.map { Foundation.pow(Double($0), 1 / 0.6) }
         var got: [Float] = []
-        sampler.mixedProbabilities(stream: 0, temperature: 0.6, match: MatchTracker.Match(length: 5, next: 3), into: &got)
+        sampler.mixedProbabilities(stream: 0, temperature: 0.6, match: MatchTracker.Match(length: 5, next: 3, distance: 8), into: &got)
         XCTAssertLessThan(Self.largestDifference(got.map(Double.init), powered.map { $0 / powered.reduce(0, +) }), 1e-5)
     }
 }

@@ -2,7 +2,8 @@
 // for every held-out tune of corpus/irish.abc (the 10% split of seed 1, as `train` makes it),
 // the header, the first line of music A, the second B, then A again; the model's bits per
 // character on A the second time against the first. A model that copies from its own context
-// pays much less the second time. Set TUNEGEN_COPY_MEASURE to a comma-separated list of model
+// pays much less the second time. A model with a match model is measured as generate samples
+// it, the LSTM mixed with the match model. Set TUNEGEN_COPY_MEASURE to a comma-separated list of model
 // files; the figures are printed, and checked only for being finite.
 import CharModel
 import Composer
@@ -19,7 +20,7 @@ final class CopyMeasureTests: XCTestCase {
             let header = lines[...k].joined(separator: "\n") + "\n"
             let a = lines[k + 1] + "\n", b = lines[k + 2] + "\n"
             guard a.count >= 8, let ids = file.vocabulary.encode(header + a + b + a) else { continue }
-            let bits = characterBits(file.model, ids)
+            let bits = characterBits(file, ids)
             let aStart = header.unicodeScalars.count, aLength = a.unicodeScalars.count
             let secondStart = aStart + aLength + b.unicodeScalars.count
             // bits[i] is the cost of ids[i + 1].
@@ -38,10 +39,24 @@ final class CopyMeasureTests: XCTestCase {
         var bits = 0.0, count = 0
         for tune in tunes {
             guard let ids = file.vocabulary.encode(tune + "\n\n"), ids.count > 1 else { continue }
-            bits += characterBits(file.model, ids).reduce(0, +)
+            bits += characterBits(file, ids).reduce(0, +)
             count += ids.count - 1
         }
         return bits / Double(count)
+    }
+
+    /// Bits to predict each of ids[1...] from everything before it, from a zero state, by the
+    /// model file as generate samples it: its LSTM mixed with its match model, if it has one.
+    static func characterBits(_ file: ModelFile, _ ids: [Int32]) -> [Double] {
+        let lstm = characterBits(file.model, ids)
+        guard let match = file.matchModel else { return lstm }
+        var tracker = MatchTracker()
+        return lstm.indices.map { t in
+            tracker.append(ids[t])
+            let w = Double(match.weight(tracker.match))
+            let p = Foundation.pow(2, -lstm[t])
+            return -Foundation.log2((1 - w) * p + (tracker.match?.next == ids[t + 1] ? w : 0))
+        }
     }
 
     /// Bits to predict each of ids[1...] from everything before it, from a zero state.
@@ -66,12 +81,17 @@ final class CopyMeasureTests: XCTestCase {
             .deletingLastPathComponent().appendingPathComponent("corpus/irish.abc").path
         let split = try TrainingCorpus.load(paths: [corpus], keepInvalid: false, validationFraction: 0.1, seed: 1)
         for path in list.split(separator: ",").map(String.init) {
-            let file = try ModelFile.load(URL(fileURLWithPath: path))
-            let m = Self.copyMeasure(file, tunes: split.validation)
-            let perTune = Self.perTuneBits(file, tunes: split.validation)
-            print(String(format: "copy measure: %@: line A %.3f bits/char the first time, %.3f the second (ratio %.2f), %d held-out tunes; "
-                         + "held-out tunes each from a zero state %.3f bits/char", path, m.first, m.second, m.second / m.first, m.tunes, perTune))
-            XCTAssertTrue(m.first.isFinite && m.second.isFinite && m.tunes > 40)
+            let loaded = try ModelFile.load(URL(fileURLWithPath: path))
+            var alone = loaded
+            alone.matchModel = nil
+            for file in loaded.matchModel == nil ? [loaded] : [loaded, alone] {
+                let m = Self.copyMeasure(file, tunes: split.validation)
+                let perTune = Self.perTuneBits(file, tunes: split.validation)
+                print(String(format: "copy measure: %@%@: line A %.3f bits/char the first time, %.3f the second (ratio %.2f), %d held-out tunes; "
+                             + "held-out tunes each from a zero state %.3f bits/char", path, file.matchModel == nil ? "" : " (with its match model)",
+                             m.first, m.second, m.second / m.first, m.tunes, perTune))
+                XCTAssertTrue(m.first.isFinite && m.second.isFinite && m.tunes > 40)
+            }
         }
     }
 }
