@@ -12,7 +12,8 @@
 // Token ids only: this file knows nothing of what the tokens mean.
 import Foundation
 
-/// Mixing weights of the match model, one per match-length bucket (see `bucket(length:)`).
+/// Mixing weights of the match model, one per bucket of matches (see `bucket(_:)`: the length, and
+/// whether the match is periodic).
 public struct MatchModel: Sendable, Hashable, Codable {
     /// Matches are measured up to this many tokens; longer ones count as this long.
     public static let maxLength = 32
