@@ -4,11 +4,13 @@
 // out decorrelated, as from two ears in a room; no randomness, so the same input gives the
 // same samples. The signal is processed in blocks no longer than the shortest delay line, so
 // nothing read in a block was written in it and every loop runs over eight frames at a time
-// (SIMD8) with no dependency from one frame to the next.
+// (SIMD8) with no dependency from one frame to the next. It streams: the synthesizer hands it
+// each stretch of the dry mix as soon as no note can still add to it, while it is in cache.
 
 import Foundation
 
-/// A stereo room reverb applied in place to interleaved stereo samples.
+/// A stereo room reverb: planar dry frames in, piece by piece, the dry signal plus the room out
+/// (interleaved stereo or mono).
 struct Room {
     /// Reverberation time to −60 dB, seconds.
     static let rt60 = 0.8
@@ -45,66 +47,98 @@ struct Room {
         }
     }
 
-    /// Adds the room to `samples` (interleaved stereo, `frames` frames) at `sampleRate`.
+    /// The room's state between pieces of the signal: the delay network, a window of the dry mix
+    /// in mono, scratch for one block, and the peak of everything written so far.
+    let geometry: Geometry
+    private var network: DelayNetwork?
+    private let block: Int
+    /// The dry mix in mono, from `geometry.longest` frames before the block (silence before the
+    /// start) so every tap reads in bounds; room for eight blocks, then the last `longest` frames
+    /// move back to the front (blocks are short where lines wrap: the move happens once in 8+).
+    private var history: [Float]
+    private var at: Int
+    private var scratch: [Float]
+    private var meter = PeakMeter()
+
+    init(sampleRate: Int) {
+        geometry = Geometry(sampleRate: sampleRate)
+        network = DelayNetwork(geometry: geometry)
+        block = geometry.lengths.min()!
+        history = [Float](repeating: 0, count: geometry.longest + 8 * block)
+        at = geometry.longest
+        scratch = [Float](repeating: 0, count: 7 * block)
+    }
+
+    /// The peak |sample| of the finite samples written so far and whether all were finite (see
+    /// `PeakMeter`), for the level stage.
+    var reading: (peak: Float, finite: Bool) { meter.reading }
+
+    /// Adds the room to the next `count` frames of the dry signal, `left` and `right` (planar), and
+    /// writes the result to `out`: interleaved stereo (`channels` 2) or its mono mix (1,
+    /// (left + right) / 2 after the room). Feeding a signal in pieces of any length gives the same
+    /// samples as feeding it whole.
     /// Per block: the dry mix in mono → early reflections → each line's output, low-passed → the
-    /// Hadamard mix fed back into the lines with the input → both sides' output added.
-    /// Cost: about 25 multiply-adds a frame, in SIMD loops over blocks that stay in cache;
-    /// memory: the delay lines and a window of the dry mix (about 0.3 s of audio in all).
-    /// Returns the peak |sample| of the result's finite samples and whether all are finite (see
-    /// `PeakMeter`), measured as each block is written, for the level stage.
-    @discardableResult
-    static func apply(_ samples: inout [Float], frames: Int, sampleRate: Int) -> (peak: Float, finite: Bool) {
-        guard frames > 0 else { return (0, true) }
-        precondition(samples.count >= 2 * frames, "Room.apply: \(samples.count) samples for \(frames) stereo frames")
-        let geometry = Geometry(sampleRate: sampleRate)
-        var network = DelayNetwork(geometry: geometry)
-        let block = geometry.lengths.min()!
-        let longest = geometry.longest
-        // The dry mix in mono, from `longest` frames before the block (silence before the start)
-        // so every tap reads in bounds; room for eight blocks, then the last `longest` frames move
-        // back to the front (blocks are short where lines wrap: the move happens once in 8+).
-        let capacity = longest + 8 * block
-        var history = [Float](repeating: 0, count: capacity)
-        var scratch = [Float](repeating: 0, count: 7 * block)
-        var meter = PeakMeter()
-        samples.withUnsafeMutableBufferPointer { x in
+    /// Hadamard mix fed back into the lines with the input → both sides' output written.
+    /// Cost: about 25 multiply-adds a frame, in SIMD loops over blocks that stay in cache.
+    mutating func process(left: UnsafePointer<Float>, right: UnsafePointer<Float>, count: Int,
+                          into out: UnsafeMutablePointer<Float>, channels: Int) {
+        precondition(channels == 1 || channels == 2, "Room.process: \(channels) channels")
+        guard count > 0 else { return }
+        let block = self.block, longest = geometry.longest, taps = geometry.taps
+        // The state moves into locals for the loop and back after it (each array stays uniquely
+        // referenced, so nothing is copied).
+        var network = self.network!, history = self.history, scratch = self.scratch
+        self.network = nil; self.history = []; self.scratch = []
+        var meter = self.meter, at = self.at
+        let capacity = history.count
         history.withUnsafeMutableBufferPointer { h in
         scratch.withUnsafeMutableBufferPointer { s in
             let s = s.baseAddress!, h = h.baseAddress!
             let early = (left: s, right: s + block, input: s + 2 * block)   // reflections and the network's input
             let damped = (0..<4).map { s + (3 + $0) * block }               // each line's output, low-passed
-            var at = longest   // where the block's dry frames go in `history`
             var f = 0
-            while f < frames {
-                let n = network.blockLength(atMost: min(block, frames - f))
-                let y = x.baseAddress! + 2 * f
+            while f < count {
+                let n = network.blockLength(atMost: min(block, count - f))
                 if at + n > capacity {
                     h.update(from: h + at - longest, count: longest)
                     at = longest
                 }
                 let dry = h + at
-                monoMix(y, count: n, into: dry)
-                earlyReflections(dry, count: n, taps: geometry.taps, left: early.left, right: early.right, input: early.input)
+                Self.monoMix(left + f, right + f, count: n, into: dry)
+                Self.earlyReflections(dry, count: n, taps: taps, left: early.left, right: early.right, input: early.input)
                 network.dampedOutputs(count: n, into: damped)
                 network.feedBack(damped, input: early.input, count: n)
-                addToMix(y, count: n, early: (early.left, early.right), damped: damped, meter: &meter)
+                Self.mix(dry: (left + f, right + f), count: n, early: (early.left, early.right), damped: damped,
+                         into: out + f * channels, channels: channels, meter: &meter)
                 at += n
                 f += n
             }
-        }}}
+        }}
+        self.network = network; self.history = history; self.scratch = scratch
+        self.meter = meter; self.at = at
+    }
+
+    /// Adds the room to `samples` (interleaved stereo, `frames` frames) at `sampleRate`, in place:
+    /// `process` on the whole signal. Returns the peak |sample| of the result's finite samples
+    /// (and of any samples after the frames) and whether all are finite.
+    @discardableResult
+    static func apply(_ samples: inout [Float], frames: Int, sampleRate: Int) -> (peak: Float, finite: Bool) {
+        guard frames > 0 else { return (0, true) }
+        precondition(samples.count >= 2 * frames, "Room.apply: \(samples.count) samples for \(frames) stereo frames")
+        let left = (0..<frames).map { samples[2 * $0] }, right = (0..<frames).map { samples[2 * $0 + 1] }
+        var room = Room(sampleRate: sampleRate)
+        samples.withUnsafeMutableBufferPointer { room.process(left: left, right: right, count: frames, into: $0.baseAddress!, channels: 2) }
+        var meter = room.meter
         for i in 2 * frames..<samples.count { meter.add(samples[i]) }
         return meter.reading
     }
 
-    /// (left + right) / 2 of interleaved stereo `x[0..<2·count]` into `mono[0..<count]`.
-    static func monoMix(_ x: UnsafePointer<Float>, count n: Int, into mono: UnsafeMutablePointer<Float>) {
+    /// (left + right) / 2 of `count` planar frames into `mono[0..<count]`.
+    static func monoMix(_ left: UnsafePointer<Float>, _ right: UnsafePointer<Float>, count n: Int,
+                        into mono: UnsafeMutablePointer<Float>) {
         var j = 0
-        while j + 8 <= n {
-            let a = load16(x + 2 * j)
-            store8(0.5 * (a.evenHalf + a.oddHalf), mono + j)
-            j += 8
-        }
-        while j < n { mono[j] = 0.5 * (x[2 * j] + x[2 * j + 1]); j += 1 }
+        while j + 8 <= n { store8(0.5 * (load8(left + j) + load8(right + j)), mono + j); j += 8 }
+        while j < n { mono[j] = 0.5 * (left[j] + right[j]); j += 1 }
     }
 
     /// Early reflections of `dry[0..<count]` (which may read back to `dry[-longest]`): per side the
@@ -142,34 +176,44 @@ struct Room {
         }
     }
 
-    /// Adds to interleaved stereo `y[0..<2·count]` the early reflections of each side and the tail:
-    /// left hears lines 0 and 2 (and half of 1), right lines 1 and 3 (and half of 2), at `tailLevel`.
-    /// `meter` sees every sample written.
-    static func addToMix(_ y: UnsafeMutablePointer<Float>, count n: Int,
-                         early: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), damped l: [UnsafeMutablePointer<Float>],
-                         meter: inout PeakMeter) {
-        let (el, er) = early
+    /// The dry frames plus, on each side, the early reflections and the tail: left hears lines 0
+    /// and 2 (and half of 1), right lines 1 and 3 (and half of 2), at `tailLevel`; written to `y`
+    /// interleaved (`channels` 2) or as (left + right) / 2 (1). `meter` sees every sample written.
+    static func mix(dry: (UnsafePointer<Float>, UnsafePointer<Float>), count n: Int,
+                    early: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), damped l: [UnsafeMutablePointer<Float>],
+                    into y: UnsafeMutablePointer<Float>, channels: Int, meter: inout PeakMeter) {
+        let (xl, xr) = dry, (el, er) = early
         let l0 = l[0], l1 = l[1], l2 = l[2], l3 = l[3]
         let tail = tailLevel
         var m = meter   // a local copy stays in registers through the loop
         defer { meter = m }
         var j = 0
-        while j + 8 <= n {
-            let p = load8(l0 + j), q = load8(l1 + j), r = load8(l2 + j), t = load8(l3 + j)
-            var add = SIMD16<Float>()
-            add.evenHalf = load8(el + j) + tail * (p - r + 0.5 * q)
-            add.oddHalf = load8(er + j) + tail * (q - t + 0.5 * r)
-            let sum = load16(y + 2 * j) + add
-            store16(sum, y + 2 * j)
-            m.add(sum)
-            j += 8
-        }
-        while j < n {
-            let p = l0[j], q = l1[j], r = l2[j], t = l3[j]
-            y[2 * j] += el[j] + tail * (p - r + 0.5 * q)
-            y[2 * j + 1] += er[j] + tail * (q - t + 0.5 * r)
-            m.add(y[2 * j]); m.add(y[2 * j + 1])
-            j += 1
+        if channels == 2 {
+            while j + 8 <= n {
+                let p = load8(l0 + j), q = load8(l1 + j), r = load8(l2 + j), t = load8(l3 + j)
+                var sum = SIMD16<Float>()
+                sum.evenHalf = load8(xl + j) + (load8(el + j) + tail * (p - r + 0.5 * q))
+                sum.oddHalf = load8(xr + j) + (load8(er + j) + tail * (q - t + 0.5 * r))
+                store16(sum, y + 2 * j)
+                m.add(sum)
+                j += 8
+            }
+            while j < n {
+                let p = l0[j], q = l1[j], r = l2[j], t = l3[j]
+                y[2 * j] = xl[j] + (el[j] + tail * (p - r + 0.5 * q))
+                y[2 * j + 1] = xr[j] + (er[j] + tail * (q - t + 0.5 * r))
+                m.add(y[2 * j]); m.add(y[2 * j + 1])
+                j += 1
+            }
+        } else {
+            while j < n {
+                let p = l0[j], q = l1[j], r = l2[j], t = l3[j]
+                let a = xl[j] + (el[j] + tail * (p - r + 0.5 * q))
+                let b = xr[j] + (er[j] + tail * (q - t + 0.5 * r))
+                y[j] = 0.5 * (a + b)
+                m.add(y[j])
+                j += 1
+            }
         }
     }
 
