@@ -66,7 +66,7 @@ struct Room {
         block = geometry.lengths.min()!
         history = [Float](repeating: 0, count: geometry.longest + 8 * block)
         at = geometry.longest
-        scratch = [Float](repeating: 0, count: 7 * block)
+        scratch = [Float](repeating: 0, count: 2 * block)
     }
 
     /// The peak |sample| of the finite samples written so far and whether all were finite (see
@@ -77,8 +77,8 @@ struct Room {
     /// writes the result to `out`: interleaved stereo (`channels` 2) or its mono mix (1,
     /// (left + right) / 2 after the room). Feeding a signal in pieces of any length gives the same
     /// samples as feeding it whole.
-    /// Per block: the dry mix in mono → early reflections → each line's output, low-passed → the
-    /// Hadamard mix fed back into the lines with the input → both sides' output written.
+    /// Per block: the dry mix in mono → early reflections → in one loop, each line's output
+    /// low-passed, the Hadamard mix fed back into the lines with the input, both sides written.
     /// Cost: about 25 multiply-adds a frame, in SIMD loops over blocks that stay in cache.
     mutating func process(left: UnsafePointer<Float>, right: UnsafePointer<Float>, count: Int,
                           into out: UnsafeMutablePointer<Float>, channels: Int) {
@@ -94,8 +94,7 @@ struct Room {
         history.withUnsafeMutableBufferPointer { h in
         scratch.withUnsafeMutableBufferPointer { s in
             let s = s.baseAddress!, h = h.baseAddress!
-            let early = (left: s, right: s + block, input: s + 2 * block)   // reflections and the network's input
-            let damped = (0..<4).map { s + (3 + $0) * block }               // each line's output, low-passed
+            let early = (left: s, right: s + block)   // each side's reflections
             var f = 0
             while f < count {
                 let n = network.blockLength(atMost: min(block, count - f))
@@ -105,11 +104,10 @@ struct Room {
                 }
                 let dry = h + at
                 Self.monoMix(left + f, right + f, count: n, into: dry)
-                Self.earlyReflections(dry, count: n, taps: taps, left: early.left, right: early.right, input: early.input)
-                network.dampedOutputs(count: n, into: damped)
-                network.feedBack(damped, input: early.input, count: n)
-                Self.mix(dry: (left + f, right + f), count: n, early: (early.left, early.right), damped: damped,
-                         into: out + f * channels, channels: channels, meter: &meter)
+                Self.reflect(dry, count: n, taps: taps[0], into: early.left)
+                Self.reflect(dry, count: n, taps: taps[1], into: early.right)
+                network.step(count: n, dry: (left + f, right + f), early: early, into: out + f * channels,
+                             channels: channels, meter: &meter)
                 at += n
                 f += n
             }
@@ -141,18 +139,6 @@ struct Room {
         while j < n { mono[j] = 0.5 * (left[j] + right[j]); j += 1 }
     }
 
-    /// Early reflections of `dry[0..<count]` (which may read back to `dry[-longest]`): per side the
-    /// sum of the delayed, scaled copies, in tap order; and the network's input, a quarter of their sum.
-    static func earlyReflections(_ dry: UnsafePointer<Float>, count n: Int, taps: [[(delay: Int, gain: Float)]],
-                                 left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>,
-                                 input: UnsafeMutablePointer<Float>) {
-        reflect(dry, count: n, taps: taps[0], into: left)
-        reflect(dry, count: n, taps: taps[1], into: right)
-        var j = 0
-        while j + 8 <= n { store8(0.25 * (load8(left + j) + load8(right + j)), input + j); j += 8 }
-        while j < n { input[j] = 0.25 * (left[j] + right[j]); j += 1 }
-    }
-
     /// One side's reflections: out[j] = Σ gain_k · dry[j − delay_k], summed from zero in tap order.
     static func reflect(_ dry: UnsafePointer<Float>, count n: Int, taps t: [(delay: Int, gain: Float)],
                         into out: UnsafeMutablePointer<Float>) {
@@ -176,47 +162,6 @@ struct Room {
         }
     }
 
-    /// The dry frames plus, on each side, the early reflections and the tail: left hears lines 0
-    /// and 2 (and half of 1), right lines 1 and 3 (and half of 2), at `tailLevel`; written to `y`
-    /// interleaved (`channels` 2) or as (left + right) / 2 (1). `meter` sees every sample written.
-    static func mix(dry: (UnsafePointer<Float>, UnsafePointer<Float>), count n: Int,
-                    early: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), damped l: [UnsafeMutablePointer<Float>],
-                    into y: UnsafeMutablePointer<Float>, channels: Int, meter: inout PeakMeter) {
-        let (xl, xr) = dry, (el, er) = early
-        let l0 = l[0], l1 = l[1], l2 = l[2], l3 = l[3]
-        let tail = tailLevel
-        var m = meter   // a local copy stays in registers through the loop
-        defer { meter = m }
-        var j = 0
-        if channels == 2 {
-            while j + 8 <= n {
-                let p = load8(l0 + j), q = load8(l1 + j), r = load8(l2 + j), t = load8(l3 + j)
-                var sum = SIMD16<Float>()
-                sum.evenHalf = load8(xl + j) + (load8(el + j) + tail * (p - r + 0.5 * q))
-                sum.oddHalf = load8(xr + j) + (load8(er + j) + tail * (q - t + 0.5 * r))
-                store16(sum, y + 2 * j)
-                m.add(sum)
-                j += 8
-            }
-            while j < n {
-                let p = l0[j], q = l1[j], r = l2[j], t = l3[j]
-                y[2 * j] = xl[j] + (el[j] + tail * (p - r + 0.5 * q))
-                y[2 * j + 1] = xr[j] + (er[j] + tail * (q - t + 0.5 * r))
-                m.add(y[2 * j]); m.add(y[2 * j + 1])
-                j += 1
-            }
-        } else {
-            while j < n {
-                let p = l0[j], q = l1[j], r = l2[j], t = l3[j]
-                let a = xl[j] + (el[j] + tail * (p - r + 0.5 * q))
-                let b = xr[j] + (er[j] + tail * (q - t + 0.5 * r))
-                y[j] = 0.5 * (a + b)
-                m.add(y[j])
-                j += 1
-            }
-        }
-    }
-
     /// The four delay lines of the feedback network (one buffer, line k from `offsets[k]`), where
     /// each is read and written, and the last sample each put out (for the damping filter across blocks).
     struct DelayNetwork {
@@ -225,7 +170,7 @@ struct Room {
         let offsets: [Int]
         var lines: [Float]
         var index = [0, 0, 0, 0]
-        var previous: [Float] = [0, 0, 0, 0]
+        var previous = SIMD4<Float>()
 
         init(geometry: Geometry) {
             lengths = geometry.lengths
@@ -241,46 +186,77 @@ struct Room {
             return n
         }
 
-        /// What each line puts out over the block, low-passed: a·x[j] + b·x[j−1] (walls absorb highs).
-        mutating func dampedOutputs(count n: Int, into out: [UnsafeMutablePointer<Float>]) {
+        /// One block of the network, frame by frame the room's definition: each line's output
+        /// low-passed, a · x[j] + b · x[j−1] (walls absorb highs); written back where it was read,
+        /// the Hadamard mix of those (orthogonal, /2) times each line's loop gain, plus the input
+        /// (a quarter of both sides' reflections) with alternating signs; and the output, the dry
+        /// frames plus each side's reflections and tail (left hears lines 0 and 2 and half of 1,
+        /// right 1 and 3 and half of 2, at `tailLevel`), interleaved (`channels` 2) or as
+        /// (left + right) / 2 (1), every sample shown to `meter`. Then every line moves on `count`.
+        /// The frames go from last to first, so x[j−1] is read before the frame before is written:
+        /// one pass, with nothing between the stages stored.
+        mutating func step(count n: Int, dry: (UnsafePointer<Float>, UnsafePointer<Float>),
+                           early: (left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>),
+                           into y: UnsafeMutablePointer<Float>, channels: Int, meter: inout PeakMeter) {
+            guard n > 0 else { return }
             let (a, b) = Room.damping
-            lines.withUnsafeBufferPointer { d in
-                for i in 0..<4 {
-                    let x = d.baseAddress! + offsets[i] + index[i], o = out[i]
-                    o[0] = a * x[0] + b * previous[i]
-                    var j = 1
-                    while j + 8 <= n { store8(a * load8(x + j) + b * load8(x + j - 1), o + j); j += 8 }
-                    while j < n { o[j] = a * x[j] + b * x[j - 1]; j += 1 }
-                    previous[i] = x[n - 1]
-                }
-            }
-        }
-
-        /// Writes the block back into the lines where it was read: the Hadamard mix of the damped
-        /// outputs (orthogonal, /2), each line's loop gain, the input added with alternating signs;
-        /// then advances every line by `count`.
-        mutating func feedBack(_ l: [UnsafeMutablePointer<Float>], input v: UnsafeMutablePointer<Float>, count n: Int) {
-            let l0 = l[0], l1 = l[1], l2 = l[2], l3 = l[3]
+            let tail = Room.tailLevel
             let g0 = 0.5 * gains[0], g1 = 0.5 * gains[1], g2 = 0.5 * gains[2], g3 = 0.5 * gains[3]
-            let s0 = offsets[0] + index[0], s1 = offsets[1] + index[1], s2 = offsets[2] + index[2], s3 = offsets[3] + index[3]
+            let (xl, xr) = dry, el = early.left, er = early.right
+            let before = previous
+            var m = meter   // a local copy stays in registers through the loop
+            defer { meter = m }
             lines.withUnsafeMutableBufferPointer { d in
-                let w0 = d.baseAddress! + s0, w1 = d.baseAddress! + s1, w2 = d.baseAddress! + s2, w3 = d.baseAddress! + s3
-                var j = 0
-                while j + 8 <= n {
-                    let p = load8(l0 + j), q = load8(l1 + j), r = load8(l2 + j), t = load8(l3 + j), x = load8(v + j)
+                let w0 = d.baseAddress! + offsets[0] + index[0], w1 = d.baseAddress! + offsets[1] + index[1]
+                let w2 = d.baseAddress! + offsets[2] + index[2], w3 = d.baseAddress! + offsets[3] + index[3]
+                previous = SIMD4(w0[n - 1], w1[n - 1], w2[n - 1], w3[n - 1])
+                // Frames [head, n) in blocks of eight, last block first; then [0, head) one by one
+                // (head ≥ 1, so frame 0, which reads `previous`, is among them).
+                let head = n % 8 == 0 ? min(8, n) : n % 8
+                var j = n - 8
+                while j >= head {
+                    let p = a * load8(w0 + j) + b * load8(w0 + j - 1), q = a * load8(w1 + j) + b * load8(w1 + j - 1)
+                    let r = a * load8(w2 + j) + b * load8(w2 + j - 1), t = a * load8(w3 + j) + b * load8(w3 + j - 1)
+                    let left = load8(el + j), right = load8(er + j)
+                    let x = 0.25 * (left + right)
                     store8(g0 * (p + q + r + t) + x, w0 + j)
                     store8(g1 * (p - q + r - t) - x, w1 + j)
                     store8(g2 * (p + q - r - t) + x, w2 + j)
                     store8(g3 * (p - q - r + t) - x, w3 + j)
-                    j += 8
+                    let yl = load8(xl + j) + (left + tail * (p - r + 0.5 * q))
+                    let yr = load8(xr + j) + (right + tail * (q - t + 0.5 * r))
+                    if channels == 2 {
+                        var v = SIMD16<Float>()
+                        v.evenHalf = yl
+                        v.oddHalf = yr
+                        store16(v, y + 2 * j)
+                        m.add(v)
+                    } else {
+                        let v = 0.5 * (yl + yr)
+                        store8(v, y + j)
+                        m.add(SIMD16(lowHalf: v, highHalf: v))
+                    }
+                    j -= 8
                 }
-                while j < n {
-                    let p = l0[j], q = l1[j], r = l2[j], t = l3[j], x = v[j]
+                j = head - 1
+                while j >= 0 {
+                    func damped(_ w: UnsafeMutablePointer<Float>, _ k: Int) -> Float { a * w[j] + b * (j == 0 ? before[k] : w[j - 1]) }
+                    let p = damped(w0, 0), q = damped(w1, 1), r = damped(w2, 2), t = damped(w3, 3)
+                    let x = 0.25 * (el[j] + er[j])
                     w0[j] = g0 * (p + q + r + t) + x
                     w1[j] = g1 * (p - q + r - t) - x
                     w2[j] = g2 * (p + q - r - t) + x
                     w3[j] = g3 * (p - q - r + t) - x
-                    j += 1
+                    let yl = xl[j] + (el[j] + tail * (p - r + 0.5 * q))
+                    let yr = xr[j] + (er[j] + tail * (q - t + 0.5 * r))
+                    if channels == 2 {
+                        y[2 * j] = yl; y[2 * j + 1] = yr
+                        m.add(yl); m.add(yr)
+                    } else {
+                        y[j] = 0.5 * (yl + yr)
+                        m.add(y[j])
+                    }
+                    j -= 1
                 }
             }
             for i in 0..<4 { index[i] = (index[i] + n) % lengths[i] }

@@ -131,7 +131,8 @@ struct PeakMeter {
     private var singlesFinite = true
 
     @inline(__always) mutating func add(_ v: SIMD16<Float>) {
-        let a = v.replacing(with: -v, where: v .< 0)
+        // |v| as one AND of the sign bits, not a compare and a blend.
+        let a = unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
         largest = largest.replacing(with: a, where: a .> largest)
         poison += v * 0
     }
