@@ -7,6 +7,7 @@
 // (SIMD8) with no dependency from one frame to the next. It streams: the synthesizer hands it
 // each stretch of the dry mix as soon as no note can still add to it, while it is in cache.
 
+import CSynthKernels
 import Foundation
 
 /// A stereo room reverb: planar dry frames in, piece by piece, the dry signal plus the room out
@@ -47,6 +48,12 @@ struct Room {
         }
     }
 
+    /// 2 when the room's loops (CSynthKernels) run with AVX2, 0 for the baseline x86-64 build.
+    static var kernelLevel: Int { Int(tg_room_kernel_level()) }
+
+    /// For tests: the baseline build of the loops whatever the CPU has (true), or as it allows.
+    static func useBaselineKernels(_ on: Bool) { tg_room_force_level(on ? 0 : -1) }
+
     /// The room's state between pieces of the signal: the delay network, a window of the dry mix
     /// in mono, scratch for one block, and the peak of everything written so far.
     let geometry: Geometry
@@ -84,7 +91,8 @@ struct Room {
                           into out: UnsafeMutablePointer<Float>, channels: Int) {
         precondition(channels == 1 || channels == 2, "Room.process: \(channels) channels")
         guard count > 0 else { return }
-        let block = self.block, longest = geometry.longest, taps = geometry.taps
+        let block = self.block, longest = geometry.longest
+        let delays = geometry.taps.map { $0.map(\.delay) }, gains = geometry.taps.map { $0.map(\.gain) }
         // The state moves into locals for the loop and back after it (each array stays uniquely
         // referenced, so nothing is copied).
         var network = self.network!, history = self.history, scratch = self.scratch
@@ -104,8 +112,8 @@ struct Room {
                 }
                 let dry = h + at
                 Self.monoMix(left + f, right + f, count: n, into: dry)
-                Self.reflect(dry, count: n, taps: taps[0], into: early.left)
-                Self.reflect(dry, count: n, taps: taps[1], into: early.right)
+                Self.reflect(dry, count: n, delays: delays[0], gains: gains[0], into: early.left)
+                Self.reflect(dry, count: n, delays: delays[1], gains: gains[1], into: early.right)
                 network.step(count: n, dry: (left + f, right + f), early: early, into: out + f * channels,
                              channels: channels, meter: &meter)
                 at += n
@@ -139,27 +147,12 @@ struct Room {
         while j < n { mono[j] = 0.5 * (left[j] + right[j]); j += 1 }
     }
 
-    /// One side's reflections: out[j] = Σ gain_k · dry[j − delay_k], summed from zero in tap order.
-    static func reflect(_ dry: UnsafePointer<Float>, count n: Int, taps t: [(delay: Int, gain: Float)],
+    /// One side's reflections: out[j] = Σ gain_k · dry[j − delay_k], summed from zero in tap order
+    /// (`tg_room_reflect`: AVX2 where the CPU has it).
+    static func reflect(_ dry: UnsafePointer<Float>, count n: Int, delays: [Int], gains: [Float],
                         into out: UnsafeMutablePointer<Float>) {
-        precondition(t.count == 6, "Room: six taps a side")
-        let p0 = dry - t[0].delay, p1 = dry - t[1].delay, p2 = dry - t[2].delay
-        let p3 = dry - t[3].delay, p4 = dry - t[4].delay, p5 = dry - t[5].delay
-        let g0 = t[0].gain, g1 = t[1].gain, g2 = t[2].gain, g3 = t[3].gain, g4 = t[4].gain, g5 = t[5].gain
-        var j = 0
-        while j + 8 <= n {
-            var e = SIMD8<Float>(repeating: 0)
-            e += g0 * load8(p0 + j); e += g1 * load8(p1 + j); e += g2 * load8(p2 + j)
-            e += g3 * load8(p3 + j); e += g4 * load8(p4 + j); e += g5 * load8(p5 + j)
-            store8(e, out + j)
-            j += 8
-        }
-        while j < n {
-            var e: Float = 0
-            e += g0 * p0[j]; e += g1 * p1[j]; e += g2 * p2[j]; e += g3 * p3[j]; e += g4 * p4[j]; e += g5 * p5[j]
-            out[j] = e
-            j += 1
-        }
+        precondition(delays.count == 6 && gains.count == 6, "Room: six taps a side")
+        tg_room_reflect(Int32(n), dry, delays, gains, out)
     }
 
     /// The four delay lines of the feedback network (one buffer, line k from `offsets[k]`), where
@@ -192,73 +185,32 @@ struct Room {
         /// (a quarter of both sides' reflections) with alternating signs; and the output, the dry
         /// frames plus each side's reflections and tail (left hears lines 0 and 2 and half of 1,
         /// right 1 and 3 and half of 2, at `tailLevel`), interleaved (`channels` 2) or as
-        /// (left + right) / 2 (1), every sample shown to `meter`. Then every line moves on `count`.
-        /// The frames go from last to first, so x[j−1] is read before the frame before is written:
-        /// one pass, with nothing between the stages stored.
+        /// (left + right) / 2 (1), every sample then shown to `meter` (from cache). Then every line
+        /// moves on `count`. The loop is `tg_room_step` (CSynthKernels): one pass, frames from the
+        /// last to the first so x[j−1] is read before it is overwritten, eight frames at a time
+        /// with AVX2 where the CPU has it (the baseline x86-64 build has SSE2's eight 128-bit
+        /// registers' worth of room only for four, and spilled).
         mutating func step(count n: Int, dry: (UnsafePointer<Float>, UnsafePointer<Float>),
                            early: (left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>),
                            into y: UnsafeMutablePointer<Float>, channels: Int, meter: inout PeakMeter) {
             guard n > 0 else { return }
             let (a, b) = Room.damping
-            let tail = Room.tailLevel
             let g0 = 0.5 * gains[0], g1 = 0.5 * gains[1], g2 = 0.5 * gains[2], g3 = 0.5 * gains[3]
-            let (xl, xr) = dry, el = early.left, er = early.right
-            let before = previous
-            var m = meter   // a local copy stays in registers through the loop
-            defer { meter = m }
+            let before = [previous[0], previous[1], previous[2], previous[3]]
+            let o = offsets, at = index
             lines.withUnsafeMutableBufferPointer { d in
-                let w0 = d.baseAddress! + offsets[0] + index[0], w1 = d.baseAddress! + offsets[1] + index[1]
-                let w2 = d.baseAddress! + offsets[2] + index[2], w3 = d.baseAddress! + offsets[3] + index[3]
+                let w0 = d.baseAddress! + o[0] + at[0], w1 = d.baseAddress! + o[1] + at[1]
+                let w2 = d.baseAddress! + o[2] + at[2], w3 = d.baseAddress! + o[3] + at[3]
                 previous = SIMD4(w0[n - 1], w1[n - 1], w2[n - 1], w3[n - 1])
-                // Frames [head, n) in blocks of eight, last block first; then [0, head) one by one
-                // (head ≥ 1, so frame 0, which reads `previous`, is among them).
-                let head = n % 8 == 0 ? min(8, n) : n % 8
-                var j = n - 8
-                while j >= head {
-                    let p = a * load8(w0 + j) + b * load8(w0 + j - 1), q = a * load8(w1 + j) + b * load8(w1 + j - 1)
-                    let r = a * load8(w2 + j) + b * load8(w2 + j - 1), t = a * load8(w3 + j) + b * load8(w3 + j - 1)
-                    let left = load8(el + j), right = load8(er + j)
-                    let x = 0.25 * (left + right)
-                    store8(g0 * (p + q + r + t) + x, w0 + j)
-                    store8(g1 * (p - q + r - t) - x, w1 + j)
-                    store8(g2 * (p + q - r - t) + x, w2 + j)
-                    store8(g3 * (p - q - r + t) - x, w3 + j)
-                    let yl = load8(xl + j) + (left + tail * (p - r + 0.5 * q))
-                    let yr = load8(xr + j) + (right + tail * (q - t + 0.5 * r))
-                    if channels == 2 {
-                        var v = SIMD16<Float>()
-                        v.evenHalf = yl
-                        v.oddHalf = yr
-                        store16(v, y + 2 * j)
-                        m.add(v)
-                    } else {
-                        let v = 0.5 * (yl + yr)
-                        store8(v, y + j)
-                        m.add(SIMD16(lowHalf: v, highHalf: v))
-                    }
-                    j -= 8
-                }
-                j = head - 1
-                while j >= 0 {
-                    func damped(_ w: UnsafeMutablePointer<Float>, _ k: Int) -> Float { a * w[j] + b * (j == 0 ? before[k] : w[j - 1]) }
-                    let p = damped(w0, 0), q = damped(w1, 1), r = damped(w2, 2), t = damped(w3, 3)
-                    let x = 0.25 * (el[j] + er[j])
-                    w0[j] = g0 * (p + q + r + t) + x
-                    w1[j] = g1 * (p - q + r - t) - x
-                    w2[j] = g2 * (p + q - r - t) + x
-                    w3[j] = g3 * (p - q - r + t) - x
-                    let yl = xl[j] + (el[j] + tail * (p - r + 0.5 * q))
-                    let yr = xr[j] + (er[j] + tail * (q - t + 0.5 * r))
-                    if channels == 2 {
-                        y[2 * j] = yl; y[2 * j + 1] = yr
-                        m.add(yl); m.add(yr)
-                    } else {
-                        y[j] = 0.5 * (yl + yr)
-                        m.add(y[j])
-                    }
-                    j -= 1
-                }
+                tg_room_step(Int32(n), dry.0, dry.1, early.left, early.right, w0, w1, w2, w3, before,
+                             a, b, g0, g1, g2, g3, Room.tailLevel, y, Int32(channels))
             }
+            var m = meter   // a local copy stays in registers through the loop
+            let samples = n * channels
+            var j = 0
+            while j + 16 <= samples { m.add(load16(y + j)); j += 16 }
+            while j < samples { m.add(y[j]); j += 1 }
+            meter = m
             for i in 0..<4 { index[i] = (index[i] + n) % lengths[i] }
         }
     }

@@ -1,6 +1,7 @@
 // The synthesizer's block-wise loops against plain frame-by-frame twins: the plucked string's
 // all-pass solved eight frames at a time, the oscillator's fixed-point phases and table pairs, the
-// release ramp, the room fed in pieces, and the streamed mix against a whole-buffer render.
+// release ramp, the room fed in pieces and its C loops with and without AVX2, and the streamed mix
+// against a whole-buffer render.
 
 import XCTest
 import ABCNotation
@@ -174,6 +175,23 @@ final class BlockKernelTests: XCTestCase {
         XCTAssertTrue(room.reading.finite)
         XCTAssertTrue(mono == (0..<frames).map { 0.5 * (whole[2 * $0] + whole[2 * $0 + 1]) })
         XCTAssertEqual(monoRoom.reading.peak, mono.map(abs).max()!)
+    }
+
+    func testRoomGivesTheSameBitsWithAndWithoutAVX2() throws {
+        guard Room.kernelLevel == 2 else { throw XCTSkip("this CPU has no AVX2: there is only the baseline build to run") }
+        for (rate, frames) in [(44_100, 3 * 44_100 + 5), (8_000, 8_003), (96_000, 9_601)] {
+            let x = RoomTests.input(frames: frames, seed: UInt64(frames))
+            var wide = x, base = x
+            let wideReading = Room.apply(&wide, frames: frames, sampleRate: rate)
+            Room.useBaselineKernels(true)
+            defer { Room.useBaselineKernels(false) }
+            XCTAssertEqual(Room.kernelLevel, 0)
+            let baseReading = Room.apply(&base, frames: frames, sampleRate: rate)
+            Room.useBaselineKernels(false)
+            XCTAssertTrue(wide.map(\.bitPattern) == base.map(\.bitPattern), "\(rate) Hz")
+            XCTAssertEqual(wideReading.peak, baseReading.peak)
+            XCTAssertNotEqual(wide, x)
+        }
     }
 
     func testMixWindowKeepsOpenFramesWhenItMovesAndGrows() {
