@@ -2,6 +2,7 @@
 // out in fixed-size chunks, so memory stays small however long a note is; wavetables are built
 // once per pitch and cached, the Karplus–Strong delay line is reused: the hot loops allocate nothing.
 
+import CSynthKernels
 import Foundation
 
 /// Deterministic generator (SplitMix64) for noise bursts and breath noise.
@@ -195,8 +196,9 @@ struct NoteRenderer {
     /// chain but the last: copy x out; b for every frame; then y, eight frames at a time from the
     /// y eight frames back: y[k] = Σ_{m<8} (−c)^m b[k−m] + c⁸ y[k−8] (the recurrence unrolled;
     /// the sum as two four-tap halves), so the chain is one multiply-add per eight frames instead
-    /// of a multiply and an add per frame. The first eight frames of a run, and its last few, go
-    /// frame by frame. Same filter; sums in another order, so samples differ in the last bits.
+    /// of a multiply and an add per frame. The first eight frames of a run go frame by frame. Same
+    /// filter; sums in another order, so samples differ in the last bits. The passes are
+    /// `tg_string_run` (CSynthKernels: plain C built for AVX2 and for the baseline, same bits).
     struct PluckedString {
         var n: Int
         var c: Float
@@ -211,56 +213,17 @@ struct NoteRenderer {
         mutating func run(_ out: UnsafeMutableBufferPointer<Float>, count: Int, line: UnsafeMutableBufferPointer<Float>,
                           work b: UnsafeMutablePointer<Float>) {
             guard count > 0, let o = out.baseAddress, let l = line.baseAddress else { return }
-            let c = self.c, half = self.half
-            let c2 = c * c, c4 = c2 * c2, c8 = c4 * c4
-            var idx = self.idx, prev = self.prev, apIn = self.apIn, apOut = self.apOut
+            var state: [Float] = [prev, apIn, apOut]
             var i = 0
             while i < count {
                 // A run that neither wraps the line nor passes the chunk's end.
                 let run = min(count - i, n - idx)
-                let x = l + idx, y = l + idx, xo = o + i
-                // x out.
-                var k = 0
-                while k + 8 <= run { store8(load8(x + k), xo + k); k += 8 }
-                while k < run { xo[k] = x[k]; k += 1 }
-                // b[k] = c · avg[k] + avg[k−1], avg[k] = half · (x[k] + x[k−1]).
-                var pa = apIn, px = prev
-                k = 0
-                while k < min(2, run) {
-                    let avg = half * (xo[k] + px)
-                    b[k] = c * avg + pa
-                    pa = avg; px = xo[k]
-                    k += 1
-                }
-                while k + 8 <= run {
-                    let x1 = load8(xo + k - 1)
-                    let avg = half * (load8(xo + k) + x1)
-                    let before = half * (x1 + load8(xo + k - 2))
-                    store8(c * avg + before, b + k)
-                    k += 8
-                }
-                while k < run {
-                    b[k] = c * (half * (xo[k] + xo[k - 1])) + half * (xo[k - 1] + xo[k - 2])
-                    k += 1
-                }
-                // y, written over x in the line.
-                k = 0
-                while k < min(8, run) { apOut = b[k] - c * apOut; y[k] = apOut; k += 1 }
-                while k + 8 <= run {
-                    let near = (load8(b + k) - c * load8(b + k - 1)) + c2 * (load8(b + k - 2) - c * load8(b + k - 3))
-                    let far = (load8(b + k - 4) - c * load8(b + k - 5)) + c2 * (load8(b + k - 6) - c * load8(b + k - 7))
-                    store8(near + c4 * far + c8 * load8(y + k - 8), y + k)
-                    k += 8
-                }
-                while k < run { y[k] = b[k] - c * y[k - 1]; k += 1 }
-                apIn = half * (xo[run - 1] + (run > 1 ? xo[run - 2] : prev))
-                prev = xo[run - 1]
-                apOut = y[run - 1]
+                tg_string_run(Int32(run), l + idx, o + i, b, c, half, &state)
                 i += run
                 idx += run
                 if idx == n { idx = 0 }
             }
-            self.idx = idx; self.prev = prev; self.apIn = apIn; self.apOut = apOut
+            (prev, apIn, apOut) = (state[0], state[1], state[2])
         }
     }
 

@@ -48,10 +48,11 @@ struct Room {
         }
     }
 
-    /// 2 when the room's loops (CSynthKernels) run with AVX2, 0 for the baseline x86-64 build.
+    /// 2 when the synth's C loops (CSynthKernels: the room's and the plucked string's) run with
+    /// AVX2, 0 for the baseline x86-64 build.
     static var kernelLevel: Int { Int(tg_room_kernel_level()) }
 
-    /// For tests: the baseline build of the loops whatever the CPU has (true), or as it allows.
+    /// For tests: the baseline build of those loops whatever the CPU has (true), or as it allows.
     static func useBaselineKernels(_ on: Bool) { tg_room_force_level(on ? 0 : -1) }
 
     /// The room's state between pieces of the signal: the delay network, a window of the dry mix

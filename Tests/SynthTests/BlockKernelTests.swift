@@ -194,6 +194,30 @@ final class BlockKernelTests: XCTestCase {
         }
     }
 
+    func testPluckedStringGivesTheSameBitsWithAndWithoutAVX2() throws {
+        guard Room.kernelLevel == 2 else { throw XCTSkip("this CPU has no AVX2: there is only the baseline build to run") }
+        func ring(baseline: Bool) -> [Float] {
+            Room.useBaselineKernels(baseline)
+            defer { Room.useBaselineKernels(false) }
+            var rng = SplitMix64(seed: 11)
+            var line = (0..<1_003).map { _ in rng.nextSigned() }
+            var string = NoteRenderer.PluckedString(n: line.count, c: 0.6, half: 0.4995)
+            var out = [Float](repeating: 0, count: NoteRenderer.chunk), work = out
+            var all: [Float] = []
+            for count in [4_096, 17, 4_000] {
+                out.withUnsafeMutableBufferPointer { o in
+                    line.withUnsafeMutableBufferPointer { l in
+                        work.withUnsafeMutableBufferPointer { string.run(o, count: count, line: l, work: $0.baseAddress!) }
+                    }
+                }
+                all += out[0..<count]
+            }
+            return all
+        }
+        let wide = ring(baseline: false), base = ring(baseline: true)
+        XCTAssertTrue(wide.map(\.bitPattern) == base.map(\.bitPattern))
+    }
+
     func testMixWindowKeepsOpenFramesWhenItMovesAndGrows() {
         let w = MixWindow(channels: 2, capacity: 8)
         w.reserve(keep: 0, upTo: 6)

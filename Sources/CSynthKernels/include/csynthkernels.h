@@ -15,7 +15,12 @@ void tg_room_step(int n, const float *xl, const float *xr, const float *el, cons
 /// One side's early reflections of the dry mono mix: out[j] = Σ_{k<6} gains[k] · dry[j − delays[k]],
 /// summed from zero in tap order, for j in [0, n) (dry is readable from dry[−max delay]).
 void tg_room_reflect(int n, const float *dry, const long *delays, const float *gains, float *out);
-/// 2 if the room's loops use AVX2, 0 for the baseline build.
+/// The plucked string's (NoteRenderer.PluckedString) frames [0, run) of its delay line, a run that
+/// does not wrap: out[k] = x[k] = line[k]; then line[k] = y[k], the first-order all-pass
+/// y[k] = b[k] − c·y[k−1] of b[k] = c·avg[k] + avg[k−1], avg[k] = half·(x[k] + x[k−1]). `b` is
+/// scratch for run floats; state = (previous x, previous avg, previous y), updated.
+void tg_string_run(int run, float *line, float *out, float *b, float c, float half, float state[3]);
+/// 2 if these loops use AVX2, 0 for the baseline build.
 int tg_room_kernel_level(void);
 /// For tests: 0 makes the loops take the baseline build whatever the CPU has; -1 undoes it.
 void tg_room_force_level(int level);
