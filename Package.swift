@@ -43,12 +43,15 @@ let package = Package(
         // Our own C kernels for the small per-time-step products (AVX-512 / AVX2 / portable,
         // chosen at run time). -O3 even in debug builds: the intrinsics are unusable at -O0.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // The room's per-block network step in plain C, built for AVX2 and for the baseline and
+        // chosen at run time (same bits either way: no fused multiply-adds).
+        .target(name: "CSynthKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         // Matrices over flat [Float]; the only file importing COpenBLAS lives here.
         .target(name: "Linalg", dependencies: ["COpenBLAS", "CKernels"]),
         // Vocabulary, LSTM with BPTT, Adam, checkpoints, sampler. Knows nothing of music.
         .target(name: "CharModel", dependencies: ["Linalg", "CMPI", "FileOutput"]),
         // Timed events -> audio (libsndfile) and Standard MIDI Files.
-        .target(name: "Synth", dependencies: ["ABCNotation", "CSndFile", "CFluidSynth", "FileOutput"]),
+        .target(name: "Synth", dependencies: ["ABCNotation", "CSndFile", "CFluidSynth", "FileOutput", "CSynthKernels"]),
         // Parsed tune -> standalone SVG staff notation (layout values, then an SVG writer).
         .target(name: "Engraver", dependencies: ["ABCNotation"]),
 

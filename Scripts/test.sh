@@ -23,7 +23,7 @@ if [ "${1:-}" = "--fast" ]; then
               'RobustnessTests.testMegabyteLine' 'LossCurveSVGTests.testHugeSeries' 'SynthesizerTests.testA440' \
               'ElementwiseTests.testAgreeWithLibm' 'EventsCommandTests.testCorpusTuneEvents' \
               'CheckCommandTests.testCorpusSummary' 'RoomTests.testRoomMatchesThePlainFrameByFrameTwin' \
-              'SynthesizerTests.testSameInputGivesIdenticalSamples'; do
+              'SynthesizerTests.testSameInputGivesIdenticalSamples' 'BlockKernelTests.testStreamedMixIsTheWholeBufferRender'; do
     skip+=(--skip "$slow")
   done
 fi

@@ -2,6 +2,7 @@
 // out in fixed-size chunks, so memory stays small however long a note is; wavetables are built
 // once per pitch and cached, the Karplus–Strong delay line is reused: the hot loops allocate nothing.
 
+import CSynthKernels
 import Foundation
 
 /// Deterministic generator (SplitMix64) for noise bursts and breath noise.
@@ -76,15 +77,24 @@ struct Envelope {
         let fall = 1 - sustain, d = Float(decay)
         while i + 8 <= decayEnd { store8(load8(p + i) * (1 - (Float(from + i - attack) + lanes) * fall / d), p + i); i += 8 }
         while i < decayEnd { p[i] *= 1 - Float(from + i - attack) * fall / d; i += 1 }
-        // Sustain, to the note's end.
-        let sustainEnd = min(count, noteFrames - from)
+        // Sustain, to the note's end (nothing to do at full level, as the plucked string has).
+        let sustainEnd = max(i, min(count, noteFrames - from))
+        if sustain == 1 { i = sustainEnd }
         while i + 8 <= sustainEnd { store8(load8(p + i) * sustain, p + i); i += 8 }
         while i < sustainEnd { p[i] *= sustain; i += 1 }
-        // Release: a straight line from the level at note-off.
+        // Release: a straight line from the level at note-off, each frame's gain from its own
+        // number (no running sum, so no chain from frame to frame).
         guard i < count else { return }
         let step = releaseStart / Float(max(1, releaseFrames))
-        var g = releaseStart - Float(from + i - noteFrames + 1) * step
-        while i < count { p[i] *= max(0, g); g -= step; i += 1 }
+        let first = from + i - noteFrames + 1   // frames into the release, counting from 1
+        precondition(first + count < 1 << 24, "Envelope.apply: release longer than 2^24 frames")
+        var k = 0
+        while i + 8 <= count {
+            let g = releaseStart - (Float(first + k) + lanes) * step
+            store8(load8(p + i) * g.replacing(with: 0, where: g .< 0), p + i)
+            i += 8; k += 8
+        }
+        while i < count { p[i] *= max(0, releaseStart - Float(first + k) * step); i += 1; k += 1 }
     }
 }
 
@@ -99,16 +109,14 @@ struct NoteRenderer {
     let seed: UInt64
     private var scratch: [Float]
     private var delayLine: [Float] = []
+    /// The plucked string's per-chunk working values (`PluckedString.run`).
+    private var work = [Float](repeating: 0, count: NoteRenderer.chunk)
     private var tables: [Int: [Float]] = [:]   // key: sound kind * 1000 + pitch
-    private let sine: [Float]
 
     init(sampleRate: Int, seed: UInt64) {
         self.sampleRate = sampleRate
         self.seed = seed
         scratch = [Float](repeating: 0, count: NoteRenderer.chunk)
-        sine = (0...NoteRenderer.tableSize).map {
-            Float(sin(2 * Double.pi * Double($0) / Double(NoteRenderer.tableSize)))
-        }
     }
 
     /// Frequency of a MIDI pitch in Hz (A4 = 69 = 440 Hz, equal temperament).
@@ -124,15 +132,14 @@ struct NoteRenderer {
         let f = NoteRenderer.frequency(pitch)
         var rng = SplitMix64(seed: seed ^ (noiseKey &* 0x2545_F491_4F6C_DD1D))
         let rate = sampleRate
-        let sine = self.sine
         func env(_ a: Double, _ d: Double, _ s: Float) -> Envelope {
             Envelope(attack: a, decay: d, sustain: s, noteFrames: noteFrames, releaseFrames: releaseFrames, rate: rate)
         }
         switch sound {
         case .instrument(.plucked):
             var string = startPluck(frequency: f, level: level, rng: &rng)
-            run(total: total, envelope: env(0.004, 0, 1), emit: emit) { out, count, line in
-                string.run(out, count: count, line: line)
+            run(total: total, envelope: env(0.004, 0, 1), emit: emit) { out, count, line, work in
+                string.run(out, count: count, line: line, work: work)
             }
         case .instrument(let instrument):
             let voice = Self.voicing(instrument)
@@ -144,31 +151,34 @@ struct NoteRenderer {
             var osc = Oscillator(table: table(key: voice.tableKey + pitch, frequency: f, harmonics: voice.harmonics),
                                  frequency: f, rate: rate, level: level, voice: voice, bite: Float(bite),
                                  vibratoDelay: voice.vibratoDelay * delayScale, rng: rng)
-            run(total: total, envelope: env(shape.attack, shape.decay, shape.sustain), emit: emit) { out, count, _ in
-                osc.run(out, count: count, sine: sine)
+            run(total: total, envelope: env(shape.attack, shape.decay, shape.sustain), emit: emit) { out, count, _, _ in
+                osc.run(out, count: count)
             }
         case .pad:
             var osc = Oscillator(table: table(key: 9000 + pitch, frequency: f, harmonics: Self.padVoice.harmonics),
                                  frequency: f, rate: rate, level: level, voice: Self.padVoice, bite: 0,
                                  vibratoDelay: 0, rng: rng)
-            run(total: total, envelope: env(0.12, 0.3, 0.7), emit: emit) { out, count, _ in
-                osc.run(out, count: count, sine: sine)
+            run(total: total, envelope: env(0.12, 0.3, 0.7), emit: emit) { out, count, _, _ in
+                osc.run(out, count: count)
             }
         }
     }
 
     /// Chunk loop: generate, shape, emit.
     private mutating func run(total: Int, envelope: Envelope, emit: (UnsafeBufferPointer<Float>, Int) -> Void,
-                              generate: (UnsafeMutableBufferPointer<Float>, Int, UnsafeMutableBufferPointer<Float>) -> Void) {
+                              generate: (UnsafeMutableBufferPointer<Float>, Int, UnsafeMutableBufferPointer<Float>,
+                                         UnsafeMutablePointer<Float>) -> Void) {
         var done = 0
         delayLine.withUnsafeMutableBufferPointer { line in
-            scratch.withUnsafeMutableBufferPointer { out in
-                while done < total {
-                    let count = min(NoteRenderer.chunk, total - done)
-                    generate(out, count, line)
-                    envelope.apply(out, from: done, count: count)
-                    emit(UnsafeBufferPointer(rebasing: out[0..<count]), done)
-                    done += count
+            work.withUnsafeMutableBufferPointer { work in
+                scratch.withUnsafeMutableBufferPointer { out in
+                    while done < total {
+                        let count = min(NoteRenderer.chunk, total - done)
+                        generate(out, count, line, work.baseAddress!)
+                        envelope.apply(out, from: done, count: count)
+                        emit(UnsafeBufferPointer(rebasing: out[0..<count]), done)
+                        done += count
+                    }
                 }
             }
         }
@@ -177,6 +187,18 @@ struct NoteRenderer {
     // MARK: Karplus–Strong
 
     /// State of one plucked string between chunks; the delay line itself is `delayLine`.
+    ///
+    /// Per frame: x = line[idx] is played; avg = half · (x + previous x); the first-order all-pass
+    /// ap = (c · avg + previous avg) − c · previous ap is written back to line[idx]. The loop goes
+    /// through the line (N ≥ 2 frames), so in a run of frames that does not wrap the line nothing
+    /// read was written, and the only frame-to-frame dependency is the all-pass's own feedback,
+    /// y[k] = b[k] − c · y[k−1] with b = c · avg + previous avg. A run goes in three passes with no
+    /// chain but the last: copy x out; b for every frame; then y, eight frames at a time from the
+    /// y eight frames back: y[k] = Σ_{m<8} (−c)^m b[k−m] + c⁸ y[k−8] (the recurrence unrolled;
+    /// the sum as two four-tap halves), so the chain is one multiply-add per eight frames instead
+    /// of a multiply and an add per frame. The first eight frames of a run go frame by frame. Same
+    /// filter; sums in another order, so samples differ in the last bits. The passes are
+    /// `tg_string_run` (CSynthKernels: plain C built for AVX2 and for the baseline, same bits).
     struct PluckedString {
         var n: Int
         var c: Float
@@ -187,19 +209,21 @@ struct NoteRenderer {
         var apOut: Float = 0
 
         /// Loop delay = N (line) + 0.5 (two-point average) + d (first-order all-pass) = rate / f.
-        mutating func run(_ out: UnsafeMutableBufferPointer<Float>, count: Int, line: UnsafeMutableBufferPointer<Float>) {
-            for i in 0..<count {
-                let x = line[idx]
-                out[i] = x
-                let avg = half * (x + prev)
-                let ap = c * avg + apIn - c * apOut
-                apIn = avg
-                apOut = ap
-                line[idx] = ap
-                prev = x
-                idx += 1
+        /// `work` holds `count` floats.
+        mutating func run(_ out: UnsafeMutableBufferPointer<Float>, count: Int, line: UnsafeMutableBufferPointer<Float>,
+                          work b: UnsafeMutablePointer<Float>) {
+            guard count > 0, let o = out.baseAddress, let l = line.baseAddress else { return }
+            var state: [Float] = [prev, apIn, apOut]
+            var i = 0
+            while i < count {
+                // A run that neither wraps the line nor passes the chunk's end.
+                let run = min(count - i, n - idx)
+                tg_string_run(Int32(run), l + idx, o + i, b, c, half, &state)
+                i += run
+                idx += run
                 if idx == n { idx = 0 }
             }
+            (prev, apIn, apOut) = (state[0], state[1], state[2])
         }
     }
 
@@ -331,8 +355,9 @@ struct NoteRenderer {
     static let sineTable: [Double] = (0..<tableSize).map { sin(2 * Double.pi * Double($0) / Double(tableSize)) }
 
     /// One period of the band-limited wave for `frequency`: harmonics k (amplitude
-    /// `harmonics(k, k·f)`) below 0.45·rate and 16 kHz, peak 1, with one guard sample for
-    /// interpolation. Cached by `key`. O(harmonics × tableSize) additions, no sin calls.
+    /// `harmonics(k, k·f)`) below 0.45·rate and 16 kHz, peak 1, stored as `tableSize` pairs
+    /// (value at i, value at i + 1 − value at i) for the oscillator's interpolation. Cached by
+    /// `key`. O(harmonics × tableSize) additions, no sin calls.
     private mutating func table(key: Int, frequency f: Double, harmonics: (Int, Double) -> Double) -> [Float] {
         if let t = tables[key] { return t }
         let limit = min(0.45 * Double(sampleRate), 16_000)
@@ -352,135 +377,192 @@ struct NoteRenderer {
             }
         }
         let peak = max(acc.map(abs).max() ?? 1, 1e-12)
-        var t = acc.map { Float($0 / peak) }
-        t.append(t[0])
+        let v = acc.map { Float($0 / peak) }
+        var t = [Float](repeating: 0, count: 2 * size)
+        for i in 0..<size {
+            t[2 * i] = v[i]
+            t[2 * i + 1] = v[(i + 1) & (size - 1)] - v[i]
+        }
         tables[key] = t
         return t
     }
 
     /// Wavetable oscillator with a vibrato that grows after the onset, per-note noise (a burst
-    /// at the onset decaying exponentially over a steady floor, low-passed) and an optional
-    /// second, detuned reed; state carries across chunks.
+    /// at the onset decaying exponentially over a steady floor) and an optional second, detuned
+    /// reed; state carries across chunks. Works eight frames at a time, with nothing carried from
+    /// one frame to the next inside a block:
+    /// - phases are 32-bit fixed point (a whole cycle is 2^32), so they wrap by overflow, with no
+    ///   test; the top 11 bits index the table, the other 21 are the interpolation fraction;
+    /// - the vibrato (rate ≤ 6 Hz) sets the pitch once per block: a rotating phasor (Double,
+    ///   renormalised every block) gives its sine, so there is no table lookup and no polynomial;
+    /// - the noise is read from a fixed table of low-passed noise (`NoiseTable`), from an offset
+    ///   drawn from the note's seeded generator, instead of a generator and a filter per frame;
+    /// - the burst decays by `burstDecay`^k across the block's lanes.
+    /// The table lookups are the only per-lane scalar work (eight loads of a value-and-slope pair).
     struct Oscillator {
+        /// (value, slope to the next value) pairs, `tableSize` of them.
         let table: [Float]
-        let inc: Float
-        let inc2: Float
+        let inc: UInt32
+        let inc2: UInt32
         let twoReeds: Bool
-        let vibInc: Float
         let vibStart: Int
-        let vibratoDepth: Float
-        let vibStep: Float
+        let vibratoDepth: Double
+        /// Depth gained per block while the vibrato grows.
+        let vibStep: Double
+        /// The phasor's rotation per block: cos and sin of 2π · rate · 8 / sampleRate.
+        let vibCos: Double
+        let vibSin: Double
         let noiseFloor: Float
-        let burstDecay: Float
-        let colour: Float
+        let noisy: Bool
+        /// burstDecay^k for lanes k = 0…7, and burstDecay^8.
+        let burstLanes: SIMD8<Float>
+        let burstBlock: Float
         let level: Float
+        let noise: [Float]
         var burst: Float
-        var rng: SplitMix64
-        var phase: Float = 0
-        var phase2: Float = 0
-        var vphase: Float = 0
-        var depth: Float = 0
-        var lp: Float = 0
+        var noiseAt: Int
+        var phase: UInt32 = 0
+        var phase2: UInt32 = 0
+        /// The vibrato's phasor (cos, sin) and current depth.
+        var vc = 1.0
+        var vs = 0.0
+        var depth = 0.0
         var frame = 0
+
+        static let block = 8
 
         init(table: [Float], frequency f: Double, rate: Int, level: Float, voice: Voicing, bite: Float,
              vibratoDelay: Double, rng: SplitMix64) {
-            let size = Float(NoteRenderer.tableSize)
             self.table = table
             let detune = voice.detuneCents
             twoReeds = detune != 0
-            inc = Float(f * (twoReeds ? pow(2, -detune / 1200) : 1) / Double(rate)) * size
-            inc2 = Float(f * pow(2, detune / 1200) / Double(rate)) * size
-            vibInc = Float(voice.vibratoRate / Double(rate)) * size
+            func fixed(_ hz: Double) -> UInt32 { UInt32((hz / Double(rate) * 4_294_967_296).rounded()) }
+            inc = fixed(f * (twoReeds ? pow(2, -detune / 1200) : 1))
+            inc2 = fixed(f * pow(2, detune / 1200))
             vibStart = Int(vibratoDelay * Double(rate))
-            vibratoDepth = Float(voice.vibratoDepth)
-            vibStep = Float(voice.vibratoDepth / max(1, voice.vibratoGrowth * Double(rate)))
+            vibratoDepth = voice.vibratoDepth
+            let blockSeconds = Double(Self.block) / Double(rate)
+            vibStep = voice.vibratoDepth * blockSeconds / max(blockSeconds, voice.vibratoGrowth)
+            vibCos = cos(2 * Double.pi * voice.vibratoRate * blockSeconds)
+            vibSin = sin(2 * Double.pi * voice.vibratoRate * blockSeconds)
             noiseFloor = voice.noise
+            noisy = voice.noise > 0 || voice.burst > 0
             burst = voice.burst * bite
-            burstDecay = Float(exp(-1 / (voice.burstSeconds * Double(rate))))
-            colour = voice.noiseColour
+            let decay = exp(-1 / (voice.burstSeconds * Double(rate)))
+            burstLanes = SIMD8((0..<8).map { Float(pow(decay, Double($0))) })
+            burstBlock = Float(pow(decay, 8))
             self.level = level
-            self.rng = rng
+            noise = noisy ? NoiseTable.shared(colour: voice.noiseColour) : []
+            var r = rng
+            noiseAt = Int(r.next() >> 40) & (NoiseTable.length - 1)
         }
 
-        /// Fills `out[0..<count]` with the next frames: the frames before the vibrato starts, then
-        /// those after, each in a loop specialised for what this voice has (vibrato, a second reed,
-        /// noise), so no frame tests what does not change.
-        mutating func run(_ out: UnsafeMutableBufferPointer<Float>, count: Int, sine: [Float]) {
+        /// Fills `out[0..<count]` with the next frames, eight at a time; a count that is not a
+        /// multiple of eight (only a note's last chunk) writes up to the next multiple, which
+        /// `out` must hold.
+        mutating func run(_ out: UnsafeMutableBufferPointer<Float>, count: Int) {
             guard count > 0, let o = out.baseAddress else { return }
-            let noisy = noiseFloor > 0 || burst > 0
-            let plain = vibratoDepth > 0 ? min(count, max(0, vibStart - frame)) : count
+            precondition(out.count >= (count + 7) & ~7, "Oscillator.run: \(count) frames into \(out.count)")
             table.withUnsafeBufferPointer { tab in
-                sine.withUnsafeBufferPointer { sin in
-                    let t = tab.baseAddress!, s = sin.baseAddress!
+                noise.withUnsafeBufferPointer { nz in
+                    let t = tab.baseAddress!
                     switch (twoReeds, noisy) {
-                    case (false, false):
-                        steps(o, 0..<plain, t, s, vibrato: false, twoReeds: false, noisy: false)
-                        steps(o, plain..<count, t, s, vibrato: true, twoReeds: false, noisy: false)
-                    case (false, true):
-                        steps(o, 0..<plain, t, s, vibrato: false, twoReeds: false, noisy: true)
-                        steps(o, plain..<count, t, s, vibrato: true, twoReeds: false, noisy: true)
-                    case (true, false):
-                        steps(o, 0..<plain, t, s, vibrato: false, twoReeds: true, noisy: false)
-                        steps(o, plain..<count, t, s, vibrato: true, twoReeds: true, noisy: false)
-                    case (true, true):
-                        steps(o, 0..<plain, t, s, vibrato: false, twoReeds: true, noisy: true)
-                        steps(o, plain..<count, t, s, vibrato: true, twoReeds: true, noisy: true)
+                    case (false, false): blocks(o, count, t, nil, twoReeds: false)
+                    case (false, true): blocks(o, count, t, nz.baseAddress!, twoReeds: false)
+                    case (true, false): blocks(o, count, t, nil, twoReeds: true)
+                    case (true, true): blocks(o, count, t, nz.baseAddress!, twoReeds: true)
                     }
                 }
             }
         }
 
-        /// One run of frames: table lookup with linear interpolation, the vibrato's pitch
-        /// modulation (growing to full depth), the second reed, the noise; the state is kept in
-        /// locals through the loop and stored back after it. The phases wrap in branches marked
-        /// rare (`_slowPath`): as selects, compare-and-blend joined each phase's add in a chain of
-        /// about ten cycles a frame, which bounded the whole loop; as a branch, predicted not taken,
-        /// the chain is the add alone (same values; the loop about 1.4–1.9× faster).
+        /// Eight interpolated table values from `phase`, stepping by `step`; returns the phase after.
         @inline(__always)
-        private mutating func steps(_ out: UnsafeMutablePointer<Float>, _ range: Range<Int>,
-                                    _ tab: UnsafePointer<Float>, _ sin: UnsafePointer<Float>,
-                                    vibrato: Bool, twoReeds: Bool, noisy: Bool) {
-            guard !range.isEmpty else { return }
-            let size = Float(NoteRenderer.tableSize)
-            let mask = NoteRenderer.tableMask
-            var phase = self.phase, phase2 = self.phase2, vphase = self.vphase, depth = self.depth
-            var lp = self.lp, burst = self.burst, rng = self.rng
-            let inc = self.inc, inc2 = self.inc2, vibInc = self.vibInc, vibratoDepth = self.vibratoDepth
-            let vibStep = self.vibStep, colour = self.colour, noiseFloor = self.noiseFloor
-            let burstDecay = self.burstDecay, level = self.level
-            for i in range {
-                let ip = Int(phase)
-                let frac = phase - Float(ip)
-                let a = tab[ip & mask], b = tab[(ip & mask) + 1]
-                var s = a + frac * (b - a)
-                var mod: Float = 1
-                if vibrato {
-                    depth = min(vibratoDepth, depth + vibStep)
-                    mod = 1 + depth * sin[Int(vphase) & mask]
-                    vphase += vibInc
-                    if _slowPath(vphase >= size) { vphase -= size }
-                }
-                if twoReeds {
-                    let jp = Int(phase2)
-                    let g = phase2 - Float(jp)
-                    let c = tab[jp & mask], d = tab[(jp & mask) + 1]
-                    s = 0.5 * (s + c + g * (d - c))
-                    phase2 += inc2 * mod
-                    if _slowPath(phase2 >= size) { phase2 -= size }
-                }
-                if noisy {
-                    lp += colour * (rng.nextSigned() - lp)
-                    s += (noiseFloor + burst) * lp
-                    burst *= burstDecay
-                }
-                out[i] = s * level
-                phase += inc * mod
-                if _slowPath(phase >= size) { phase -= size }
+        private static func lookup(_ t: UnsafePointer<Float>, _ phase: UInt32, _ step: UInt32) -> (SIMD8<Float>, UInt32) {
+            var value = SIMD8<Float>(), slope = SIMD8<Float>(), frac = SIMD8<Int32>()
+            var p = phase
+            for k in 0..<8 {
+                let i = Int(p >> 21) &* 2
+                value[k] = t[i]
+                slope[k] = t[i &+ 1]
+                frac[k] = Int32(truncatingIfNeeded: p & 0x1F_FFFF)
+                p &+= step
             }
-            self.phase = phase; self.phase2 = phase2; self.vphase = vphase; self.depth = depth
-            self.lp = lp; self.burst = burst; self.rng = rng
-            frame += range.count
+            return (value + SIMD8<Float>(frac) * (1 / Float(1 << 21)) * slope, p)
         }
+
+        @inline(__always)
+        private mutating func blocks(_ out: UnsafeMutablePointer<Float>, _ count: Int, _ t: UnsafePointer<Float>,
+                                     _ nz: UnsafePointer<Float>?, twoReeds: Bool) {
+            var phase = self.phase, phase2 = self.phase2, burst = self.burst, noiseAt = self.noiseAt
+            var vc = self.vc, vs = self.vs, depth = self.depth, frame = self.frame
+            let level = self.level, floor = self.noiseFloor, lanes = self.burstLanes, decay8 = self.burstBlock
+            let vibrato = vibratoDepth > 0
+            var i = 0
+            while i < count {
+                var step = inc, step2 = inc2
+                if vibrato && frame >= vibStart {
+                    depth = min(vibratoDepth, depth + vibStep)
+                    let mod = 1 + depth * vs
+                    step = UInt32(Double(inc) * mod + 0.5)   // mod ≤ 1.02: below 2^32
+                    step2 = UInt32(Double(inc2) * mod + 0.5)
+                    // Rotate the phasor one block on, and pull it back to the unit circle.
+                    let c = vc * vibCos - vs * vibSin, s = vs * vibCos + vc * vibSin
+                    let g = 1.5 - 0.5 * (c * c + s * s)
+                    vc = c * g; vs = s * g
+                }
+                var (s, next) = Self.lookup(t, phase, step)
+                phase = next
+                if twoReeds {
+                    let (s2, next2) = Self.lookup(t, phase2, step2)
+                    phase2 = next2
+                    s = 0.5 * (s + s2)
+                }
+                if let nz {
+                    s += (floor + burst * lanes) * load8(nz + noiseAt)
+                    burst *= decay8
+                    noiseAt = (noiseAt + 8) & (NoiseTable.length - 1)
+                }
+                store8(s * level, out + i)
+                i += 8
+                frame += 8
+            }
+            self.phase = phase; self.phase2 = phase2; self.burst = burst; self.noiseAt = noiseAt
+            self.vc = vc; self.vs = vs; self.depth = depth; self.frame = frame
+        }
+    }
+}
+
+/// A fixed stretch of low-passed noise per colour (the one-pole low-pass of the breath and bow
+/// noise, `lp += colour · (white − lp)`), generated once per process from a fixed seed and read
+/// circularly: the note's seeded offset is the random choice. 2^17 frames (about 3 s at 44.1 kHz),
+/// plus eight guard frames repeating the start so a block never wraps inside; filtered twice
+/// around so its end flows into its start.
+enum NoiseTable {
+    static let length = 1 << 17
+
+    private static let tables: [Float: [Float]] = {
+        var out: [Float: [Float]] = [:]
+        for colour in Set([Instrument.bowed, .flute, .whistle, .accordion].map { NoteRenderer.voicing($0).noiseColour }) {
+            var rng = SplitMix64(seed: 0x6E6F_6973_6500 ^ UInt64(colour.bitPattern))
+            let white = (0..<length).map { _ in rng.nextSigned() }
+            var t = [Float](repeating: 0, count: length + 8)
+            var lp: Float = 0
+            for pass in 0..<2 {
+                for i in 0..<length {
+                    lp += colour * (white[i] - lp)
+                    if pass == 1 { t[i] = lp }
+                }
+            }
+            for k in 0..<8 { t[length + k] = t[k] }
+            out[colour] = t
+        }
+        return out
+    }()
+
+    /// The table for a voice's noise colour (one of the instruments').
+    static func shared(colour: Float) -> [Float] {
+        guard let t = tables[colour] else { preconditionFailure("NoiseTable: no table for colour \(colour)") }
+        return t
     }
 }

@@ -4,11 +4,14 @@
 // out decorrelated, as from two ears in a room; no randomness, so the same input gives the
 // same samples. The signal is processed in blocks no longer than the shortest delay line, so
 // nothing read in a block was written in it and every loop runs over eight frames at a time
-// (SIMD8) with no dependency from one frame to the next.
+// (SIMD8) with no dependency from one frame to the next. It streams: the synthesizer hands it
+// each stretch of the dry mix as soon as no note can still add to it, while it is in cache.
 
+import CSynthKernels
 import Foundation
 
-/// A stereo room reverb applied in place to interleaved stereo samples.
+/// A stereo room reverb: planar dry frames in, piece by piece, the dry signal plus the room out
+/// (interleaved stereo or mono).
 struct Room {
     /// Reverberation time to −60 dB, seconds.
     static let rt60 = 0.8
@@ -45,132 +48,112 @@ struct Room {
         }
     }
 
-    /// Adds the room to `samples` (interleaved stereo, `frames` frames) at `sampleRate`.
-    /// Per block: the dry mix in mono → early reflections → each line's output, low-passed → the
-    /// Hadamard mix fed back into the lines with the input → both sides' output added.
-    /// Cost: about 25 multiply-adds a frame, in SIMD loops over blocks that stay in cache;
-    /// memory: the delay lines and a window of the dry mix (about 0.3 s of audio in all).
-    /// Returns the peak |sample| of the result's finite samples and whether all are finite (see
-    /// `PeakMeter`), measured as each block is written, for the level stage.
-    @discardableResult
-    static func apply(_ samples: inout [Float], frames: Int, sampleRate: Int) -> (peak: Float, finite: Bool) {
-        guard frames > 0 else { return (0, true) }
-        precondition(samples.count >= 2 * frames, "Room.apply: \(samples.count) samples for \(frames) stereo frames")
-        let geometry = Geometry(sampleRate: sampleRate)
-        var network = DelayNetwork(geometry: geometry)
-        let block = geometry.lengths.min()!
-        let longest = geometry.longest
-        // The dry mix in mono, from `longest` frames before the block (silence before the start)
-        // so every tap reads in bounds; room for eight blocks, then the last `longest` frames move
-        // back to the front (blocks are short where lines wrap: the move happens once in 8+).
-        let capacity = longest + 8 * block
-        var history = [Float](repeating: 0, count: capacity)
-        var scratch = [Float](repeating: 0, count: 7 * block)
-        var meter = PeakMeter()
-        samples.withUnsafeMutableBufferPointer { x in
+    /// 2 when the synth's C loops (CSynthKernels: the room's and the plucked string's) run with
+    /// AVX2, 0 for the baseline x86-64 build.
+    static var kernelLevel: Int { Int(tg_room_kernel_level()) }
+
+    /// For tests: the baseline build of those loops whatever the CPU has (true), or as it allows.
+    static func useBaselineKernels(_ on: Bool) { tg_room_force_level(on ? 0 : -1) }
+
+    /// The room's state between pieces of the signal: the delay network, a window of the dry mix
+    /// in mono, scratch for one block, and the peak of everything written so far.
+    let geometry: Geometry
+    private var network: DelayNetwork?
+    private let block: Int
+    /// The dry mix in mono, from `geometry.longest` frames before the block (silence before the
+    /// start) so every tap reads in bounds; room for eight blocks, then the last `longest` frames
+    /// move back to the front (blocks are short where lines wrap: the move happens once in 8+).
+    private var history: [Float]
+    private var at: Int
+    private var scratch: [Float]
+    private var meter = PeakMeter()
+
+    init(sampleRate: Int) {
+        geometry = Geometry(sampleRate: sampleRate)
+        network = DelayNetwork(geometry: geometry)
+        block = geometry.lengths.min()!
+        history = [Float](repeating: 0, count: geometry.longest + 8 * block)
+        at = geometry.longest
+        scratch = [Float](repeating: 0, count: 2 * block)
+    }
+
+    /// The peak |sample| of the finite samples written so far and whether all were finite (see
+    /// `PeakMeter`), for the level stage.
+    var reading: (peak: Float, finite: Bool) { meter.reading }
+
+    /// Adds the room to the next `count` frames of the dry signal, `left` and `right` (planar), and
+    /// writes the result to `out`: interleaved stereo (`channels` 2) or its mono mix (1,
+    /// (left + right) / 2 after the room). Feeding a signal in pieces of any length gives the same
+    /// samples as feeding it whole.
+    /// Per block: the dry mix in mono → early reflections → in one loop, each line's output
+    /// low-passed, the Hadamard mix fed back into the lines with the input, both sides written.
+    /// Cost: about 25 multiply-adds a frame, in SIMD loops over blocks that stay in cache.
+    mutating func process(left: UnsafePointer<Float>, right: UnsafePointer<Float>, count: Int,
+                          into out: UnsafeMutablePointer<Float>, channels: Int) {
+        precondition(channels == 1 || channels == 2, "Room.process: \(channels) channels")
+        guard count > 0 else { return }
+        let block = self.block, longest = geometry.longest
+        let delays = geometry.taps.map { $0.map(\.delay) }, gains = geometry.taps.map { $0.map(\.gain) }
+        // The state moves into locals for the loop and back after it (each array stays uniquely
+        // referenced, so nothing is copied).
+        var network = self.network!, history = self.history, scratch = self.scratch
+        self.network = nil; self.history = []; self.scratch = []
+        var meter = self.meter, at = self.at
+        let capacity = history.count
         history.withUnsafeMutableBufferPointer { h in
         scratch.withUnsafeMutableBufferPointer { s in
             let s = s.baseAddress!, h = h.baseAddress!
-            let early = (left: s, right: s + block, input: s + 2 * block)   // reflections and the network's input
-            let damped = (0..<4).map { s + (3 + $0) * block }               // each line's output, low-passed
-            var at = longest   // where the block's dry frames go in `history`
+            let early = (left: s, right: s + block)   // each side's reflections
             var f = 0
-            while f < frames {
-                let n = network.blockLength(atMost: min(block, frames - f))
-                let y = x.baseAddress! + 2 * f
+            while f < count {
+                let n = network.blockLength(atMost: min(block, count - f))
                 if at + n > capacity {
                     h.update(from: h + at - longest, count: longest)
                     at = longest
                 }
                 let dry = h + at
-                monoMix(y, count: n, into: dry)
-                earlyReflections(dry, count: n, taps: geometry.taps, left: early.left, right: early.right, input: early.input)
-                network.dampedOutputs(count: n, into: damped)
-                network.feedBack(damped, input: early.input, count: n)
-                addToMix(y, count: n, early: (early.left, early.right), damped: damped, meter: &meter)
+                Self.monoMix(left + f, right + f, count: n, into: dry)
+                Self.reflect(dry, count: n, delays: delays[0], gains: gains[0], into: early.left)
+                Self.reflect(dry, count: n, delays: delays[1], gains: gains[1], into: early.right)
+                network.step(count: n, dry: (left + f, right + f), early: early, into: out + f * channels,
+                             channels: channels, meter: &meter)
                 at += n
                 f += n
             }
-        }}}
+        }}
+        self.network = network; self.history = history; self.scratch = scratch
+        self.meter = meter; self.at = at
+    }
+
+    /// Adds the room to `samples` (interleaved stereo, `frames` frames) at `sampleRate`, in place:
+    /// `process` on the whole signal. Returns the peak |sample| of the result's finite samples
+    /// (and of any samples after the frames) and whether all are finite.
+    @discardableResult
+    static func apply(_ samples: inout [Float], frames: Int, sampleRate: Int) -> (peak: Float, finite: Bool) {
+        guard frames > 0 else { return (0, true) }
+        precondition(samples.count >= 2 * frames, "Room.apply: \(samples.count) samples for \(frames) stereo frames")
+        let left = (0..<frames).map { samples[2 * $0] }, right = (0..<frames).map { samples[2 * $0 + 1] }
+        var room = Room(sampleRate: sampleRate)
+        samples.withUnsafeMutableBufferPointer { room.process(left: left, right: right, count: frames, into: $0.baseAddress!, channels: 2) }
+        var meter = room.meter
         for i in 2 * frames..<samples.count { meter.add(samples[i]) }
         return meter.reading
     }
 
-    /// (left + right) / 2 of interleaved stereo `x[0..<2·count]` into `mono[0..<count]`.
-    static func monoMix(_ x: UnsafePointer<Float>, count n: Int, into mono: UnsafeMutablePointer<Float>) {
+    /// (left + right) / 2 of `count` planar frames into `mono[0..<count]`.
+    static func monoMix(_ left: UnsafePointer<Float>, _ right: UnsafePointer<Float>, count n: Int,
+                        into mono: UnsafeMutablePointer<Float>) {
         var j = 0
-        while j + 8 <= n {
-            let a = load16(x + 2 * j)
-            store8(0.5 * (a.evenHalf + a.oddHalf), mono + j)
-            j += 8
-        }
-        while j < n { mono[j] = 0.5 * (x[2 * j] + x[2 * j + 1]); j += 1 }
+        while j + 8 <= n { store8(0.5 * (load8(left + j) + load8(right + j)), mono + j); j += 8 }
+        while j < n { mono[j] = 0.5 * (left[j] + right[j]); j += 1 }
     }
 
-    /// Early reflections of `dry[0..<count]` (which may read back to `dry[-longest]`): per side the
-    /// sum of the delayed, scaled copies, in tap order; and the network's input, a quarter of their sum.
-    static func earlyReflections(_ dry: UnsafePointer<Float>, count n: Int, taps: [[(delay: Int, gain: Float)]],
-                                 left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>,
-                                 input: UnsafeMutablePointer<Float>) {
-        reflect(dry, count: n, taps: taps[0], into: left)
-        reflect(dry, count: n, taps: taps[1], into: right)
-        var j = 0
-        while j + 8 <= n { store8(0.25 * (load8(left + j) + load8(right + j)), input + j); j += 8 }
-        while j < n { input[j] = 0.25 * (left[j] + right[j]); j += 1 }
-    }
-
-    /// One side's reflections: out[j] = Σ gain_k · dry[j − delay_k], summed from zero in tap order.
-    static func reflect(_ dry: UnsafePointer<Float>, count n: Int, taps t: [(delay: Int, gain: Float)],
+    /// One side's reflections: out[j] = Σ gain_k · dry[j − delay_k], summed from zero in tap order
+    /// (`tg_room_reflect`: AVX2 where the CPU has it).
+    static func reflect(_ dry: UnsafePointer<Float>, count n: Int, delays: [Int], gains: [Float],
                         into out: UnsafeMutablePointer<Float>) {
-        precondition(t.count == 6, "Room: six taps a side")
-        let p0 = dry - t[0].delay, p1 = dry - t[1].delay, p2 = dry - t[2].delay
-        let p3 = dry - t[3].delay, p4 = dry - t[4].delay, p5 = dry - t[5].delay
-        let g0 = t[0].gain, g1 = t[1].gain, g2 = t[2].gain, g3 = t[3].gain, g4 = t[4].gain, g5 = t[5].gain
-        var j = 0
-        while j + 8 <= n {
-            var e = SIMD8<Float>(repeating: 0)
-            e += g0 * load8(p0 + j); e += g1 * load8(p1 + j); e += g2 * load8(p2 + j)
-            e += g3 * load8(p3 + j); e += g4 * load8(p4 + j); e += g5 * load8(p5 + j)
-            store8(e, out + j)
-            j += 8
-        }
-        while j < n {
-            var e: Float = 0
-            e += g0 * p0[j]; e += g1 * p1[j]; e += g2 * p2[j]; e += g3 * p3[j]; e += g4 * p4[j]; e += g5 * p5[j]
-            out[j] = e
-            j += 1
-        }
-    }
-
-    /// Adds to interleaved stereo `y[0..<2·count]` the early reflections of each side and the tail:
-    /// left hears lines 0 and 2 (and half of 1), right lines 1 and 3 (and half of 2), at `tailLevel`.
-    /// `meter` sees every sample written.
-    static func addToMix(_ y: UnsafeMutablePointer<Float>, count n: Int,
-                         early: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), damped l: [UnsafeMutablePointer<Float>],
-                         meter: inout PeakMeter) {
-        let (el, er) = early
-        let l0 = l[0], l1 = l[1], l2 = l[2], l3 = l[3]
-        let tail = tailLevel
-        var m = meter   // a local copy stays in registers through the loop
-        defer { meter = m }
-        var j = 0
-        while j + 8 <= n {
-            let p = load8(l0 + j), q = load8(l1 + j), r = load8(l2 + j), t = load8(l3 + j)
-            var add = SIMD16<Float>()
-            add.evenHalf = load8(el + j) + tail * (p - r + 0.5 * q)
-            add.oddHalf = load8(er + j) + tail * (q - t + 0.5 * r)
-            let sum = load16(y + 2 * j) + add
-            store16(sum, y + 2 * j)
-            m.add(sum)
-            j += 8
-        }
-        while j < n {
-            let p = l0[j], q = l1[j], r = l2[j], t = l3[j]
-            y[2 * j] += el[j] + tail * (p - r + 0.5 * q)
-            y[2 * j + 1] += er[j] + tail * (q - t + 0.5 * r)
-            m.add(y[2 * j]); m.add(y[2 * j + 1])
-            j += 1
-        }
+        precondition(delays.count == 6 && gains.count == 6, "Room: six taps a side")
+        tg_room_reflect(Int32(n), dry, delays, gains, out)
     }
 
     /// The four delay lines of the feedback network (one buffer, line k from `offsets[k]`), where
@@ -181,7 +164,7 @@ struct Room {
         let offsets: [Int]
         var lines: [Float]
         var index = [0, 0, 0, 0]
-        var previous: [Float] = [0, 0, 0, 0]
+        var previous = SIMD4<Float>()
 
         init(geometry: Geometry) {
             lengths = geometry.lengths
@@ -197,48 +180,38 @@ struct Room {
             return n
         }
 
-        /// What each line puts out over the block, low-passed: a·x[j] + b·x[j−1] (walls absorb highs).
-        mutating func dampedOutputs(count n: Int, into out: [UnsafeMutablePointer<Float>]) {
+        /// One block of the network, frame by frame the room's definition: each line's output
+        /// low-passed, a · x[j] + b · x[j−1] (walls absorb highs); written back where it was read,
+        /// the Hadamard mix of those (orthogonal, /2) times each line's loop gain, plus the input
+        /// (a quarter of both sides' reflections) with alternating signs; and the output, the dry
+        /// frames plus each side's reflections and tail (left hears lines 0 and 2 and half of 1,
+        /// right 1 and 3 and half of 2, at `tailLevel`), interleaved (`channels` 2) or as
+        /// (left + right) / 2 (1), every sample then shown to `meter` (from cache). Then every line
+        /// moves on `count`. The loop is `tg_room_step` (CSynthKernels): one pass, frames from the
+        /// last to the first so x[j−1] is read before it is overwritten, eight frames at a time
+        /// with AVX2 where the CPU has it (the baseline x86-64 build has SSE2's eight 128-bit
+        /// registers' worth of room only for four, and spilled).
+        mutating func step(count n: Int, dry: (UnsafePointer<Float>, UnsafePointer<Float>),
+                           early: (left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>),
+                           into y: UnsafeMutablePointer<Float>, channels: Int, meter: inout PeakMeter) {
+            guard n > 0 else { return }
             let (a, b) = Room.damping
-            lines.withUnsafeBufferPointer { d in
-                for i in 0..<4 {
-                    let x = d.baseAddress! + offsets[i] + index[i], o = out[i]
-                    o[0] = a * x[0] + b * previous[i]
-                    var j = 1
-                    while j + 8 <= n { store8(a * load8(x + j) + b * load8(x + j - 1), o + j); j += 8 }
-                    while j < n { o[j] = a * x[j] + b * x[j - 1]; j += 1 }
-                    previous[i] = x[n - 1]
-                }
-            }
-        }
-
-        /// Writes the block back into the lines where it was read: the Hadamard mix of the damped
-        /// outputs (orthogonal, /2), each line's loop gain, the input added with alternating signs;
-        /// then advances every line by `count`.
-        mutating func feedBack(_ l: [UnsafeMutablePointer<Float>], input v: UnsafeMutablePointer<Float>, count n: Int) {
-            let l0 = l[0], l1 = l[1], l2 = l[2], l3 = l[3]
             let g0 = 0.5 * gains[0], g1 = 0.5 * gains[1], g2 = 0.5 * gains[2], g3 = 0.5 * gains[3]
-            let s0 = offsets[0] + index[0], s1 = offsets[1] + index[1], s2 = offsets[2] + index[2], s3 = offsets[3] + index[3]
+            let before = [previous[0], previous[1], previous[2], previous[3]]
+            let o = offsets, at = index
             lines.withUnsafeMutableBufferPointer { d in
-                let w0 = d.baseAddress! + s0, w1 = d.baseAddress! + s1, w2 = d.baseAddress! + s2, w3 = d.baseAddress! + s3
-                var j = 0
-                while j + 8 <= n {
-                    let p = load8(l0 + j), q = load8(l1 + j), r = load8(l2 + j), t = load8(l3 + j), x = load8(v + j)
-                    store8(g0 * (p + q + r + t) + x, w0 + j)
-                    store8(g1 * (p - q + r - t) - x, w1 + j)
-                    store8(g2 * (p + q - r - t) + x, w2 + j)
-                    store8(g3 * (p - q - r + t) - x, w3 + j)
-                    j += 8
-                }
-                while j < n {
-                    let p = l0[j], q = l1[j], r = l2[j], t = l3[j], x = v[j]
-                    w0[j] = g0 * (p + q + r + t) + x
-                    w1[j] = g1 * (p - q + r - t) - x
-                    w2[j] = g2 * (p + q - r - t) + x
-                    w3[j] = g3 * (p - q - r + t) - x
-                    j += 1
-                }
+                let w0 = d.baseAddress! + o[0] + at[0], w1 = d.baseAddress! + o[1] + at[1]
+                let w2 = d.baseAddress! + o[2] + at[2], w3 = d.baseAddress! + o[3] + at[3]
+                previous = SIMD4(w0[n - 1], w1[n - 1], w2[n - 1], w3[n - 1])
+                tg_room_step(Int32(n), dry.0, dry.1, early.left, early.right, w0, w1, w2, w3, before,
+                             a, b, g0, g1, g2, g3, Room.tailLevel, y, Int32(channels))
             }
+            var m = meter   // a local copy stays in registers through the loop
+            let samples = n * channels
+            var j = 0
+            while j + 16 <= samples { m.add(load16(y + j)); j += 16 }
+            while j < samples { m.add(y[j]); j += 1 }
+            meter = m
             for i in 0..<4 { index[i] = (index[i] + n) % lengths[i] }
         }
     }

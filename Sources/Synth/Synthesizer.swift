@@ -131,7 +131,8 @@ struct PeakMeter {
     private var singlesFinite = true
 
     @inline(__always) mutating func add(_ v: SIMD16<Float>) {
-        let a = v.replacing(with: -v, where: v .< 0)
+        // |v| as one AND of the sign bits, not a compare and a blend.
+        let a = unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
         largest = largest.replacing(with: a, where: a .> largest)
         poison += v * 0
     }
@@ -210,9 +211,8 @@ public struct Synthesizer: Sendable {
         guard frames * o.channels <= o.limits.maxSamples else {
             throw RenderError.tooManySamples(count: frames * o.channels, limit: o.limits.maxSamples)
         }
-        // A room is built in stereo even for a mono file (mixed down at the end).
+        // A room is built in stereo even for a mono file (mixed down after it).
         let channels = o.room ? 2 : o.channels
-        var out = [Float](repeating: 0, count: frames * channels)
 
         let positions = Self.positions(score: score, options: o)
         func gains(_ voice: Int) -> (Float, Float) {
@@ -231,10 +231,35 @@ public struct Synthesizer: Sendable {
 
         segments.sort { ($0.start, $0.voice, $0.pitch) < ($1.start, $1.voice, $1.pitch) }
         var renderer = NoteRenderer(sampleRate: o.sampleRate, seed: o.seed)
-        out.withUnsafeMutableBufferPointer { dst in
+        // The notes are summed into planar channels in a window of the timeline (`MixWindow`).
+        // Segments come in order of their start, so once a segment starts at frame s, nothing
+        // later adds to a frame before s: those frames go on at once, while still in cache,
+        // through the room (or interleaved) into `out`, which is written once and then levelled.
+        let window = MixWindow(channels: channels, capacity: min(frames, 1 << 15))
+        var room = o.room ? Room(sampleRate: o.sampleRate) : nil
+        var meter = PeakMeter()
+        var out = [Float](unsafeUninitializedCapacity: frames * o.channels) { buffer, initialised in
+            initialised = 0
+            guard let y = buffer.baseAddress else { return }
+            var done = 0     // frames [0, done) are final and written to `out`
+            func finish(upTo f: Int) {
+                guard f > done else { return }
+                window.reserve(keep: done, upTo: f)
+                let left = window.pointer(channel: 0, frame: done)
+                let right = window.pointer(channel: channels - 1, frame: done)
+                if room != nil {
+                    room!.process(left: left, right: right, count: f - done, into: y + done * o.channels, channels: o.channels)
+                } else if channels == 2 {
+                    Self.interleave(left, right, count: f - done, into: y + 2 * done, meter: &meter)
+                } else {
+                    Self.copy(left, count: f - done, into: y + done, meter: &meter)
+                }
+                done = f
+            }
             for seg in segments {
                 let startFrame = Int((seg.start * rate).rounded())
                 guard startFrame < frames else { continue }
+                finish(upTo: startFrame)
                 let noteFrames = max(1, Int((seg.duration * rate).rounded()))
                 let release: Double = switch seg.sound {
                 case .instrument(let i): i.releaseSeconds
@@ -243,59 +268,62 @@ public struct Synthesizer: Sendable {
                 let releaseFrames = Int((release * rate).rounded())
                 let (gl, gr) = gains(seg.voice)
                 let (dl, dr) = delays(seg.voice)
+                window.reserve(keep: done, upTo: min(frames, startFrame + noteFrames + releaseFrames + max(dl, dr)))
                 renderer.render(sound: seg.sound, pitch: seg.pitch, noteFrames: noteFrames,
                                 releaseFrames: releaseFrames, level: seg.level, noiseKey: seg.key) { src, offset in
                     let first = startFrame + offset
                     let count = min(src.count, frames - first)
-                    guard count > 0, let s = src.baseAddress, let d = dst.baseAddress else { return }
+                    guard count > 0, let s = src.baseAddress else { return }
                     if channels == 1 {
-                        Self.add(s, count: count, gain: 1, into: d + first)
+                        Self.add(s, count: count, gain: 1, into: window.pointer(channel: 0, frame: first))
                     } else {
                         let cl = min(count, frames - first - dl), cr = min(count, frames - first - dr)
-                        Self.addEveryOther(s, count: cl, gain: gl, into: d + (first + dl) * 2)
-                        Self.addEveryOther(s, count: cr, gain: gr, into: d + (first + dr) * 2 + 1)
+                        if cl > 0 { Self.add(s, count: cl, gain: gl, into: window.pointer(channel: 0, frame: first + dl)) }
+                        if cr > 0 { Self.add(s, count: cr, gain: gr, into: window.pointer(channel: 1, frame: first + dr)) }
                     }
                 }
             }
+            finish(upTo: frames)
+            initialised = frames * o.channels
         }
-        var measured: (peak: Float, finite: Bool)?
-        if o.room {
-            measured = Room.apply(&out, frames: frames, sampleRate: o.sampleRate)
-            if o.channels == 1 {
-                measured = nil
-                var mono = [Float](repeating: 0, count: frames)
-                out.withUnsafeBufferPointer { o in
-                    mono.withUnsafeMutableBufferPointer { Room.monoMix(o.baseAddress!, count: frames, into: $0.baseAddress!) }
-                }
-                out = mono
-            }
-        }
+        let measured = room?.reading ?? meter.reading
         let (rawPeak, replaced) = Self.normalise(&out, to: RenderOptions.targetPeak, measured: measured)
         if replaced > 0 { warnings.append("\(replaced) non-finite samples replaced by silence") }
         return Rendering(buffer: AudioBuffer(sampleRate: o.sampleRate, channels: o.channels, samples: out),
                          warnings: warnings, rawPeak: rawPeak)
     }
 
-    /// dst[i] += gain × src[i] for i in 0..<count (gain 1 adds exactly).
+    /// dst[i] += gain × src[i] for i in 0..<count (gain 1 adds exactly); nothing when count ≤ 0.
     static func add(_ src: UnsafePointer<Float>, count: Int, gain: Float, into dst: UnsafeMutablePointer<Float>) {
         var i = 0
         while i + 8 <= count { store8(load8(dst + i) + gain * load8(src + i), dst + i); i += 8 }
         while i < count { dst[i] += gain * src[i]; i += 1 }
     }
 
-    /// dst[2i] += gain × src[i] for i in 0..<count (one channel of interleaved stereo); nothing when
-    /// count ≤ 0. Touches dst[0...2·count−2] only: the other channel's samples in between are read
-    /// and written back unchanged (so the SIMD loop stops a frame early: its last lane is the other
-    /// channel's sample after dst[2i+14]).
-    static func addEveryOther(_ src: UnsafePointer<Float>, count: Int, gain: Float, into dst: UnsafeMutablePointer<Float>) {
+    /// out[2i] = left[i], out[2i+1] = right[i] for i in 0..<count, each sample shown to `meter`.
+    static func interleave(_ left: UnsafePointer<Float>, _ right: UnsafePointer<Float>, count: Int,
+                           into out: UnsafeMutablePointer<Float>, meter: inout PeakMeter) {
+        var m = meter
+        defer { meter = m }
         var i = 0
-        while i + 8 < count {
-            var d = load16(dst + 2 * i)
-            d.evenHalf += gain * load8(src + i)
-            store16(d, dst + 2 * i)
+        while i + 8 <= count {
+            var v = SIMD16<Float>()
+            v.evenHalf = load8(left + i)
+            v.oddHalf = load8(right + i)
+            store16(v, out + 2 * i)
+            m.add(v)
             i += 8
         }
-        while i < count { dst[2 * i] += gain * src[i]; i += 1 }
+        while i < count { out[2 * i] = left[i]; out[2 * i + 1] = right[i]; m.add(left[i]); m.add(right[i]); i += 1 }
+    }
+
+    /// out[i] = x[i] for i in 0..<count, each sample shown to `meter`.
+    static func copy(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>, meter: inout PeakMeter) {
+        var m = meter
+        defer { meter = m }
+        var i = 0
+        while i + 16 <= count { let v = load16(x + i); store16(v, out + i); m.add(v); i += 16 }
+        while i < count { out[i] = x[i]; m.add(x[i]); i += 1 }
     }
 
     /// Largest delay between the channels for a voice at the far left or right, seconds.
