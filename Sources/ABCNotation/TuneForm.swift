@@ -18,8 +18,8 @@ public struct TuneForm: Sendable, Hashable, CustomStringConvertible {
     public var endOnTonic: Bool
 
     /// Caps of the free form (so every walk ends).
-    public static let maxFreeParts = 6
-    public static let maxFreeBars = 16
+    public static let maxFreeParts = 10
+    public static let maxFreeBars = 64
 
     public init(parts: (count: Int, repeated: Bool)?, barsPerPart: Int = 8, endOnTonic: Bool = true) {
         precondition(barsPerPart >= 1 && barsPerPart <= 64 && (parts?.count ?? 1) >= 1 && (parts?.count ?? 1) <= 26)

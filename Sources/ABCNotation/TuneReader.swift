@@ -203,6 +203,12 @@ public struct TuneReader: Hashable, Sendable {
         case chordSymbol(Int16)
         /// `!` at the end of a line: the newline must follow.
         case bang
+        /// A `K` at the start of a line between parts (free form): `:` must follow.
+        case keyLetter
+        /// Inside a body `K:` line: the index of its value so far in `keyLinePrefixes`.
+        case keyLine(Int16)
+        /// Free form: a `|` at the start of a line that follows a bar line (an empty bar, read as nothing).
+        case emptyPipe
     }
 
     struct Body: Hashable, Sendable {
@@ -243,6 +249,13 @@ public struct TuneReader: Hashable, Sendable {
         var finished = false      // the form is complete: only the end of the tune may follow
         var canEnd = false        // free form: a part just closed on the tonic, the tune may end here
         var ended = false
+        // Free form only: layouts the rules accept that the fixed forms do not write.
+        var key: Int16 = -1       // a body K: line's key (index in HeaderState.keys), -1: the header's
+        var afterKeyLine = false  // a body K: line was just read (one per part start)
+        var endable = false       // a plain `|` that could have closed the tune: a blank line may end it here
+        var split: Int16 = 0      // a short bar closed by `|` that each ending completes: what it lacks (u)
+        var splitPhase: Int8 = 0  // 1: `[1` must follow; 2: ending 1's fragment; 3: ending 1; 4: ending 2's fragment
+        var owedPickup: Int16 = 0 // a part closed short by `||`/`|]`: the next part's pickup must complete it (u)
 
         static let endedMarker: Body = { var b = Body(); b.ended = true; return b }()
     }
@@ -285,6 +298,26 @@ public struct TuneReader: Hashable, Sendable {
         return (names, index, complete)
     }()
 
+    /// Every prefix of the values a body `K:` line may hold (a key the header may hold, after an
+    /// optional space: `K: G Major`), by index; the index in HeaderState.keys of each whole value.
+    static let keyLinePrefixes: (names: [String], index: [String: Int16], key: [Int16: Int16]) = {
+        var names = [""], index = ["": Int16(0)], key: [Int16: Int16] = [:]
+        for (k, value) in HeaderState.keys.enumerated() {
+            for written in [value, " " + value] {
+                var p = ""
+                for ch in written {
+                    p.append(ch)
+                    if index[p] == nil { index[p] = Int16(names.count); names.append(p) }
+                }
+                key[index[p]!] = Int16(k)
+            }
+        }
+        return (names, index, key)
+    }()
+
+    /// The alteration of each letter C…B under each key of HeaderState.keys.
+    static let keyAlterations: [[Int8]] = HeaderState.keys.map { KeySignature.parse($0).key.alterations.map { Int8(clamping: $0) } }
+
     static let maxBarChars = 48, maxLineBars = 12, maxSlur = 2
 
     // The part's bar targets, in u.
@@ -294,7 +327,10 @@ public struct TuneReader: Hashable, Sendable {
     func targets(_ b: Body, _ c: BodyConfig) -> (plain: Target, close: Int16?) {
         let bar = Int16(c.bar)
         if b.finished || b.needEnding2 { return (.none, nil) }
+        // An ending's first bar completes the short bar before the endings.
+        if b.splitPhase == 2 || b.splitPhase == 4 { return (.exact(b.split), nil) }
         if b.pickupSlot {
+            if b.owedPickup > 0 { return (.exact(b.owedPickup), nil) }
             if b.part == 0 || form.partCount == nil { return (.upTo(bar), nil) }
             return (b.tunePickup > 0 ? .exact(b.tunePickup) : .none, nil)
         }
@@ -343,6 +379,7 @@ public struct TuneReader: Hashable, Sendable {
     /// the tune ending on the tonic where it must.
     func barViable(_ b: Body, _ c: BodyConfig, note: Bool) -> Bool {
         let (plain, close) = targets(b, c)
+        let bar = Int16(c.bar)
         let budget = TuneReader.maxBarChars - Int(b.barChars)
         func ok(_ t: Int16, final: Bool, isClose: Bool = false) -> Bool {
             let rest = Int(t) - Int(b.fill)
@@ -368,7 +405,40 @@ public struct TuneReader: Hashable, Sendable {
         case .none: break
         }
         if let t = close, ok(t, final: closesTune(b), isClose: true) { return true }
+        if form.partCount == nil {
+            if close != nil && b.ending != 1 && (!b.openedRepeat || b.ending == 2) {
+                // `||`, `|]` or a plain `|` that ends the tune may close a part on a whole bar even after a
+                // pickup, on the bar that completes the tune's pickup (then the tune ends), or short by
+                // what the next part's pickup completes.
+                if ok(bar, final: closesTune(b)) { return true }
+                if b.tunePickup > 0 && ok(bar - b.tunePickup, final: true) { return true }
+                if !closesTune(b) {
+                    var t = max(Int(b.fill), 1)
+                    while t < Int(bar) { if (Int(bar) - t) % 6 == 0 && ok(Int16(t), final: false) { return true }; t += 1 }
+                }
+            }
+            // A short bar closed by `|` that the endings complete.
+            if canSplitBar(b) {
+                var t = max(Int(b.fill), 1)
+                while t < Int(bar) { if (Int(bar) - t) % 6 == 0 && ok(Int16(t), final: false) { return true }; t += 1 }
+            }
+        }
         return false
+    }
+
+    /// Free form: whether the bar being written may stop short at a plain `|` with `[1` next, each
+    /// ending starting with what it lacks (`c2A2 A2|[1 fg|…:|[2 (3ABc|…`), as BarChecker allows.
+    func canSplitBar(_ b: Body) -> Bool {
+        form.partCount == nil && b.splitPhase == 0 && b.ending == 0 && !b.endingsUsed && !b.pickupSlot
+            && Int(b.barInPart) + 1 < TuneForm.maxFreeBars
+    }
+
+    /// Free form: whether a plain `|` here could be the tune's last bar line (a blank line may follow),
+    /// as `|]` could be: the part's bars are complete, and nothing is left open.
+    func plainBarEndsTune(_ b: Body, close: Int16?, _ c: BodyConfig) -> Bool {
+        guard form.partCount == nil, let t = close, !b.partStart, b.ending != 1, !b.openedRepeat || b.ending == 2,
+              b.fill == t || b.fill == Int16(c.bar) || b.tunePickup > 0 && b.fill == Int16(c.bar) - b.tunePickup, b.tie == 0, b.slur == 0, b.splitPhase != 2, b.splitPhase != 4 else { return false }
+        return !form.endOnTonic || b.lastTonic
     }
 
     /// Whether some completion of the tune exists from `b`.
@@ -381,10 +451,18 @@ public struct TuneReader: Hashable, Sendable {
         switch b.lex {
         case .between:
             if b.partStart && b.fill == 0 && b.tupletLeft == 0 && b.prefix == 0 { return true }
+            // After a short bar's `|`: `[1` (or the end of the tune).
+            if b.splitPhase == 1 {
+                if b.endable { return true }
+                return step(b, UInt8(ascii: "["), c).flatMap { step($0, UInt8(ascii: "1"), c) }.map { bodyViable($0, c) } ?? false
+            }
             if b.prefix != 0 || b.broken != 0 || b.tie != 0 {
                 // A note must follow; it may have to be the tonic.
-                guard barViable(b, c, note: true) else { return false }
-                for ch in "^_=CDEFGABcdefgabz".utf8 { if let n = step(b, ch, c), bodyViable(n, c) { return true } }
+                if barViable(b, c, note: true) {
+                    for ch in "^_=CDEFGABcdefgabz".utf8 { if let n = step(b, ch, c), bodyViable(n, c) { return true } }
+                }
+                // Free form: a tie may cross a bar line.
+                if b.tie != 0 && form.partCount == nil, let n = step(b, UInt8(ascii: "|"), c), bodyViable(n, c) { return true }
                 return false
             }
             return barViable(b, c, note: false)
@@ -433,7 +511,10 @@ public struct TuneReader: Hashable, Sendable {
             slurred.slur += 1
             slurred.lex = .between
             return b.slur < TuneReader.maxSlur && barViable(slurred, c, note: true)
-        case .bang:
+        case .emptyPipe:
+            return barViable(b, c, note: true)
+        case .bang, .keyLetter, .keyLine:
+            // Every prefix of a key completes; the line ends where a part may start.
             return true
         }
     }
@@ -480,7 +561,34 @@ public struct TuneReader: Hashable, Sendable {
         case .bang:
             guard ch == UInt8(ascii: "\n") else { return nil }
             return newline(b)
+        case .keyLetter:
+            guard ch == UInt8(ascii: ":") else { return nil }
+            var b = b
+            b.lex = .keyLine(0)
+            return b
+        case let .keyLine(n): return inKeyLine(b, ch, n)
+        case .emptyPipe:
+            guard ch != UInt8(ascii: "|") && ch != UInt8(ascii: "]") && ch != UInt8(ascii: ":") else { return nil }
+            var b = b
+            b.lex = .between
+            return between(b, ch, c)
         }
+    }
+
+    /// Inside a body `K:` line holding prefix `n` of a key: its newline sets the key the notes are read in.
+    func inKeyLine(_ b: Body, _ ch: UInt8, _ n: Int16) -> Body? {
+        var b = b
+        if ch == UInt8(ascii: "\n") {
+            guard let k = TuneReader.keyLinePrefixes.key[n] else { return nil }
+            b.key = k
+            b = newline(b)
+            b.afterKeyLine = true
+            return b
+        }
+        let name = TuneReader.keyLinePrefixes.names[Int(n)]
+        guard let next = TuneReader.keyLinePrefixes.index[name + String(UnicodeScalar(ch))] else { return nil }
+        b.lex = .keyLine(next)
+        return b
     }
 
     /// After `^`, `_` or `=`: a second `^` or `_` doubles it, else the note letter.
@@ -573,11 +681,13 @@ public struct TuneReader: Hashable, Sendable {
             b.ending = 1
             b.endingsUsed = true
             b.endingStart = b.barInPart
+            if b.splitPhase == 1 { b.splitPhase = 2 }
         } else if ch == UInt8(ascii: "2") {
             guard b.needEnding2 else { return nil }
             b.needEnding2 = false
             b.ending = 2
             b.barInPart = b.endingStart
+            if b.splitPhase == 3 { b.splitPhase = 4 }
             if form.partCount == nil { b.partBars = b.partBars == 0 ? b.barInPart : b.partBars }
         } else { return nil }
         b.lex = .between
@@ -627,35 +737,53 @@ public struct TuneReader: Hashable, Sendable {
         var space: Bool
         var afterBar: Bool
         var lineStart: Bool
+        var afterKeyLine: Bool
     }
 
     /// A character between elements.
     func between(_ b: Body, _ ch: UInt8, _ c: BodyConfig) -> Body? {
         var b = b
-        let was = Before(justNote: b.afterNote, space: b.space, afterBar: b.afterBar, lineStart: b.lineStart)
+        let was = Before(justNote: b.afterNote, space: b.space, afterBar: b.afterBar, lineStart: b.lineStart, afterKeyLine: b.afterKeyLine)
         b.afterNote = 0
         if ch != UInt8(ascii: "-") && ch != UInt8(ascii: ">") && ch != UInt8(ascii: "<") { b.lastPitch = 0 }
         b.space = false
         b.afterBar = false
         b.lineStart = false
+        b.afterKeyLine = false
         if b.finished || b.needEnding2 { return afterLastBar(b, ch, was) }
-        // A tie waits for its note, next and in the same bar (the same pitch, no accidental).
-        if b.tie != 0 && !((ch >= UInt8(ascii: "A") && ch <= UInt8(ascii: "G")) || (ch >= UInt8(ascii: "a") && ch <= UInt8(ascii: "g"))) { return nil }
+        // A tie waits for its note, next and in the same bar (the same pitch, no accidental); the
+        // free form lets it cross a plain bar line.
+        if b.tie != 0 && !((ch >= UInt8(ascii: "A") && ch <= UInt8(ascii: "G")) || (ch >= UInt8(ascii: "a") && ch <= UInt8(ascii: "g"))
+                           || (ch == UInt8(ascii: "|") && form.partCount == nil)) { return nil }
         // Broken rhythm waits for its note; a decoration or chord symbol for its note (one decoration each).
         if b.broken != 0 && !isNoteStart(ch) { return nil }
         if b.prefix != 0 && !isNoteStart(ch) && !((ch == UInt8(ascii: "~") || ch == UInt8(ascii: ".")) && b.prefix & 1 == 0) { return nil }
         if ch == UInt8(ascii: "\n") {
             if was.afterBar { return newline(b) }
             // A blank line ends the tune where the free form allows it.
-            guard was.lineStart && b.canEnd && b.partStart && b.fill == 0 else { return nil }
+            guard was.lineStart && (b.canEnd && b.partStart && b.fill == 0 || b.endable) else { return nil }
             b.ended = true
             return b
         }
+        // After a short bar's `|`, only `[1` (on this line or the next).
+        if b.splitPhase == 1 && ch != UInt8(ascii: "!") && ch != UInt8(ascii: "[") { return nil }
         if was.afterBar && b.lineBars >= Int8(TuneReader.maxLineBars) && ch != UInt8(ascii: "!") { return nil }
         if b.mustOpenRepeat && b.partStart && ch != UInt8(ascii: "|") && ch != UInt8(ascii: "!") { return nil }
-        if ch != UInt8(ascii: "!") { b.canEnd = false }
+        if ch == UInt8(ascii: "K") { return keyLineStart(b, was) }
+        if ch != UInt8(ascii: "!") { b.canEnd = false; b.endable = false }
         b.barChars += 1
         return elementStart(b, ch, was, c)
+    }
+
+    /// Free form: a `K:` line at the start of a line between parts changes the key (one per part).
+    func keyLineStart(_ b: Body, _ was: Before) -> Body? {
+        guard form.partCount == nil, was.lineStart, !was.afterKeyLine, b.partStart, b.part > 0, b.fill == 0,
+              b.tupletLeft == 0, b.prefix == 0, b.slur == 0, b.splitPhase == 0 else { return nil }
+        var b = b
+        b.canEnd = false
+        b.endable = false
+        b.lex = .keyLetter
+        return b
     }
 
     /// Between elements once the tune is finished or an ending is owed: only the end of the line,
@@ -704,7 +832,9 @@ public struct TuneReader: Hashable, Sendable {
             b.slur -= 1
         case UInt8(ascii: "|"):
             guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0 else { return nil }
-            b.lex = .pipe
+            // Free form: a line may start with the `|` the line before ended with (an empty bar).
+            let empty = form.partCount == nil && was.lineStart && !was.afterKeyLine && b.fill == 0 && !b.partStart && b.tie == 0 && b.splitPhase == 0
+            b.lex = empty ? .emptyPipe : .pipe
         case UInt8(ascii: ":"):
             guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0, !b.partStart else { return nil }
             b.lex = .colon
@@ -762,7 +892,7 @@ public struct TuneReader: Hashable, Sendable {
                 tonic = a == c.alterations[letter]
                 b.tonicAltered = true
             } else {
-                tonic = !b.tonicAltered
+                tonic = !b.tonicAltered && (b.key < 0 || TuneReader.keyAlterations[Int(b.key)][letter] == c.alterations[letter])
             }
         }
         b.lex = .note(suffix: 0, tonic: tonic, octave: 0, rest: false, lower: ch >= UInt8(ascii: "a"))
@@ -775,7 +905,16 @@ public struct TuneReader: Hashable, Sendable {
         let (plain, close) = targets(b, c)
         guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0, b.fill > 0 else { return nil }
         if part {
-            guard let t = close, b.fill == t, b.tie == 0 else { return nil }
+            // The free form may close with `||` or `|]` on a whole bar even after a pickup (BarChecker accepts
+            // any whole bar), on the bar that completes the tune's pickup (the tune may end there), or
+            // short by what the next part's pickup will complete.
+            let bar = Int16(c.bar)
+            guard let t = close, b.tie == 0 else { return nil }
+            let single = form.partCount == nil && !repeats && b.ending != 1
+            let regular = b.fill == t || single && (b.fill == bar || b.tunePickup > 0 && b.fill == bar - b.tunePickup)
+            let owes = single && b.fill != t && !closesTune(b) && b.fill < bar && (bar - b.fill) % 6 == 0
+            guard regular || owes else { return nil }
+            b.owedPickup = owes ? bar - b.fill : 0
             let final = closesTune(b)
             if final && form.endOnTonic && !b.lastTonic { return nil }
             if final && b.slur > 0 { return nil }
@@ -787,9 +926,9 @@ public struct TuneReader: Hashable, Sendable {
                 b.ending = 0
                 b.needEnding2 = true
             } else {
-                b.mustOpenRepeat = b.ending == 2 && b.tunePickup > 0
+                b.mustOpenRepeat = form.partCount != nil && b.ending == 2 && b.tunePickup > 0
                 if form.partCount == nil {
-                    b.canEnd = !form.endOnTonic || b.lastTonic
+                    b.canEnd = regular && (!form.endOnTonic || b.lastTonic)
                     if b.slur > 0 { b.canEnd = false }
                 }
                 b.part += 1
@@ -804,13 +943,32 @@ public struct TuneReader: Hashable, Sendable {
                 if let n = form.partCount { b.finished = Int(b.part) == n } else { b.finished = Int(b.part) == TuneForm.maxFreeParts }
             }
         } else {
+            let fits: Bool
             switch plain {
-            case let .exact(t): guard b.fill == t else { return nil }
-            case let .upTo(top): guard b.fill <= top else { return nil }
-            case .none: return nil
+            case let .exact(t): fits = b.fill == t
+            case let .upTo(top): fits = b.fill <= top
+            case .none: fits = false
             }
-            if b.pickupSlot {
+            // Free form: a short bar the endings complete, or a last bar closed by a plain `|`.
+            let splits = !fits && canSplitBar(b) && b.fill < Int16(c.bar) && (c.bar - Int(b.fill)) % 6 == 0 && b.tie == 0
+            let ends = plainBarEndsTune(b, close: close, c)
+            guard fits || splits || ends else { return nil }
+            b.endable = ends
+            if !fits {
+                if splits {
+                    b.barInPart += 1
+                    b.split = Int16(c.bar) - b.fill
+                    b.splitPhase = 1
+                } else {
+                    b.finished = true
+                }
+            } else if b.splitPhase == 2 || b.splitPhase == 4 {
+                // An ending's first bar, completing the bar before the endings: not a bar of its own.
+                b.splitPhase = b.splitPhase == 2 ? 3 : 0
+                if b.splitPhase == 0 { b.split = 0 }
+            } else if b.pickupSlot {
                 let bar = Int16(c.bar)
+                b.owedPickup = 0
                 if b.part == 0 { b.tunePickup = b.fill == bar ? 0 : b.fill }
                 b.partPickup = b.fill == bar ? 0 : b.fill
                 if b.fill == bar { b.barInPart = 1 }
