@@ -26,6 +26,29 @@ public struct TuneReader: Hashable, Sendable {
     /// The meters the reader writes (M: values).
     public static var meters: [String] { HeaderState.meters }
 
+    /// The longest value of a free header line (`T:`, `Z:`), in characters (the corpus's longest is 31).
+    public static let maxFieldLength = 48
+
+    /// The most characters a header can have: the six lines X, T, Z, M, L, K, each at most once
+    /// (X: up to 6 digits; T and Z up to `maxFieldLength`; M, L, K from their lists).
+    public static let maxHeaderCharacters: Int = {
+        let longest = { (list: [String]) in list.map(\.unicodeScalars.count).max() ?? 0 }
+        return (3 + 6) + 2 * (3 + maxFieldLength) + (3 + longest(HeaderState.meters)) + (3 + longest(HeaderState.units)) + (3 + longest(HeaderState.keys))
+    }()
+
+    /// An upper bound on the characters of a tune of `form` the reader allows, header and final blank
+    /// line included: every part has at most its bars, a pickup and a second ending of up to 4 bars
+    /// (free form: 10 parts of up to 64 bars, each with a `K:` line), and every bar at most
+    /// `maxBarChars` characters plus its bar line, `!` and newline. Every walk of allowed characters
+    /// ends within it; with the default form it is within `generate`'s default --max-length (2000).
+    public static func maxCharacters(_ form: TuneForm) -> Int {
+        let bar = maxBarChars + 2 + 2 + 2  // the bar, its bar line (`:|`, `|]`), `!\n`, `[2` or an empty `|`
+        let parts = form.partCount ?? TuneForm.maxFreeParts
+        let bars = (form.partCount == nil ? TuneForm.maxFreeBars : form.barsPerPart) + 1 + 4 + 2  // a pickup, a second ending, two fragments
+        let keyLine = form.partCount == nil ? 3 + 1 + (HeaderState.keys.map(\.unicodeScalars.count).max() ?? 0) : 0
+        return maxHeaderCharacters + parts * (bars * bar + keyLine) + 1
+    }
+
     /// True once the tune has ended (its blank line read): nothing more is allowed.
     public var isComplete: Bool { phase == .ended }
 
@@ -150,7 +173,7 @@ public struct TuneReader: Hashable, Sendable {
             let extended = value + String(s)
             switch letter {
             case UInt8(ascii: "X"): guard value.count < 6, s.properties.numericType != nil, s.isASCII else { return nil }
-            case UInt8(ascii: "T"), UInt8(ascii: "Z"): guard value.unicodeScalars.count < 80, s.value >= 32, s != "%" else { return nil }
+            case UInt8(ascii: "T"), UInt8(ascii: "Z"): guard value.unicodeScalars.count < TuneReader.maxFieldLength, s.value >= 32, s != "%" else { return nil }
             case UInt8(ascii: "M"): guard HeaderState.meterPrefixes.contains(extended) else { return nil }
             case UInt8(ascii: "L"): guard HeaderState.unitPrefixes.contains(extended) else { return nil }
             case UInt8(ascii: "K"): guard HeaderState.keyPrefixes.contains(extended) else { return nil }
@@ -375,6 +398,55 @@ public struct TuneReader: Hashable, Sendable {
         return rest % 6 == 0 && (!note || rest >= 6)
     }
 
+    /// The fewest characters that write exactly `rest` u (a note is its letter and its length suffix),
+    /// the `tuplet` triplet notes still owed first, or the note a broken rhythm owes; `bigLast`: one
+    /// plain note at least L long (the tune's last note, the tonic). Int.max/2 when it cannot be done.
+    /// Exact, so a bar judged finishable within its character cap stays so along its shortest
+    /// completion (an estimate that did not shrink as notes were written left walks with nothing allowed).
+    static func minChars(rest: Int, tuplet: Int, broken: Int8, brokenLength: Int8, bigLast: Bool) -> Int {
+        let table = bigLast ? noteChars.big : noteChars.plain
+        guard rest >= 0, rest < table.count else { return Int.max / 2 }
+        if broken != 0 {
+            let m = Int(brokenLength)
+            let next = broken > 0 ? 3 * m / 2 : 9 * m / 2
+            guard next <= rest, let suffix = suffixes.first(where: { $0.1 == m })?.0 else { return Int.max / 2 }
+            return 1 + suffix.count + Int(table[rest - next])
+        }
+        if tuplet > 0 {
+            let notes = noteChars.triplet[min(tuplet, 3) - 1]
+            var best = Int.max / 2
+            var t = 0
+            while t <= rest { best = min(best, Int(notes[t]) + Int(table[rest - t])); t += 2 }
+            return best
+        }
+        return Int(table[rest])
+    }
+
+    /// Fewest characters for each length in u up to 600 (a bar's most): plain notes; plain notes with
+    /// one at least L long; 1, 2 and 3 triplet notes. Int16.max/4 when it cannot be written.
+    static let noteChars: (plain: [Int16], big: [Int16], triplet: [[Int16]]) = {
+        let n = 601, never = Int16.max / 4
+        let notes = suffixes.map { (m: $0.1, chars: Int16(1 + $0.0.count)) }
+        var plain = [Int16](repeating: never, count: n), big = plain
+        plain[0] = 0
+        for r in 1 ..< n {
+            for (m, c) in notes where 3 * m <= r {
+                plain[r] = min(plain[r], plain[r - 3 * m] + c)
+                big[r] = min(big[r], (m >= 4 ? plain[r - 3 * m] : big[r - 3 * m]) + c)
+            }
+        }
+        var triplet: [[Int16]] = []
+        var last = [Int16](repeating: never, count: n)
+        last[0] = 0
+        for _ in 1 ... 3 {
+            var next = [Int16](repeating: never, count: n)
+            for r in 1 ..< n { for (m, c) in notes where 2 * m <= r && last[r - 2 * m] < never { next[r] = min(next[r], last[r - 2 * m] + c) } }
+            triplet.append(next)
+            last = next
+        }
+        return (plain.map { min($0, never) }, big.map { min($0, never) }, triplet)
+    }()
+
     /// Whether the bar can still be finished for some target from `b` (between elements), with
     /// the tune ending on the tonic where it must.
     func barViable(_ b: Body, _ c: BodyConfig, note: Bool) -> Bool {
@@ -384,8 +456,12 @@ public struct TuneReader: Hashable, Sendable {
         func ok(_ t: Int16, final: Bool, isClose: Bool = false) -> Bool {
             let rest = Int(t) - Int(b.fill)
             guard TuneReader.reachable(rest, tuplet: Int(b.tupletLeft), broken: b.broken, brokenLength: b.brokenLength, note: note) else { return false }
-            // Room for the notes still owed and the bar line (a note of 16 units is 3 characters).
-            if budget < (rest > 0 ? 5 * (rest / 192 + 3) + 1 : 1) + Int(b.slur) { return false }
+            // Room for the notes still owed (the shortest way to write them; the last tonic with an
+            // accidental when the bar or a body key altered its letter), the open slurs and the bar line.
+            let tonicLast = rest > 0 && final && form.endOnTonic
+            let accidental = tonicLast && (b.tonicAltered || b.key >= 0 && TuneReader.keyAlterations[Int(b.key)][c.tonicLetter] != c.alterations[c.tonicLetter])
+            let need = TuneReader.minChars(rest: rest, tuplet: Int(b.tupletLeft), broken: b.broken, brokenLength: b.brokenLength, bigLast: tonicLast)
+            if budget < need + (accidental ? 1 : 0) + Int(b.slur) + 1 { return false }
             if rest == 0 && final && form.endOnTonic && !b.lastTonic { return false }
             if rest > 0 && final && form.endOnTonic {
                 // Room for a tonic of at least L (12 u) after what is owed: the triplet's notes, the broken pair's second.

@@ -17,7 +17,10 @@ final class TuneReaderTests: XCTestCase {
     /// Masks seen by cache key across walks: a key must always give the same mask.
     final class MaskLog { var masksByKey: [TuneReader.CacheKey: [Unicode.Scalar]] = [:]; var conflicts = 0 }
 
-    static func walk(form: TuneForm, header: String, seed: UInt64, log: MaskLog = MaskLog(), prefer: String = "ABCDEFGabcdefg|:\n2") -> String? {
+    /// `prefer`: characters drawn three times in four when allowed; `ramble`: draw anything but what
+    /// closes a line, bar or tune whenever something else is allowed (the longest walks).
+    static func walk(form: TuneForm, header: String, seed: UInt64, log: MaskLog = MaskLog(), prefer: String = "ABCDEFGabcdefg|:\n2",
+                     ramble: Bool = false) -> String? {
         var reader = TuneReader(form: form)
         guard reader.read(header) == nil else { print("header refused: \(header.debugDescription)"); return nil }
         var text = header
@@ -35,7 +38,13 @@ final class TuneReaderTests: XCTestCase {
             XCTAssertFalse(reader.phase == .body && reader.body.lineStart && allowed.contains("X"), "a second tune could start")
             // Prefer notes and bar lines half the time, so walks look like music and stay short.
             let musical = allowed.filter { prefer.unicodeScalars.contains($0) }
-            let pool = !musical.isEmpty && rng.next(4) != 0 ? musical : allowed
+            var pool = !musical.isEmpty && rng.next(4) != 0 ? musical : allowed
+            if ramble {
+                // What takes characters but no time first (spaces, decorations, chord names, slurs, accidentals).
+                let slow = allowed.filter { " ~.\"()^_=,'#mjdisu7694".unicodeScalars.contains($0) }
+                let long = allowed.filter { !"|:]\n!".unicodeScalars.contains($0) }
+                pool = !slow.isEmpty && rng.next(8) != 0 ? slow : long.isEmpty ? allowed : long
+            }
             let s = pool[rng.next(pool.count)]
             reader.read(s)
             text.unicodeScalars.append(s)
@@ -72,6 +81,43 @@ final class TuneReaderTests: XCTestCase {
         // The mask cache's key leaves out what cannot change the mask: equal keys, equal masks.
         XCTAssertEqual(log.conflicts, 0)
         XCTAssertGreaterThan(log.masksByKey.count, 1000)
+    }
+
+    /// Every walk ends within TuneReader.maxCharacters, even one that rambles (long header lines, bars
+    /// filled to their cap with decorations, chord names and spaces), and with the default form that
+    /// bound fits `generate`'s default --max-length, so no steered tune is ever cut short.
+    func testEveryWalkEndsWithinTheBound() {
+        XCTAssertLessThanOrEqual(TuneReader.maxCharacters(.standard()), 2000)
+        XCTAssertLessThanOrEqual(TuneReader.maxHeaderCharacters, 160)
+        var longestHeader = 0
+        for (f, form) in [TuneForm.standard(), TuneForm(parsing: "AABBCC", barsPerPart: 4)!, TuneForm(parsing: "AB", barsPerPart: 8)!].enumerated() {
+            for (m, meter) in ["C|", "6/8", "9/8", "3/4", "2/4", "C|", "6/8", "9/8", "3/4", "2/4"].enumerated() {
+                // The header from its first character: the walk writes T:, Z:, M:, L:, K: itself.
+                guard let text = Self.walk(form: form, header: "X:1", seed: UInt64(500 + 10 * f + m), prefer: "", ramble: true) else {
+                    XCTFail("rambling walk \(form) got stuck"); continue
+                }
+                let header = text.components(separatedBy: "\nK:")[0]
+                longestHeader = max(longestHeader, header.unicodeScalars.count)
+                XCTAssertLessThanOrEqual(text.unicodeScalars.count, TuneReader.maxCharacters(form), "\(form) \(meter)")
+                XCTAssertEqual(ABCParser.parseTune(text)?.validity.highestTier, 4, text)
+                // A forced meter: the body rambles under each meter.
+                guard let forced = Self.walk(form: form, header: "X:1\nT:\(String(repeating: "t", count: TuneReader.maxFieldLength))\nM:\(meter)\nL:1/8\nK:D\n",
+                                             seed: UInt64(600 + 10 * f + m), prefer: "", ramble: true) else { XCTFail("stuck"); continue }
+                XCTAssertLessThanOrEqual(forced.unicodeScalars.count, TuneReader.maxCharacters(form), "\(form) \(meter)")
+                XCTAssertEqual(ABCParser.parseTune(forced)?.validity.highestTier, 4, forced)
+            }
+        }
+        // Rambling header lines stop at the cap: the title and Z: line were written out to it.
+        XCTAssertGreaterThan(longestHeader, 2 * TuneReader.maxFieldLength)
+        var reader = TuneReader(form: .standard())
+        XCTAssertNil(reader.read("X:1\nT:" + String(repeating: "a", count: TuneReader.maxFieldLength)))
+        XCTAssertFalse(reader.allows("a"), "a title longer than the cap")
+        XCTAssertTrue(reader.allows("\n"))
+        // Each header field at most once: the header has at most six lines.
+        XCTAssertNil(reader.read("\nZ:z\nM:6/8\nL:1/8\n"))
+        XCTAssertFalse(reader.allows("T"))
+        XCTAssertFalse(reader.allows("Z"))
+        XCTAssertFalse(reader.allows("X"))
     }
 
     /// The free form's extra layouts (body K: lines, ties across bar lines, short bars the endings or
