@@ -58,6 +58,32 @@ public struct TuneReader: Hashable, Sendable {
         return copy.read(scalar)
     }
 
+    /// Whether each of `symbols` may come next: exactly `symbols.map(allows)` (a test compares them),
+    /// computed without copying the reader for each symbol, and a free header line (`T:`, `Z:`)
+    /// answered by character class instead of reading each character into a copy of the line.
+    /// Cost: in the body one `step` per symbol and a viability search for each one it accepts.
+    public func allowedMask(_ symbols: [Unicode.Scalar]) -> [Bool] {
+        switch phase {
+        case .ended:
+            return [Bool](repeating: false, count: symbols.count)
+        case .header:
+            let line = header.line
+            if line.count >= 2 && (line[0] == "T" || line[0] == "Z") {
+                // HeaderState.reading on a T: or Z: value: any character from space up but `%`, while there is room.
+                let room = line.count - 2 < TuneReader.maxFieldLength
+                return symbols.map { s in s == "\n" ? allows(s) : room && s.value >= 32 && s != "%" }
+            }
+            return symbols.map { allows($0) }
+        case .body:
+            guard let c = config else { return [Bool](repeating: false, count: symbols.count) }
+            let b = body
+            return symbols.map { s in
+                guard s.isASCII, let next = step(b, UInt8(s.value), c) else { return false }
+                return bodyViable(next, c)
+            }
+        }
+    }
+
     /// Reads `scalar` if it may come next (and returns true); otherwise leaves the reader as it
     /// was and returns false.
     @discardableResult
@@ -192,7 +218,7 @@ public struct TuneReader: Hashable, Sendable {
         var bar: Int
         /// Index 0…6 (C…B) of the tonic's letter and the key's alteration of each letter.
         var tonicLetter: Int
-        var alterations: [Int8]
+        var alterations: SIMD8<Int8>  // C…B in lanes 0…6 (a vector, not an array: a config is copied with every cache key)
 
         init?(meter: String, unit: String, key: String) {
             let parsedMeter = Meter.parse(meter).meter
@@ -203,7 +229,8 @@ public struct TuneReader: Hashable, Sendable {
             let (k, problems) = KeySignature.parse(key)
             guard problems.isEmpty, let tonic = k.tonic?.first, let t = KeySignature.letterIndex(tonic) else { return nil }
             tonicLetter = t
-            alterations = k.alterations.map { Int8(clamping: $0) }
+            alterations = SIMD8()
+            for (i, a) in k.alterations.prefix(7).enumerated() { alterations[i] = Int8(clamping: a) }
         }
     }
 

@@ -20,12 +20,12 @@ public final class TuneConstraint: SamplingConstraint {
         static let limit = 500_000
 
         func mask(_ reader: TuneReader, symbols: [Unicode.Scalar]) -> [Bool] {
-            guard let bare = reader.cacheKey else { return symbols.map { reader.allows($0) } }
+            guard let bare = reader.cacheKey else { return reader.allowedMask(symbols) }
             let key = TuneReader.CacheKey(bare, form: reader.form)
             if let m = masks[key] { hits += 1; return m }
             misses += 1
             if masks.count >= MaskCache.limit { masks.removeAll(keepingCapacity: true) }
-            let m = symbols.map { reader.allows($0) }
+            let m = reader.allowedMask(symbols)
             masks[key] = m
             return m
         }

@@ -15,7 +15,8 @@ final class TuneReaderTests: XCTestCase {
 
     /// A walk that draws uniformly among the allowed characters (a few weighted toward notes, so bars fill).
     /// Masks seen by cache key across walks: a key must always give the same mask.
-    final class MaskLog { var masksByKey: [TuneReader.CacheKey: [Unicode.Scalar]] = [:]; var conflicts = 0 }
+    /// And the fast mask (TuneReader.allowedMask) must equal asking `allows` about each character.
+    final class MaskLog { var masksByKey: [TuneReader.CacheKey: [Unicode.Scalar]] = [:]; var conflicts = 0; var fastMismatches = 0; var masks = 0 }
 
     /// `prefer`: characters drawn three times in four when allowed; `ramble`: draw anything but what
     /// closes a line, bar or tune whenever something else is allowed (the longest walks).
@@ -30,6 +31,8 @@ final class TuneReaderTests: XCTestCase {
             steps += 1
             if steps > 20_000 { return nil }
             let allowed = alphabet.filter { reader.allows($0) }
+            log.masks += 1
+            if reader.allowedMask(alphabet) != alphabet.map({ allowed.contains($0) }) { log.fastMismatches += 1 }
             if let key = reader.cacheKey {
                 if let seen = log.masksByKey[TuneReader.CacheKey(key, form: form)], seen != allowed { log.conflicts += 1 }
                 log.masksByKey[TuneReader.CacheKey(key, form: form)] = allowed
@@ -80,6 +83,7 @@ final class TuneReaderTests: XCTestCase {
         XCTAssertEqual(n, forms.count * meters.count * 6)
         // The mask cache's key leaves out what cannot change the mask: equal keys, equal masks.
         XCTAssertEqual(log.conflicts, 0)
+        XCTAssertEqual(log.fastMismatches, 0, "allowedMask differs from allows in \(log.fastMismatches) of \(log.masks) states")
         XCTAssertGreaterThan(log.masksByKey.count, 1000)
     }
 
@@ -128,7 +132,7 @@ final class TuneReaderTests: XCTestCase {
         var keyLines = 0, crossingTies = 0, n = 0
         let log = MaskLog()
         for (m, meter) in meters.enumerated() {
-            for k in 0 ..< 24 {
+            for k in 0 ..< 16 {
                 let form = TuneForm(parts: nil, endOnTonic: k % 2 == 0)
                 let header = "X:1\nT:Walk\nM:\(meter)\nL:1/8\nK:\(["D", "A Dorian", "E Minor", "G Mixolydian"][k % 4])\n"
                 let seed = UInt64(7000 + 100 * m + k)
@@ -146,8 +150,9 @@ final class TuneReaderTests: XCTestCase {
                 XCTAssertEqual(ABCParser.parse(text).tunes.count, 1)
             }
         }
-        XCTAssertEqual(n, meters.count * 24)
+        XCTAssertEqual(n, meters.count * 16)
         XCTAssertEqual(log.conflicts, 0)
+        XCTAssertEqual(log.fastMismatches, 0, "allowedMask differs from allows in \(log.fastMismatches) of \(log.masks) states")
         // The walks did go through the extra layouts.
         XCTAssertGreaterThan(keyLines, 0)
         XCTAssertGreaterThan(crossingTies, 5)
@@ -155,12 +160,18 @@ final class TuneReaderTests: XCTestCase {
 
     /// Every corpus tune in the layouts the reader writes replays, character by character, with nothing masked.
     func testCorpusReplaysWithNothingMasked() {
-        var accepted = 0, eligible = 0
+        var accepted = 0, eligible = 0, fastMismatches = 0
         var failures: [String] = []
         for tune in CorpusTests.file.tunes where tune.validity.highestTier == 4 {
             eligible += 1
             var reader = TuneReader(form: TuneForm(parts: nil, endOnTonic: false))
             let text = tune.sourceText.hasSuffix("\n") ? tune.sourceText + "\n" : tune.sourceText + "\n\n"
+            // The fast mask against `allows` on every 7th character of every tune (header included).
+            var probe = reader
+            for (i, s) in text.unicodeScalars.enumerated() {
+                if i % 7 == 0 && probe.allowedMask(Self.alphabet) != Self.alphabet.map({ probe.allows($0) }) { fastMismatches += 1 }
+                guard probe.read(s) else { break }
+            }
             if let bad = reader.read(text) {
                 let offset = text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: bad)
                 let scalars = Array(text.unicodeScalars)
@@ -179,6 +190,7 @@ final class TuneReaderTests: XCTestCase {
         // with the `|` the line before closed. The 3 others change the meter in the body (`M:` lines).
         XCTAssertEqual(eligible, 784)
         XCTAssertGreaterThanOrEqual(accepted, 781, failures.joined(separator: "\n"))
+        XCTAssertEqual(fastMismatches, 0)
     }
 }
 
