@@ -118,10 +118,16 @@ public struct TuneReader: Hashable, Sendable {
         return nil
     }
 
-    /// The key that masks can be cached under: equal keys allow the same characters. Nil in the
-    /// header (short and written once; not worth caching).
+    /// The key that masks can be cached under: equal keys allow the same characters (under one form).
+    /// Nil inside a free header line's value.
     public var cacheKey: CacheKey? {
-        guard phase != .header, let config else { return nil }
+        if phase == .header {
+            // A free T: or Z: value is written once (and answered by class); the other header
+            // states (line starts, X:, M:, L:, K: values) repeat from tune to tune.
+            if header.line.count >= 2 && (header.line[0] == "T" || header.line[0] == "Z") { return nil }
+            return CacheKey(header: header)
+        }
+        guard let config else { return nil }
         if phase == .ended { return CacheKey(body: Body.endedMarker, config: config) }
         // Fields that cannot change the mask here are left out, so states repeat: the bar's
         // character count only matters near its cap, the line's bar count only at its cap.
@@ -133,11 +139,13 @@ public struct TuneReader: Hashable, Sendable {
 
     /// Equal keys allow the same characters under the same form (a cache is per form).
     public struct CacheKey: Hashable, Sendable {
+        var header: HeaderState?
         var body: Body
-        var config: BodyConfig
+        var config: BodyConfig?
         var form: TuneForm?
 
         init(body: Body, config: BodyConfig) { (self.body, self.config) = (body, config) }
+        init(header: HeaderState) { (self.header, self.body) = (header, Body()) }
         /// The key qualified by its form, for caches shared across forms.
         public init(_ key: CacheKey, form: TuneForm) { self = key; self.form = form }
     }

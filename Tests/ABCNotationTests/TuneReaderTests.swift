@@ -94,10 +94,11 @@ final class TuneReaderTests: XCTestCase {
         XCTAssertLessThanOrEqual(TuneReader.maxCharacters(.standard()), 2000)
         XCTAssertLessThanOrEqual(TuneReader.maxHeaderCharacters, 160)
         var longestHeader = 0
+        let log = MaskLog()
         for (f, form) in [TuneForm.standard(), TuneForm(parsing: "AABBCC", barsPerPart: 4)!, TuneForm(parsing: "AB", barsPerPart: 8)!].enumerated() {
             for (m, meter) in ["C|", "6/8", "9/8", "3/4", "2/4", "C|", "6/8", "9/8", "3/4", "2/4"].enumerated() {
                 // The header from its first character: the walk writes T:, Z:, M:, L:, K: itself.
-                guard let text = Self.walk(form: form, header: "X:1", seed: UInt64(500 + 10 * f + m), prefer: "", ramble: true) else {
+                guard let text = Self.walk(form: form, header: "X:1", seed: UInt64(500 + 10 * f + m), log: log, prefer: "", ramble: true) else {
                     XCTFail("rambling walk \(form) got stuck"); continue
                 }
                 let header = text.components(separatedBy: "\nK:")[0]
@@ -106,11 +107,14 @@ final class TuneReaderTests: XCTestCase {
                 XCTAssertEqual(ABCParser.parseTune(text)?.validity.highestTier, 4, text)
                 // A forced meter: the body rambles under each meter.
                 guard let forced = Self.walk(form: form, header: "X:1\nT:\(String(repeating: "t", count: TuneReader.maxFieldLength))\nM:\(meter)\nL:1/8\nK:D\n",
-                                             seed: UInt64(600 + 10 * f + m), prefer: "", ramble: true) else { XCTFail("stuck"); continue }
+                                             seed: UInt64(600 + 10 * f + m), log: log, prefer: "", ramble: true) else { XCTFail("stuck"); continue }
                 XCTAssertLessThanOrEqual(forced.unicodeScalars.count, TuneReader.maxCharacters(form), "\(form) \(meter)")
                 XCTAssertEqual(ABCParser.parseTune(forced)?.validity.highestTier, 4, forced)
             }
         }
+        // Header states are cached too (but a free line's value): equal keys, equal masks.
+        XCTAssertEqual(log.conflicts, 0)
+        XCTAssertEqual(log.fastMismatches, 0)
         // Rambling header lines stop at the cap: the title and Z: line were written out to it.
         XCTAssertGreaterThan(longestHeader, 2 * TuneReader.maxFieldLength)
         var reader = TuneReader(form: .standard())
