@@ -134,7 +134,21 @@ public struct TuneReader: Hashable, Sendable {
         var b = body
         if b.barChars <= 12 { b.barChars = 0 }
         if b.lineBars < Int8(TuneReader.maxLineBars) - 1 { b.lineBars = 0 }
+        // With no tie waiting, the last note's pitch matters only to whether a `-` may follow, which
+        // depends on the octave marks a tied note needs and whether its letter is the tonic's.
+        if b.tie == 0 {
+            b.lastPitch = TuneReader.pitchClass(b.lastPitch, config)
+            b.notePitch = TuneReader.pitchClass(b.notePitch, config)
+        }
         return CacheKey(body: b, config: config)
+    }
+
+    /// A pitch code (1 + letter + 7 if lower case, plus 16 per octave from −2; 0 for none) reduced to
+    /// what a tie to it needs: 0, or 1 + whether its letter is the tonic's + 2 × its octave marks.
+    static func pitchClass(_ code: Int8, _ c: BodyConfig) -> Int8 {
+        guard code > 0 else { return code }
+        let letter = (Int(code % 16) - 1) % 7
+        return 1 + (letter == c.tonicLetter ? 1 : 0) + 2 * Int8(abs(Int(code / 16) - 2))
     }
 
     /// Equal keys allow the same characters under the same form (a cache is per form).
