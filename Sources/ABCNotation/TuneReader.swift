@@ -9,6 +9,9 @@
 // endings, `!` line ends, then a blank line. Bar arithmetic is exact, in u = L/12: every length
 // the reader allows is a whole number of them. Chords `[CEG]`, grace notes `{}`, `::` and inline
 // fields are not written (the corpus has none). Every bar, line and part is capped, so every walk ends.
+// The free form also reads what the tiers accept that the fixed forms do not write (every valid
+// corpus tune replays): K: and M: lines in the body, ties across bar lines, a short bar that the
+// endings or the next part's pickup complete, a part closed on a whole bar after a pickup.
 
 /// Reads one tune a character at a time; a value type, so a sampler keeps one per stream.
 public struct TuneReader: Hashable, Sendable {
@@ -42,10 +45,10 @@ public struct TuneReader: Hashable, Sendable {
     /// `maxBarChars` characters plus its bar line, `!` and newline. Every walk of allowed characters
     /// ends within it; with the default form it is within `generate`'s default --max-length (2000).
     public static func maxCharacters(_ form: TuneForm) -> Int {
-        let bar = maxBarChars + 2 + 2 + 2  // the bar, its bar line (`:|`, `|]`), `!\n`, `[2` or an empty `|`
+        let bar = maxBarChars + 2 + 2 + 2 + (form.partCount == nil ? 8 : 0)  // the bar, its bar line (`:|`, `|]`), `!\n`, `[2` or an empty `|`; free: an `M:` line
         let parts = form.partCount ?? TuneForm.maxFreeParts
         let bars = (form.partCount == nil ? TuneForm.maxFreeBars : form.barsPerPart) + 1 + 4 + 2  // a pickup, a second ending, two fragments
-        let keyLine = form.partCount == nil ? 3 + 1 + (HeaderState.keys.map(\.unicodeScalars.count).max() ?? 0) : 0
+        let keyLine = form.partCount == nil ? 3 + 1 + (HeaderState.keys.map(\.unicodeScalars.count).max() ?? 0) : 0  // or an M: line, shorter
         return maxHeaderCharacters + parts * (bars * bar + keyLine) + 1
     }
 
@@ -75,7 +78,7 @@ public struct TuneReader: Hashable, Sendable {
             }
             return symbols.map { allows($0) }
         case .body:
-            guard let c = config else { return [Bool](repeating: false, count: symbols.count) }
+            guard let c = bodyConfig else { return [Bool](repeating: false, count: symbols.count) }
             let b = body
             return symbols.map { s in
                 guard s.isASCII, let next = step(b, UInt8(s.value), c) else { return false }
@@ -101,11 +104,20 @@ public struct TuneReader: Hashable, Sendable {
             header = h
             return true
         case .body:
-            guard scalar.isASCII, let c = config, let next = step(body, UInt8(scalar.value), c), bodyViable(next, c) else { return false }
+            guard scalar.isASCII, let c = bodyConfig, let next = step(body, UInt8(scalar.value), c), bodyViable(next, c) else { return false }
             if next.ended { phase = .ended }
             body = next
             return true
         }
+    }
+
+    /// The header's config with the bar of the meter a body `M:` line set, if one did. (A step that
+    /// reads an `M:` line's newline ends where a part starts, where no bar length is needed, so the
+    /// steps within one character may use the config from before it.)
+    var bodyConfig: BodyConfig? {
+        guard var c = config else { return nil }
+        if body.meter >= 0 { c.bar = Int(c.meterBars[Int(body.meter)]) }
+        return c
     }
 
     /// Reads every character of `text`; the index of the first one refused, or nil when all were read.
@@ -242,12 +254,22 @@ public struct TuneReader: Hashable, Sendable {
         var tonicLetter: Int
         var alterations: SIMD8<Int8>  // C…B in lanes 0…6 (a vector, not an array: a config is copied with every cache key)
 
-        init?(meter: String, unit: String, key: String) {
-            let parsedMeter = Meter.parse(meter).meter
-            guard let barLength = parsedMeter?.barLength, let l = Meter.parseUnitLength(unit),
+        /// One bar of each of HeaderState.meters under this unit length, in u (0: not a whole number
+        /// of u); what a body `M:` line switches `bar` to.
+        var meterBars = SIMD16<Int16>()
+
+        /// One bar of `meter` under unit length `unit`, in u; nil unless a whole number of u up to 600.
+        static func barUnits(meter: String, unit: String) -> Int? {
+            guard let barLength = Meter.parse(meter).meter?.barLength, let l = Meter.parseUnitLength(unit),
                   let units = barLength.multiplied(by: Rational(l.denominator * 12, l.numerator) ?? .zero),
                   units.denominator == 1, units.numerator > 0, units.numerator <= 600 else { return nil }
-            bar = units.numerator
+            return units.numerator
+        }
+
+        init?(meter: String, unit: String, key: String) {
+            guard let units = BodyConfig.barUnits(meter: meter, unit: unit) else { return nil }
+            bar = units
+            for (i, m) in HeaderState.meters.prefix(16).enumerated() { meterBars[i] = Int16(BodyConfig.barUnits(meter: m, unit: unit) ?? 0) }
             let (k, problems) = KeySignature.parse(key)
             guard problems.isEmpty, let tonic = k.tonic?.first, let t = KeySignature.letterIndex(tonic) else { return nil }
             tonicLetter = t
@@ -279,6 +301,10 @@ public struct TuneReader: Hashable, Sendable {
         case keyLetter
         /// Inside a body `K:` line: the index of its value so far in `keyLinePrefixes`.
         case keyLine(Int16)
+        /// An `M` at the start of a line between parts (free form): `:` must follow.
+        case meterLetter
+        /// Inside a body `M:` line: the meter value so far, as its index in `meterLinePrefixes`.
+        case meterLine(Int8)
         /// Free form: a `|` at the start of a line that follows a bar line (an empty bar, read as nothing).
         case emptyPipe
     }
@@ -323,7 +349,8 @@ public struct TuneReader: Hashable, Sendable {
         var ended = false
         // Free form only: layouts the rules accept that the fixed forms do not write.
         var key: Int16 = -1       // a body K: line's key (index in HeaderState.keys), -1: the header's
-        var afterKeyLine = false  // a body K: line was just read (one per part start)
+        var meter: Int8 = -1      // a body M: line's meter (index in HeaderState.meters), -1: the header's
+        var afterKeyLine = false  // a body K: or M: line was just read (one per part start)
         var endable = false       // a plain `|` that could have closed the tune: a blank line may end it here
         var split: Int16 = 0      // a short bar closed by `|` that each ending completes: what it lacks (u)
         var splitPhase: Int8 = 0  // 1: `[1` must follow; 2: ending 1's fragment; 3: ending 1; 4: ending 2's fragment
@@ -385,6 +412,13 @@ public struct TuneReader: Hashable, Sendable {
             }
         }
         return (names, index, key)
+    }()
+
+    /// Every prefix of the meters a body `M:` line may hold, by index.
+    static let meterLinePrefixes: [String] = {
+        var names = [""]
+        for m in HeaderState.meters { var p = ""; for ch in m { p.append(ch); if !names.contains(p) { names.append(p) } } }
+        return names
     }()
 
     /// The alteration of each letter C…B under each key of HeaderState.keys.
@@ -638,7 +672,7 @@ public struct TuneReader: Hashable, Sendable {
             return b.slur < TuneReader.maxSlur && barViable(slurred, c, note: true)
         case .emptyPipe:
             return barViable(b, c, note: true)
-        case .bang, .keyLetter, .keyLine:
+        case .bang, .keyLetter, .keyLine, .meterLetter, .meterLine:
             // Every prefix of a key completes; the line ends where a part may start.
             return true
         }
@@ -692,6 +726,27 @@ public struct TuneReader: Hashable, Sendable {
             b.lex = .keyLine(0)
             return b
         case let .keyLine(n): return inKeyLine(b, ch, n)
+        case .meterLetter:
+            guard ch == UInt8(ascii: ":") else { return nil }
+            var b = b
+            b.lex = .meterLine(0)
+            return b
+        case let .meterLine(n):
+            var b = b
+            let name = TuneReader.meterLinePrefixes[Int(n)]
+            if ch == UInt8(ascii: "\n") {
+                // A meter whose bar is a whole number of u under the tune's unit length and, within a
+                // part, longer than its pickup (its last bar completes the pickup in the new meter).
+                guard let m = HeaderState.meters.firstIndex(of: name), c.meterBars[m] > 0,
+                      b.partStart || c.meterBars[m] > b.partPickup else { return nil }
+                b.meter = Int8(m)
+                b = newline(b)
+                b.afterKeyLine = true
+                return b
+            }
+            guard let next = TuneReader.meterLinePrefixes.firstIndex(of: name + String(UnicodeScalar(ch))) else { return nil }
+            b.lex = .meterLine(Int8(next))
+            return b
         case .emptyPipe:
             guard ch != UInt8(ascii: "|") && ch != UInt8(ascii: "]") && ch != UInt8(ascii: ":") else { return nil }
             var b = b
@@ -894,20 +949,27 @@ public struct TuneReader: Hashable, Sendable {
         if b.splitPhase == 1 && ch != UInt8(ascii: "!") && ch != UInt8(ascii: "[") { return nil }
         if was.afterBar && b.lineBars >= Int8(TuneReader.maxLineBars) && ch != UInt8(ascii: "!") { return nil }
         if b.mustOpenRepeat && b.partStart && ch != UInt8(ascii: "|") && ch != UInt8(ascii: "!") { return nil }
-        if ch == UInt8(ascii: "K") { return keyLineStart(b, was) }
+        if ch == UInt8(ascii: "K") || ch == UInt8(ascii: "M") { return fieldLineStart(b, ch, was) }
         if ch != UInt8(ascii: "!") { b.canEnd = false; b.endable = false }
         b.barChars += 1
         return elementStart(b, ch, was, c)
     }
 
-    /// Free form: a `K:` line at the start of a line between parts changes the key (one per part).
-    func keyLineStart(_ b: Body, _ was: Before) -> Body? {
-        guard form.partCount == nil, was.lineStart, !was.afterKeyLine, b.partStart, b.part > 0, b.fill == 0,
+    /// Free form: a `K:` or `M:` line at the start of a line between parts changes the key or the
+    /// meter (one such line at a time; a meter not while the next pickup is owed a length). An `M:`
+    /// line may also start a line within a part, after a bar line, outside endings.
+    func fieldLineStart(_ b: Body, _ ch: UInt8, _ was: Before) -> Body? {
+        guard form.partCount == nil, was.lineStart, !was.afterKeyLine, b.fill == 0,
               b.tupletLeft == 0, b.prefix == 0, b.slur == 0, b.splitPhase == 0 else { return nil }
+        let meter = ch == UInt8(ascii: "M")
+        if meter && b.owedPickup > 0 { return nil }
+        if b.partStart { guard b.part > 0 else { return nil } } else {
+            guard meter, b.ending == 0, !b.needEnding2, b.tie == 0 else { return nil }
+        }
         var b = b
         b.canEnd = false
         b.endable = false
-        b.lex = .keyLetter
+        b.lex = ch == UInt8(ascii: "K") ? .keyLetter : .meterLetter
         return b
     }
 
