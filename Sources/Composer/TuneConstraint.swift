@@ -15,19 +15,27 @@ public final class TuneConstraint: SamplingConstraint {
     public final class MaskCache {
         var masks: [TuneReader.CacheKey: [Bool]] = [:]
         public private(set) var hits = 0, misses = 0
+        /// CPU time spent computing masks (misses, and free header lines, which are not cached), for `bench steer`.
+        public private(set) var computeNanoseconds: UInt64 = 0
         public init() {}
         /// Past this many states the cache starts again (a bound on memory, never reached by tunes of normal length).
         static let limit = 500_000
 
         func mask(_ reader: TuneReader, symbols: [Unicode.Scalar]) -> [Bool] {
-            guard let bare = reader.cacheKey else { return reader.allowedMask(symbols) }
+            guard let bare = reader.cacheKey else { return timed { reader.allowedMask(symbols) } }
             let key = TuneReader.CacheKey(bare, form: reader.form)
             if let m = masks[key] { hits += 1; return m }
             misses += 1
             if masks.count >= MaskCache.limit { masks.removeAll(keepingCapacity: true) }
-            let m = reader.allowedMask(symbols)
+            let m = timed { reader.allowedMask(symbols) }
             masks[key] = m
             return m
+        }
+
+        private func timed(_ work: () -> [Bool]) -> [Bool] {
+            let start = Benchmarks.cpuNanoseconds()
+            defer { computeNanoseconds += Benchmarks.cpuNanoseconds() - start }
+            return work()
         }
     }
 
