@@ -1,6 +1,7 @@
 // TuneForm: the shape a generated tune must have: how many parts, whether each is played
 // twice (AABB) or once (AB), how many bars a part has, and whether the tune ends on its tonic.
-// `free` leaves parts and their lengths to the writer (at most 6 parts of at most 16 bars).
+// `free` leaves parts and their lengths to the writer (at most 6 parts of at most 16 bars);
+// `TuneForm.reading` also reads every layout the tiers accept (10 parts of up to 64 bars).
 
 /// The form a tune is read or written against (see TuneReader).
 public struct TuneForm: Sendable, Hashable, CustomStringConvertible {
@@ -17,9 +18,27 @@ public struct TuneForm: Sendable, Hashable, CustomStringConvertible {
     /// The last note of the tune is the tonic of its key.
     public var endOnTonic: Bool
 
-    /// Caps of the free form (so every walk ends).
-    public static let maxFreeParts = 10
-    public static let maxFreeBars = 64
+    /// Free form only: also read every layout the tiers accept that `generate` does not write (K: and
+    /// M: lines in the body, ties across bar lines, a short bar that the endings or the next part's
+    /// pickup complete, a part closed on a whole bar after a pickup, …), under the reading caps.
+    /// `TuneForm.reading`: the form every valid corpus tune replays through.
+    public private(set) var readsEveryLayout = false
+    /// Caps of the free form (so every walk ends): parts, and bars a part.
+    public private(set) var freeParts = TuneForm.maxFreeParts, freeBars = TuneForm.maxFreeBars
+
+    /// Caps of the free form as `generate` writes it (a model that rambles stays near --max-length).
+    public static let maxFreeParts = 6
+    public static let maxFreeBars = 16
+    /// Caps of the reading form (the corpus has a part of 56 bars and a tune of 8 parts).
+    public static let readingFreeParts = 10
+    public static let readingFreeBars = 64
+
+    /// The free form that reads every layout the tiers accept, with the reading caps.
+    public static func reading(endOnTonic: Bool = false) -> TuneForm {
+        var f = TuneForm(parts: nil, endOnTonic: endOnTonic)
+        (f.readsEveryLayout, f.freeParts, f.freeBars) = (true, readingFreeParts, readingFreeBars)
+        return f
+    }
 
     public init(parts: (count: Int, repeated: Bool)?, barsPerPart: Int = 8, endOnTonic: Bool = true) {
         precondition(barsPerPart >= 1 && barsPerPart <= 64 && (parts?.count ?? 1) >= 1 && (parts?.count ?? 1) <= 26)
@@ -51,16 +70,18 @@ public struct TuneForm: Sendable, Hashable, CustomStringConvertible {
 
     /// "AABB, 8 bars a part", "free".
     public var description: String {
-        guard let n = partCount else { return "free" }
+        guard let n = partCount else { return readsEveryLayout ? "free (every layout the tiers accept)" : "free" }
         let letters = (0 ..< n).map { String(UnicodeScalar(UInt8(65 + $0))) }
         return letters.map { repeated ? $0 + $0 : $0 }.joined() + ", \(barsPerPart) bars a part"
     }
 
     public static func == (a: TuneForm, b: TuneForm) -> Bool {
         a.partCount == b.partCount && a.repeated == b.repeated && a.barsPerPart == b.barsPerPart && a.endOnTonic == b.endOnTonic
+            && a.readsEveryLayout == b.readsEveryLayout && a.freeParts == b.freeParts && a.freeBars == b.freeBars
     }
 
     public func hash(into h: inout Hasher) {
         h.combine(partCount); h.combine(repeated); h.combine(barsPerPart); h.combine(endOnTonic)
+        h.combine(readsEveryLayout); h.combine(freeParts); h.combine(freeBars)
     }
 }

@@ -45,10 +45,10 @@ public struct TuneReader: Hashable, Sendable {
     /// `maxBarChars` characters plus its bar line, `!` and newline. Every walk of allowed characters
     /// ends within it; with the default form it is within `generate`'s default --max-length (2000).
     public static func maxCharacters(_ form: TuneForm) -> Int {
-        let bar = maxBarChars + 2 + 2 + 2 + (form.partCount == nil ? 8 : 0)  // the bar, its bar line (`:|`, `|]`), `!\n`, `[2` or an empty `|`; free: an `M:` line
-        let parts = form.partCount ?? TuneForm.maxFreeParts
-        let bars = (form.partCount == nil ? TuneForm.maxFreeBars : form.barsPerPart) + 1 + 4 + 2  // a pickup, a second ending, two fragments
-        let keyLine = form.partCount == nil ? 3 + 1 + (HeaderState.keys.map(\.unicodeScalars.count).max() ?? 0) : 0  // or an M: line, shorter
+        let bar = maxBarChars + 2 + 2 + 2 + (form.readsEveryLayout ? 8 : 0)  // the bar, its bar line (`:|`, `|]`), `!\n`, `[2` or an empty `|`; free: an `M:` line
+        let parts = form.partCount ?? form.freeParts
+        let bars = (form.partCount == nil ? form.freeBars : form.barsPerPart) + 1 + 4 + 2  // a pickup, a second ending, two fragments
+        let keyLine = form.readsEveryLayout ? 3 + 1 + (HeaderState.keys.map(\.unicodeScalars.count).max() ?? 0) : 0  // or an M: line, shorter
         return maxHeaderCharacters + parts * (bars * bar + keyLine) + 1
     }
 
@@ -450,16 +450,16 @@ public struct TuneReader: Hashable, Sendable {
             return (j < Int(b.partBars) ? .exact(bar) : .none, j == Int(b.partBars) ? last : nil)
         }
         if b.ending == 1 {
-            return (j < TuneForm.maxFreeBars && j - Int(b.endingStart) < 4 ? .exact(bar) : .none, last)
+            return (j < form.freeBars && j - Int(b.endingStart) < 4 ? .exact(bar) : .none, last)
         }
-        return (j < TuneForm.maxFreeBars ? .exact(bar) : .none, last)
+        return (j < form.freeBars ? .exact(bar) : .none, last)
     }
 
     /// Whether the part-closing bar about to be written ends the tune.
     func closesTune(_ b: Body) -> Bool {
         guard b.ending != 1 else { return false }
         if let n = form.partCount { return Int(b.part) == n - 1 }
-        return Int(b.part) == TuneForm.maxFreeParts - 1
+        return Int(b.part) == form.freeParts - 1
     }
 
     /// Can `rest` u more be written in this bar, with `tuplet` triplet notes and `broken` pending,
@@ -564,7 +564,7 @@ public struct TuneReader: Hashable, Sendable {
         case .none: break
         }
         if let t = close, ok(t, final: closesTune(b), isClose: true) { return true }
-        if form.partCount == nil {
+        if form.readsEveryLayout {
             if close != nil && b.ending != 1 && (!b.openedRepeat || b.ending == 2) {
                 // `||`, `|]` or a plain `|` that ends the tune may close a part on a whole bar even after a
                 // pickup, on the bar that completes the tune's pickup (then the tune ends), or short by
@@ -588,14 +588,14 @@ public struct TuneReader: Hashable, Sendable {
     /// Free form: whether the bar being written may stop short at a plain `|` with `[1` next, each
     /// ending starting with what it lacks (`c2A2 A2|[1 fg|…:|[2 (3ABc|…`), as BarChecker allows.
     func canSplitBar(_ b: Body) -> Bool {
-        form.partCount == nil && b.splitPhase == 0 && b.ending == 0 && !b.endingsUsed && !b.pickupSlot
-            && Int(b.barInPart) + 1 < TuneForm.maxFreeBars
+        form.readsEveryLayout && b.splitPhase == 0 && b.ending == 0 && !b.endingsUsed && !b.pickupSlot
+            && Int(b.barInPart) + 1 < form.freeBars
     }
 
     /// Free form: whether a plain `|` here could be the tune's last bar line (a blank line may follow),
     /// as `|]` could be: the part's bars are complete, and nothing is left open.
     func plainBarEndsTune(_ b: Body, close: Int16?, _ c: BodyConfig) -> Bool {
-        guard form.partCount == nil, let t = close, !b.partStart, b.ending != 1, !b.openedRepeat || b.ending == 2,
+        guard form.readsEveryLayout, let t = close, !b.partStart, b.ending != 1, !b.openedRepeat || b.ending == 2,
               b.fill == t || b.fill == Int16(c.bar) || b.tunePickup > 0 && b.fill == Int16(c.bar) - b.tunePickup, b.tie == 0, b.slur == 0, b.splitPhase != 2, b.splitPhase != 4 else { return false }
         return !form.endOnTonic || b.lastTonic
     }
@@ -621,7 +621,7 @@ public struct TuneReader: Hashable, Sendable {
                     for ch in "^_=CDEFGABcdefgabz".utf8 { if let n = step(b, ch, c), bodyViable(n, c) { return true } }
                 }
                 // Free form: a tie may cross a bar line.
-                if b.tie != 0 && form.partCount == nil, let n = step(b, UInt8(ascii: "|"), c), bodyViable(n, c) { return true }
+                if b.tie != 0 && form.readsEveryLayout, let n = step(b, UInt8(ascii: "|"), c), bodyViable(n, c) { return true }
                 return false
             }
             return barViable(b, c, note: false)
@@ -856,7 +856,7 @@ public struct TuneReader: Hashable, Sendable {
                 let e = form.barsPerPart - Int(b.barInPart)
                 guard e >= 1 && e <= 4 else { return nil }
             } else {
-                guard Int(b.barInPart) < TuneForm.maxFreeBars else { return nil }
+                guard Int(b.barInPart) < form.freeBars else { return nil }
             }
             b.ending = 1
             b.endingsUsed = true
@@ -934,7 +934,7 @@ public struct TuneReader: Hashable, Sendable {
         // A tie waits for its note, next and in the same bar (the same pitch, no accidental); the
         // free form lets it cross a plain bar line.
         if b.tie != 0 && !((ch >= UInt8(ascii: "A") && ch <= UInt8(ascii: "G")) || (ch >= UInt8(ascii: "a") && ch <= UInt8(ascii: "g"))
-                           || (ch == UInt8(ascii: "|") && form.partCount == nil)) { return nil }
+                           || (ch == UInt8(ascii: "|") && form.readsEveryLayout)) { return nil }
         // Broken rhythm waits for its note; a decoration or chord symbol for its note (one decoration each).
         if b.broken != 0 && !isNoteStart(ch) { return nil }
         if b.prefix != 0 && !isNoteStart(ch) && !((ch == UInt8(ascii: "~") || ch == UInt8(ascii: ".")) && b.prefix & 1 == 0) { return nil }
@@ -959,7 +959,7 @@ public struct TuneReader: Hashable, Sendable {
     /// meter (one such line at a time; a meter not while the next pickup is owed a length). An `M:`
     /// line may also start a line within a part, after a bar line, outside endings.
     func fieldLineStart(_ b: Body, _ ch: UInt8, _ was: Before) -> Body? {
-        guard form.partCount == nil, was.lineStart, !was.afterKeyLine, b.fill == 0,
+        guard form.readsEveryLayout, was.lineStart, !was.afterKeyLine, b.fill == 0,
               b.tupletLeft == 0, b.prefix == 0, b.slur == 0, b.splitPhase == 0 else { return nil }
         let meter = ch == UInt8(ascii: "M")
         if meter && b.owedPickup > 0 { return nil }
@@ -1020,7 +1020,7 @@ public struct TuneReader: Hashable, Sendable {
         case UInt8(ascii: "|"):
             guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0 else { return nil }
             // Free form: a line may start with the `|` the line before ended with (an empty bar).
-            let empty = form.partCount == nil && was.lineStart && !was.afterKeyLine && b.fill == 0 && !b.partStart && b.tie == 0 && b.splitPhase == 0
+            let empty = form.readsEveryLayout && was.lineStart && !was.afterKeyLine && b.fill == 0 && !b.partStart && b.tie == 0 && b.splitPhase == 0
             b.lex = empty ? .emptyPipe : .pipe
         case UInt8(ascii: ":"):
             guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0, !b.partStart else { return nil }
@@ -1097,7 +1097,7 @@ public struct TuneReader: Hashable, Sendable {
             // short by what the next part's pickup will complete.
             let bar = Int16(c.bar)
             guard let t = close, b.tie == 0 else { return nil }
-            let single = form.partCount == nil && !repeats && b.ending != 1
+            let single = form.readsEveryLayout && !repeats && b.ending != 1
             let regular = b.fill == t || single && (b.fill == bar || b.tunePickup > 0 && b.fill == bar - b.tunePickup)
             let owes = single && b.fill != t && !closesTune(b) && b.fill < bar && (bar - b.fill) % 6 == 0
             guard regular || owes else { return nil }
@@ -1113,7 +1113,7 @@ public struct TuneReader: Hashable, Sendable {
                 b.ending = 0
                 b.needEnding2 = true
             } else {
-                b.mustOpenRepeat = form.partCount != nil && b.ending == 2 && b.tunePickup > 0
+                b.mustOpenRepeat = !form.readsEveryLayout && b.ending == 2 && b.tunePickup > 0
                 if form.partCount == nil {
                     b.canEnd = regular && (!form.endOnTonic || b.lastTonic)
                     if b.slur > 0 { b.canEnd = false }
@@ -1127,7 +1127,7 @@ public struct TuneReader: Hashable, Sendable {
                 b.ending = 0
                 b.endingsUsed = false
                 b.partBars = 0
-                if let n = form.partCount { b.finished = Int(b.part) == n } else { b.finished = Int(b.part) == TuneForm.maxFreeParts }
+                if let n = form.partCount { b.finished = Int(b.part) == n } else { b.finished = Int(b.part) == form.freeParts }
             }
         } else {
             let fits: Bool

@@ -128,7 +128,7 @@ final class TuneReaderTests: XCTestCase {
         XCTAssertFalse(reader.allows("X"))
     }
 
-    /// The free form's extra layouts (body K: lines, ties across bar lines, short bars the endings or
+    /// The reading form's extra layouts (body K: lines, ties across bar lines, short bars the endings or
     /// the next part's pickup complete, a plain `|` ending the tune) never lead to a dead end either:
     /// walks drawn toward them still end in tunes that pass every tier.
     func testFreeFormWalksThroughItsExtraLayoutsEndInValidTunes() {
@@ -137,7 +137,7 @@ final class TuneReaderTests: XCTestCase {
         let log = MaskLog()
         for (m, meter) in meters.enumerated() {
             for k in 0 ..< 16 {
-                let form = TuneForm(parts: nil, endOnTonic: k % 2 == 0)
+                let form = TuneForm.reading(endOnTonic: k % 2 == 0)
                 let header = "X:1\nT:Walk\nM:\(meter)\nL:1/8\nK:\(["D", "A Dorian", "E Minor", "G Mixolydian"][k % 4])\n"
                 let seed = UInt64(7000 + 100 * m + k)
                 guard let text = Self.walk(form: form, header: header, seed: seed, log: log, prefer: "ABCDEFGabcdefg|:\n2KM[]-") else {
@@ -164,13 +164,13 @@ final class TuneReaderTests: XCTestCase {
         XCTAssertGreaterThan(crossingTies, 5)
     }
 
-    /// Every corpus tune in the layouts the reader writes replays, character by character, with nothing masked.
+    /// Every corpus tune that passes every tier replays through the reading form, character by character, with nothing masked.
     func testCorpusReplaysWithNothingMasked() {
         var accepted = 0, eligible = 0, fastMismatches = 0
         var failures: [String] = []
         for tune in CorpusTests.file.tunes where tune.validity.highestTier == 4 {
             eligible += 1
-            var reader = TuneReader(form: TuneForm(parts: nil, endOnTonic: false))
+            var reader = TuneReader(form: .reading())
             let text = tune.sourceText.hasSuffix("\n") ? tune.sourceText + "\n" : tune.sourceText + "\n\n"
             // The fast mask against `allows` on every 7th character of every tune (header included).
             var probe = reader
@@ -189,11 +189,11 @@ final class TuneReaderTests: XCTestCase {
                 failures.append("X:\(tune.referenceNumber ?? 0): not complete")
             }
         }
-        // The free form reads every layout the rules accept that these tunes use: a short bar closed by
-        // `|` that each ending completes (Murphy's `c2A2 A2|` then `[1 fg|` and `[2 (3ABc|`), K: lines
-        // between parts, M: lines between parts or bars, parts of up to 64 bars, a tie across a bar line,
-        // a part closed on a whole bar after a pickup or short by the next part's pickup, a plain `|`
-        // ending the tune, a line opening with the `|` the line before closed. Every one replays.
+        // The reading form (TuneForm.reading: free, every layout the rules accept) reads all these tunes
+        // use: a short bar closed by `|` that each ending completes (Murphy's `c2A2 A2|` then `[1 fg|` and
+        // `[2 (3ABc|`), K: lines between parts, M: lines between parts or bars, parts of up to 64 bars,
+        // a tie across a bar line, a part closed on a whole bar after a pickup or short by the next
+        // part's pickup, a plain `|` ending the tune, a line opening with the `|` the line before closed.
         XCTAssertEqual(eligible, 784)
         XCTAssertEqual(accepted, 784, failures.joined(separator: "\n"))
         XCTAssertEqual(fastMismatches, 0)
