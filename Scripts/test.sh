@@ -19,7 +19,7 @@ if [ "${1:-}" = "--fast" ]; then
               'EvaluateCommandTests.testReportRendersInHeadlessChromium' \
               'TransposeTests.testEveryCorpusTune' HostileInputTests FaultTests InstrumentTests \
               TransposeAugmentationTests 'TuneReaderTests.testRandomWalks' 'TuneReaderTests.testCorpus' \
-              'TuneReaderTests.testFreeFormWalks' 'TuneReaderTests.testEveryWalk' \
+              'TuneReaderTests.testFreeFormWalks' 'TuneReaderTests.testEveryWalk' 'TuneReaderTests.testLongPickups' \
               SheetMusicCommandTests PerformanceTests CorpusTests RenderCommandTests TransposeCommandTests \
               'RobustnessTests.testMegabyteLine' 'LossCurveSVGTests.testHugeSeries' 'SynthesizerTests.testA440' \
               'ElementwiseTests.testAgreeWithLibm' 'EventsCommandTests.testCorpusTuneEvents' \

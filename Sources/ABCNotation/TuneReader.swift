@@ -560,7 +560,7 @@ public struct TuneReader: Hashable, Sendable {
         case let .exact(t): if ok(t, final: false) { return true }
         case let .upTo(top):
             var t = max(Int(b.fill), 1)
-            while t <= Int(top) { if t % 6 == 0 && ok(Int16(t), final: false) { return true }; t += 1 }
+            while t <= Int(top) { if t % 6 == 0 && pickupLeavesRoomForTonic(t, b, c) && ok(Int16(t), final: false) { return true }; t += 1 }
         case .none: break
         }
         if let t = close, ok(t, final: closesTune(b), isClose: true) { return true }
@@ -583,6 +583,17 @@ public struct TuneReader: Hashable, Sendable {
             }
         }
         return false
+    }
+
+    /// Whether a pickup of `p` u may close here: when the bar that completes it will be the tune's
+    /// last, which must end on a tonic at least L long, that bar (the bar less the pickup) needs
+    /// room for it. A fixed form's pickup is every part's (the first part's sets it); the free form's
+    /// final part is the one at the cap. (Without this a pickup of 7/16 in 2/4 left a last bar of
+    /// 1/16: nothing could be written there.)
+    func pickupLeavesRoomForTonic(_ p: Int, _ b: Body, _ c: BodyConfig) -> Bool {
+        guard form.endOnTonic, p > 0, p < c.bar, c.bar - p < 12 else { return true }
+        if form.partCount != nil { return b.part != 0 }
+        return form.readsEveryLayout || Int(b.part) != form.freeParts - 1
     }
 
     /// Free form: whether the bar being written may stop short at a plain `|` with `[1` next, each
@@ -1154,6 +1165,7 @@ public struct TuneReader: Hashable, Sendable {
                 b.splitPhase = b.splitPhase == 2 ? 3 : 0
                 if b.splitPhase == 0 { b.split = 0 }
             } else if b.pickupSlot {
+                guard pickupLeavesRoomForTonic(Int(b.fill), b, c) else { return nil }
                 let bar = Int16(c.bar)
                 b.owedPickup = 0
                 if b.part == 0 { b.tunePickup = b.fill == bar ? 0 : b.fill }

@@ -128,6 +128,41 @@ final class TuneReaderTests: XCTestCase {
         XCTAssertFalse(reader.allows("X"))
     }
 
+    /// A pickup so long that the last bar, which completes it, cannot hold a tonic of at least L is
+    /// refused where that last bar ends the tune; every pickup allowed leaves walks that end well.
+    /// (Found with the shipped model: `d3/2 cA|` in 2/4 left a last bar of 1/16, and the tune stopped.)
+    func testLongPickupsLeaveRoomForTheLastTonic() {
+        var anderian = TuneReader(form: .standard())
+        let header = "X:1\nT:Anderian\nM:2/4\nL:1/8\nK:G Major\n"
+        XCTAssertNil(anderian.read(header + "d3/2 cA"))
+        XCTAssertFalse(anderian.allows("|"), "a pickup of 7/16 in 2/4 leaves 1/16 for the last tonic")
+        let log = MaskLog()
+        var walks = 0
+        for (f, form) in [TuneForm.standard(), TuneForm(parsing: "free")!, TuneForm(parsing: "AB", barsPerPart: 2)!].enumerated() {
+            for (m, meter) in ["C|", "C", "6/8", "9/8", "2/4", "3/4"].enumerated() {
+                let head = "X:1\nT:Walk\nM:\(meter)\nL:1/8\nK:D\n"
+                var probe = TuneReader(form: form)
+                XCTAssertNil(probe.read(head))
+                // Pickups of k sixteenths, the longest ones (their last bars are the shortest).
+                let bar = Int(probe.bodyConfig!.bar) / 6
+                for k in max(1, bar - 4) ..< bar {
+                    let pickup = head + String(repeating: "B/", count: k) + "|"
+                    var r = TuneReader(form: form)
+                    guard r.read(pickup) == nil else { continue }
+                    walks += 1
+                    guard let text = Self.walk(form: form, header: pickup, seed: UInt64(9000 + 100 * f + 10 * m + k), log: log) else {
+                        XCTFail("walk after a pickup of \(k)/16 in \(meter) (\(form)) got stuck"); continue
+                    }
+                    XCTAssertEqual(ABCParser.parseTune(text)?.validity.highestTier, 4, text)
+                    if form.endOnTonic { XCTAssertEqual(ABCParser.parseTune(text)?.shape.endsOnTonic, true, text) }
+                }
+            }
+        }
+        XCTAssertGreaterThan(walks, 20)
+        XCTAssertEqual(log.conflicts, 0)
+        XCTAssertEqual(log.fastMismatches, 0)
+    }
+
     /// The reading form's extra layouts (body K: lines, ties across bar lines, short bars the endings or
     /// the next part's pickup complete, a plain `|` ending the tune) never lead to a dead end either:
     /// walks drawn toward them still end in tunes that pass every tier.
