@@ -355,6 +355,7 @@ public struct TuneReader: Hashable, Sendable {
         var split: Int16 = 0      // a short bar closed by `|` that each ending completes: what it lacks (u)
         var splitPhase: Int8 = 0  // 1: `[1` must follow; 2: ending 1's fragment; 3: ending 1; 4: ending 2's fragment
         var owedPickup: Int16 = 0 // a part closed short by `||`/`|]`: the next part's pickup must complete it (u)
+        var afterSection = false  // `||` or `|]` was just read: a `|` right after would merge with it (`|||:` is one bar line)
 
         static let endedMarker: Body = { var b = Body(); b.ended = true; return b }()
     }
@@ -841,7 +842,9 @@ public struct TuneReader: Hashable, Sendable {
                 guard !form.repeated || b.ending == 2 else { return nil }
                 guard (ch == UInt8(ascii: "]")) == final else { return nil }
             }
-            return closeBar(b, part: true, repeats: false, c)
+            var n = closeBar(b, part: true, repeats: false, c)
+            n?.afterSection = true
+            return n
         }
         guard !b.partStart, var n = closeBar(b, part: false, repeats: false, c) else { return nil }
         n.lex = .between
@@ -929,18 +932,21 @@ public struct TuneReader: Hashable, Sendable {
         var afterBar: Bool
         var lineStart: Bool
         var afterKeyLine: Bool
+        var afterSection: Bool
     }
 
     /// A character between elements.
     func between(_ b: Body, _ ch: UInt8, _ c: BodyConfig) -> Body? {
         var b = b
-        let was = Before(justNote: b.afterNote, space: b.space, afterBar: b.afterBar, lineStart: b.lineStart, afterKeyLine: b.afterKeyLine)
+        let was = Before(justNote: b.afterNote, space: b.space, afterBar: b.afterBar, lineStart: b.lineStart, afterKeyLine: b.afterKeyLine,
+                         afterSection: b.afterSection)
         b.afterNote = 0
         if ch != UInt8(ascii: "-") && ch != UInt8(ascii: ">") && ch != UInt8(ascii: "<") { b.lastPitch = 0 }
         b.space = false
         b.afterBar = false
         b.lineStart = false
         b.afterKeyLine = false
+        b.afterSection = false
         if b.finished || b.needEnding2 { return afterLastBar(b, ch, was) }
         // A tie waits for its note, next and in the same bar (the same pitch, no accidental); the
         // free form lets it cross a plain bar line.
@@ -1029,7 +1035,8 @@ public struct TuneReader: Hashable, Sendable {
             guard b.slur > 0, b.broken == 0 else { return nil }
             b.slur -= 1
         case UInt8(ascii: "|"):
-            guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0 else { return nil }
+            // The parser reads `|||:` and `|]|:` as one bar line, a repeat start with no section end.
+            guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0, !was.afterSection else { return nil }
             // Free form: a line may start with the `|` the line before ended with (an empty bar).
             let empty = form.readsEveryLayout && was.lineStart && !was.afterKeyLine && b.fill == 0 && !b.partStart && b.tie == 0 && b.splitPhase == 0
             b.lex = empty ? .emptyPipe : .pipe

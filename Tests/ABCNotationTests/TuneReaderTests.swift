@@ -128,6 +128,17 @@ final class TuneReaderTests: XCTestCase {
         XCTAssertFalse(reader.allows("X"))
     }
 
+    /// `||` or `|]` followed at once by `|:` is one bar line to the parser (`|||:`, a repeat start and
+    /// no section end), so the reader wants a space or a line break between them.
+    func testASectionEndDoesNotRunIntoTheNextBarLine() {
+        var reader = TuneReader(form: TuneForm(parsing: "AB", barsPerPart: 2, endOnTonic: false)!)
+        XCTAssertNil(reader.read("X:1\nT:t\nM:6/8\nL:1/8\nK:D\nABc ABc|ABc ABc||"))
+        XCTAssertFalse(reader.allows("|"))
+        XCTAssertTrue(reader.allows(" "))
+        XCTAssertTrue(reader.allows("!"))
+        XCTAssertTrue(ABCParser.parseTune("X:1\nT:t\nM:6/8\nL:1/8\nK:D\nABc ABc|||:d3 d3:|\n")!.shape.parts.count == 1, "the parser's reading")
+    }
+
     /// A pickup so long that the last bar, which completes it, cannot hold a tonic of at least L is
     /// refused where that last bar ends the tune; every pickup allowed leaves walks that end well.
     /// (Found with the shipped model: `d3/2 cA|` in 2/4 left a last bar of 1/16, and the tune stopped.)
