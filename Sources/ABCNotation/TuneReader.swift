@@ -1107,83 +1107,8 @@ public struct TuneReader: Hashable, Sendable {
     /// Closes the current bar at a bar line: plain `|`, or the part's (or ending's) closing one.
     func closeBar(_ b: Body, part: Bool, repeats: Bool, _ c: BodyConfig) -> Body? {
         var b = b
-        let (plain, close) = targets(b, c)
         guard b.tupletLeft == 0, b.broken == 0, b.prefix == 0, b.fill > 0 else { return nil }
-        if part {
-            // The free form may close with `||` or `|]` on a whole bar even after a pickup (BarChecker accepts
-            // any whole bar), on the bar that completes the tune's pickup (the tune may end there), or
-            // short by what the next part's pickup will complete.
-            let bar = Int16(c.bar)
-            guard let t = close, b.tie == 0 else { return nil }
-            let single = form.readsEveryLayout && !repeats && b.ending != 1
-            let regular = b.fill == t || single && (b.fill == bar || b.tunePickup > 0 && b.fill == bar - b.tunePickup)
-            let owes = single && b.fill != t && !closesTune(b) && b.fill < bar && (bar - b.fill) % 6 == 0
-            guard regular || owes else { return nil }
-            b.owedPickup = owes ? bar - b.fill : 0
-            let final = closesTune(b)
-            if final && form.endOnTonic && !b.lastTonic { return nil }
-            if final && b.slur > 0 { return nil }
-            if b.ending == 1 {
-                // Ending 1 closed by `:|`: ending 2 must follow, as long.
-                guard repeats else { return nil }
-                b.barInPart += 1
-                if form.partCount == nil { b.partBars = b.barInPart }
-                b.ending = 0
-                b.needEnding2 = true
-            } else {
-                b.mustOpenRepeat = !form.readsEveryLayout && b.ending == 2 && b.tunePickup > 0
-                if form.partCount == nil {
-                    b.canEnd = regular && (!form.endOnTonic || b.lastTonic)
-                    if b.slur > 0 { b.canEnd = false }
-                }
-                b.part += 1
-                b.barInPart = 0
-                b.pickupSlot = form.partCount == nil || b.tunePickup > 0
-                b.partPickup = b.tunePickup
-                b.partStart = true
-                b.openedRepeat = false
-                b.ending = 0
-                b.endingsUsed = false
-                b.partBars = 0
-                if let n = form.partCount { b.finished = Int(b.part) == n } else { b.finished = Int(b.part) == form.freeParts }
-            }
-        } else {
-            let fits: Bool
-            switch plain {
-            case let .exact(t): fits = b.fill == t
-            case let .upTo(top): fits = b.fill <= top
-            case .none: fits = false
-            }
-            // Free form: a short bar the endings complete, or a last bar closed by a plain `|`.
-            let splits = !fits && canSplitBar(b) && b.fill < Int16(c.bar) && (c.bar - Int(b.fill)) % 6 == 0 && b.tie == 0
-            let ends = plainBarEndsTune(b, close: close, c)
-            guard fits || splits || ends else { return nil }
-            b.endable = ends
-            if !fits {
-                if splits {
-                    b.barInPart += 1
-                    b.split = Int16(c.bar) - b.fill
-                    b.splitPhase = 1
-                } else {
-                    b.finished = true
-                }
-            } else if b.splitPhase == 2 || b.splitPhase == 4 {
-                // An ending's first bar, completing the bar before the endings: not a bar of its own.
-                b.splitPhase = b.splitPhase == 2 ? 3 : 0
-                if b.splitPhase == 0 { b.split = 0 }
-            } else if b.pickupSlot {
-                guard pickupLeavesRoomForTonic(Int(b.fill), b, c) else { return nil }
-                let bar = Int16(c.bar)
-                b.owedPickup = 0
-                if b.part == 0 { b.tunePickup = b.fill == bar ? 0 : b.fill }
-                b.partPickup = b.fill == bar ? 0 : b.fill
-                if b.fill == bar { b.barInPart = 1 }
-                b.pickupSlot = false
-            } else {
-                b.barInPart += 1
-            }
-            b.canEnd = false
-        }
+        guard part ? closePart(&b, repeats: repeats, c) : closePlainBar(&b, c) else { return nil }
         b.fill = 0
         b.barChars = 0
         b.tonicAltered = false
@@ -1192,6 +1117,90 @@ public struct TuneReader: Hashable, Sendable {
         b.afterBar = true
         b.lineBars += 1
         return b
+    }
+
+    /// `closeBar` at the bar line that closes a part or an ending; false where it may not close.
+    private func closePart(_ b: inout Body, repeats: Bool, _ c: BodyConfig) -> Bool {
+        let close = targets(b, c).close
+        // The free form may close with `||` or `|]` on a whole bar even after a pickup (BarChecker accepts
+        // any whole bar), on the bar that completes the tune's pickup (the tune may end there), or
+        // short by what the next part's pickup will complete.
+        let bar = Int16(c.bar)
+        guard let t = close, b.tie == 0 else { return false }
+        let single = form.readsEveryLayout && !repeats && b.ending != 1
+        let regular = b.fill == t || single && (b.fill == bar || b.tunePickup > 0 && b.fill == bar - b.tunePickup)
+        let owes = single && b.fill != t && !closesTune(b) && b.fill < bar && (bar - b.fill) % 6 == 0
+        guard regular || owes else { return false }
+        b.owedPickup = owes ? bar - b.fill : 0
+        let final = closesTune(b)
+        if final && form.endOnTonic && !b.lastTonic { return false }
+        if final && b.slur > 0 { return false }
+        if b.ending == 1 {
+            // Ending 1 closed by `:|`: ending 2 must follow, as long.
+            guard repeats else { return false }
+            b.barInPart += 1
+            if form.partCount == nil { b.partBars = b.barInPart }
+            b.ending = 0
+            b.needEnding2 = true
+        } else {
+            b.mustOpenRepeat = !form.readsEveryLayout && b.ending == 2 && b.tunePickup > 0
+            if form.partCount == nil {
+                b.canEnd = regular && (!form.endOnTonic || b.lastTonic)
+                if b.slur > 0 { b.canEnd = false }
+            }
+            b.part += 1
+            b.barInPart = 0
+            b.pickupSlot = form.partCount == nil || b.tunePickup > 0
+            b.partPickup = b.tunePickup
+            b.partStart = true
+            b.openedRepeat = false
+            b.ending = 0
+            b.endingsUsed = false
+            b.partBars = 0
+            if let n = form.partCount { b.finished = Int(b.part) == n } else { b.finished = Int(b.part) == form.freeParts }
+        }
+        return true
+    }
+
+    /// `closeBar` at a plain `|`; false where the bar may not end.
+    private func closePlainBar(_ b: inout Body, _ c: BodyConfig) -> Bool {
+        let (plain, close) = targets(b, c)
+        let fits: Bool
+        switch plain {
+        case let .exact(t): fits = b.fill == t
+        case let .upTo(top): fits = b.fill <= top
+        case .none: fits = false
+        }
+        // Free form: a short bar the endings complete, or a last bar closed by a plain `|`.
+        let splits = !fits && canSplitBar(b) && b.fill < Int16(c.bar) && (c.bar - Int(b.fill)) % 6 == 0 && b.tie == 0
+        let ends = plainBarEndsTune(b, close: close, c)
+        guard fits || splits || ends else { return false }
+        b.endable = ends
+        if !fits {
+            if splits {
+                b.barInPart += 1
+                b.split = Int16(c.bar) - b.fill
+                b.splitPhase = 1
+            } else {
+                b.finished = true
+            }
+        } else if b.splitPhase == 2 || b.splitPhase == 4 {
+            // An ending's first bar, completing the bar before the endings: not a bar of its own.
+            b.splitPhase = b.splitPhase == 2 ? 3 : 0
+            if b.splitPhase == 0 { b.split = 0 }
+        } else if b.pickupSlot {
+            guard pickupLeavesRoomForTonic(Int(b.fill), b, c) else { return false }
+            let bar = Int16(c.bar)
+            b.owedPickup = 0
+            if b.part == 0 { b.tunePickup = b.fill == bar ? 0 : b.fill }
+            b.partPickup = b.fill == bar ? 0 : b.fill
+            if b.fill == bar { b.barInPart = 1 }
+            b.pickupSlot = false
+        } else {
+            b.barInPart += 1
+        }
+        b.canEnd = false
+        return true
     }
 }
 

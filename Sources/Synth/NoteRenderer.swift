@@ -28,6 +28,14 @@ enum SegmentSound: Sendable, Equatable {
     case instrument(Instrument)
     /// Soft sustained accompaniment chord tone.
     case pad
+
+    /// How long the sound rings on after its note ends.
+    var releaseSeconds: Double {
+        switch self {
+        case .instrument(let i): i.releaseSeconds
+        case .pad: 0.3
+        }
+    }
 }
 
 /// Attack / decay / sustain / release shape of one segment, in frames.

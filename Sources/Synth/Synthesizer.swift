@@ -214,20 +214,8 @@ public struct Synthesizer: Sendable {
         // A room is built in stereo even for a mono file (mixed down after it).
         let channels = o.room ? 2 : o.channels
 
-        let positions = Self.positions(score: score, options: o)
-        func gains(_ voice: Int) -> (Float, Float) {
-            guard channels == 2 else { return (1, 0) }
-            let p = voice < 0 ? 0 : positions[voice]
-            let angle = (p + 1) * Double.pi / 4
-            return (Float(cos(angle)), Float(sin(angle)))
-        }
-        // In a room, heard in stereo, a voice off centre also reaches the far side later, as at a
-        // spaced pair of microphones: |position| × 0.6 ms (0.12 ms for the melody at −0.2).
-        func delays(_ voice: Int) -> (Int, Int) {
-            guard o.room, o.channels == 2, voice >= 0 else { return (0, 0) }
-            let d = Int((abs(positions[voice]) * Self.spacedPairSeconds * rate).rounded())
-            return positions[voice] < 0 ? (0, d) : (d, 0)
-        }
+        let place = Placement(positions: Self.positions(score: score, options: o), channels: channels,
+                              spaced: o.room && o.channels == 2, rate: rate)
 
         segments.sort { ($0.start, $0.voice, $0.pitch) < ($1.start, $1.voice, $1.pitch) }
         var renderer = NoteRenderer(sampleRate: o.sampleRate, seed: o.seed)
@@ -261,13 +249,9 @@ public struct Synthesizer: Sendable {
                 guard startFrame < frames else { continue }
                 finish(upTo: startFrame)
                 let noteFrames = max(1, Int((seg.duration * rate).rounded()))
-                let release: Double = switch seg.sound {
-                case .instrument(let i): i.releaseSeconds
-                case .pad: 0.3
-                }
-                let releaseFrames = Int((release * rate).rounded())
-                let (gl, gr) = gains(seg.voice)
-                let (dl, dr) = delays(seg.voice)
+                let releaseFrames = Int((seg.sound.releaseSeconds * rate).rounded())
+                let (gl, gr) = place.gains(seg.voice)
+                let (dl, dr) = place.delays(seg.voice)
                 window.reserve(keep: done, upTo: min(frames, startFrame + noteFrames + releaseFrames + max(dl, dr)))
                 renderer.render(sound: seg.sound, pitch: seg.pitch, noteFrames: noteFrames,
                                 releaseFrames: releaseFrames, level: seg.level, noiseKey: seg.key) { src, offset in
@@ -291,6 +275,30 @@ public struct Synthesizer: Sendable {
         if replaced > 0 { warnings.append("\(replaced) non-finite samples replaced by silence") }
         return Rendering(buffer: AudioBuffer(sampleRate: o.sampleRate, channels: o.channels, samples: out),
                          warnings: warnings, rawPeak: rawPeak)
+    }
+
+    /// Where each voice sits in the stereo field: its gains (constant-power pan of its position in
+    /// −1…1; voice −1 is the accompaniment, at the centre) and, in a room heard in stereo, the
+    /// delay of the far side, as at a spaced pair of microphones: |position| × 0.6 ms (0.12 ms for
+    /// the melody at −0.2).
+    struct Placement {
+        let positions: [Double]
+        let channels: Int
+        let spaced: Bool
+        let rate: Double
+
+        func gains(_ voice: Int) -> (Float, Float) {
+            guard channels == 2 else { return (1, 0) }
+            let p = voice < 0 ? 0 : positions[voice]
+            let angle = (p + 1) * Double.pi / 4
+            return (Float(cos(angle)), Float(sin(angle)))
+        }
+
+        func delays(_ voice: Int) -> (Int, Int) {
+            guard spaced, voice >= 0 else { return (0, 0) }
+            let d = Int((abs(positions[voice]) * Synthesizer.spacedPairSeconds * rate).rounded())
+            return positions[voice] < 0 ? (0, d) : (d, 0)
+        }
     }
 
     /// dst[i] += gain × src[i] for i in 0..<count (gain 1 adds exactly); nothing when count ≤ 0.
