@@ -155,16 +155,16 @@ extension MatchModel {
         return out
     }
 
+    /// Bits the mixture pays for the token of `observation`.
+    public func bits(_ observation: Observation) -> Double {
+        let w = Double(weight(observation.match))
+        let hit = observation.match?.next == observation.actual ? 1.0 : 0.0
+        return -log2((1 - w) * observation.lstmProbability + w * hit)
+    }
+
     /// Bits per character of the mixture on `observations` (NaN when there are none).
     public func bitsPerCharacter(_ observations: [Observation]) -> Double {
-        guard !observations.isEmpty else { return .nan }
-        var bits = 0.0
-        for o in observations {
-            let w = Double(weight(o.match))
-            let hit = o.match?.next == o.actual ? 1.0 : 0.0
-            bits -= log2((1 - w) * o.lstmProbability + w * hit)
-        }
-        return bits / Double(observations.count)
+        observations.isEmpty ? .nan : observations.reduce(0) { $0 + bits($1) } / Double(observations.count)
     }
 
     /// The weights that maximise the likelihood of `observations` (EM on each bucket's mixing
@@ -193,41 +193,23 @@ extension MatchModel {
     }
 
     /// For each tune, the LSTM's probability of each token after the first, read from a zero
-    /// state ([count − 1] per tune; empty below 2 tokens). Tunes of similar length run side by
-    /// side, `streams` at a time, in windows of `steps` with the state carried, as
-    /// `Trainer.bitsPerCharacter(model:tunes:)` scores them.
+    /// state ([count − 1] per tune; empty below 2 tokens), as `Trainer.bitsPerCharacter(model:tunes:)`
+    /// reads them (`Trainer.forEachTuneWindow`).
     public static func targetProbabilities(model: CharLSTM, tunes: [[Int32]], streams: Int = 8, steps: Int = 100) -> [[Double]] {
         let v = model.shape.vocabularySize
         var out = tunes.map { [Double](repeating: 0, count: max(0, $0.count - 1)) }
-        let order = tunes.indices.filter { tunes[$0].count >= 2 }.sorted { (tunes[$0].count, $0) < (tunes[$1].count, $1) }
-        var first = 0
-        while first < order.count {
-            let group = Array(order[first ..< min(order.count, first + max(1, streams))])
-            first += group.count
-            let (b, length) = (group.count, group.map { tunes[$0].count - 1 }.max()!)
-            var state: LSTMState? = nil
-            var start = 0
-            while start < length {
-                let t = min(steps, length - start)
-                let cache = ForwardCache(shape: model.shape, batch: b, steps: t)
-                var x = [Int32](repeating: 0, count: b * t)
-                for (s, i) in group.enumerated() {
-                    for k in 0 ..< t where start + k + 1 < tunes[i].count { x[s * t + k] = tunes[i][start + k] }
+        Trainer.forEachTuneWindow(model: model, tunes: tunes, streams: streams, steps: steps) { group, start, cache, _ in
+            let (b, t) = (cache.batch, cache.steps)
+            let z = UnsafePointer(cache.logits.p)  // time-major [T·B, V]
+            for (s, i) in group.enumerated() {
+                for k in 0 ..< t where start + k + 1 < tunes[i].count {
+                    let row = z + (k * b + s) * v
+                    var top = row[0]
+                    for j in 1 ..< v { top = max(top, row[j]) }
+                    var sum = 0.0
+                    for j in 0 ..< v { sum += Foundation.exp(Double(row[j] - top)) }
+                    out[i][start + k] = Foundation.exp(Double(row[Int(tunes[i][start + k + 1])] - top)) / sum
                 }
-                let (_, final) = model.forward(inputs: x, targets: nil, initial: state, cache: cache)
-                let z = UnsafePointer(cache.logits.p)  // time-major [T·B, V]
-                for (s, i) in group.enumerated() {
-                    for k in 0 ..< t where start + k + 1 < tunes[i].count {
-                        let row = z + (k * b + s) * v
-                        var top = row[0]
-                        for j in 1 ..< v { top = max(top, row[j]) }
-                        var sum = 0.0
-                        for j in 0 ..< v { sum += Foundation.exp(Double(row[j] - top)) }
-                        out[i][start + k] = Foundation.exp(Double(row[Int(tunes[i][start + k + 1])] - top)) / sum
-                    }
-                }
-                state = final
-                start += t
             }
         }
         return out

@@ -194,33 +194,45 @@ public final class Trainer {
     /// side, `streams` at a time, in windows of `steps` (padding beyond a tune's end counts for
     /// nothing). Tunes shorter than two tokens are skipped; NaN when nothing is left to score.
     public static func bitsPerCharacter(model: CharLSTM, tunes: [[Int32]], streams: Int = 8, steps: Int = 100) -> Double {
-        let scored = tunes.filter { $0.count >= 2 }.sorted { $0.count < $1.count }
         var nats = 0.0, counted = 0
+        forEachTuneWindow(model: model, tunes: tunes, streams: streams, steps: steps) { _, _, cache, loss in
+            nats += Double(loss) * Double(cache.targetCount)
+            counted += cache.targetCount
+        }
+        return counted > 0 ? nats / Double(counted) / log(2.0) : .nan
+    }
+
+    /// Runs `tunes` through `model` each from a zero state, as whole-tune validation reads them:
+    /// tunes of two tokens or more, shortest first, `streams` side by side, in windows of `steps`
+    /// with the state carried; a tune's token k+1 is the target of its token k (−1, padding, past
+    /// its end). `body` sees each window: the tune indices of the group (stream s is group[s]),
+    /// the window's first position, the filled cache and the forward pass's mean loss.
+    static func forEachTuneWindow(model: CharLSTM, tunes: [[Int32]], streams: Int, steps: Int,
+                                  _ body: (_ group: [Int], _ start: Int, _ cache: ForwardCache, _ loss: Float) -> Void) {
+        let order = tunes.indices.filter { tunes[$0].count >= 2 }.sorted { (tunes[$0].count, $0) < (tunes[$1].count, $1) }
         var first = 0
-        while first < scored.count {
-            let group = Array(scored[first ..< min(scored.count, first + max(1, streams))])
+        while first < order.count {
+            let group = Array(order[first ..< min(order.count, first + max(1, streams))])
             first += group.count
-            let (b, length) = (group.count, group.map { $0.count - 1 }.max()!)
+            let (b, length) = (group.count, group.map { tunes[$0].count - 1 }.max()!)
             var state: LSTMState? = nil
             var start = 0
             while start < length {
                 let t = min(steps, length - start)
                 let cache = ForwardCache(shape: model.shape, batch: b, steps: t)
                 var x = [Int32](repeating: 0, count: b * t), y = [Int32](repeating: -1, count: b * t)
-                for (s, tune) in group.enumerated() {
-                    for k in 0 ..< t where start + k + 1 < tune.count {
-                        x[s * t + k] = tune[start + k]
-                        y[s * t + k] = tune[start + k + 1]
+                for (s, i) in group.enumerated() {
+                    for k in 0 ..< t where start + k + 1 < tunes[i].count {
+                        x[s * t + k] = tunes[i][start + k]
+                        y[s * t + k] = tunes[i][start + k + 1]
                     }
                 }
                 let (loss, final) = model.forward(inputs: x, targets: y, initial: state, cache: cache)
-                nats += Double(loss) * Double(cache.targetCount)
-                counted += cache.targetCount
+                body(group, start, cache, loss)
                 state = final
                 start += t
             }
         }
-        return counted > 0 ? nats / Double(counted) / log(2.0) : .nan
     }
 
     /// The training state beyond the weights (`model.parameters`), for a checkpoint.
