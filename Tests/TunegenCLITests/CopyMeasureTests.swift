@@ -48,29 +48,7 @@ final class CopyMeasureTests: XCTestCase {
     /// Bits to predict each of ids[1...] from everything before it, from a zero state, by the
     /// model file as generate samples it: its LSTM mixed with its match model, if it has one.
     static func characterBits(_ file: ModelFile, _ ids: [Int32]) -> [Double] {
-        let lstm = characterBits(file.model, ids)
-        guard let match = file.matchModel else { return lstm }
-        var tracker = MatchTracker()
-        return lstm.indices.map { t in
-            tracker.append(ids[t])
-            let w = Double(match.weight(tracker.match))
-            let p = Foundation.pow(2, -lstm[t])
-            return -Foundation.log2((1 - w) * p + (tracker.match?.next == ids[t + 1] ? w : 0))
-        }
-    }
-
-    /// Bits to predict each of ids[1...] from everything before it, from a zero state.
-    static func characterBits(_ model: CharLSTM, _ ids: [Int32]) -> [Double] {
-        let T = ids.count - 1, V = model.shape.vocabularySize
-        let cache = ForwardCache(shape: model.shape, batch: 1, steps: T)
-        model.forward(inputs: Array(ids.dropLast()), targets: nil, initial: nil, cache: cache)
-        let logits = cache.logitsBatchMajor
-        return (0 ..< T).map { t in
-            let z = logits[t * V ..< (t + 1) * V].map(Double.init)
-            let mx = z.max()!
-            let lse = mx + Foundation.log(z.reduce(0) { $0 + Foundation.exp($1 - mx) })
-            return (lse - z[Int(ids[t + 1])]) / Foundation.log(2.0)
-        }
+        MatchModel.observations(model: file.model, tunes: [ids]).map((file.matchModel ?? .none).bits)
     }
 
     func testCopyMeasureOfTheGivenModels() throws {
